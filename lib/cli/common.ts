@@ -1,0 +1,61 @@
+import { resolve } from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { isLineageError, LineageError } from '../errors.js';
+import { open, type Ledger } from '../ledger.js';
+import { ANSI, PLAIN, type Style } from './render-text.js';
+
+/** Exit statuses of the CLI. */
+export const EXIT = { ok: 0, no: 1, usage: 2 } as const;
+
+/** Thrown by a command to end with a status after printing what it had to say. */
+export class Exit extends Error {
+  constructor(readonly status: number) {
+    super(`exit ${status}`);
+  }
+}
+
+/** The ledger path: --db, else $LINEAGE_DB, else ./.lineage. */
+export function dbPath(program: Command): string {
+  const db = program.opts<{ db?: string }>().db ?? process.env.LINEAGE_DB ?? '.lineage';
+  return resolve(db);
+}
+
+/** Colours only on a terminal, and never with NO_COLOR. */
+export function styleFor(stream: NodeJS.WriteStream): Style {
+  const noColor = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '';
+  return stream.isTTY && !noColor ? ANSI : PLAIN;
+}
+
+/** Opens the ledger the CLI points at, runs `fn`, and closes it whatever happens. */
+export async function withLedger<T>(program: Command, fn: (ledger: Ledger) => Promise<T>): Promise<T> {
+  const ledger = await open(dbPath(program));
+  try {
+    return await fn(ledger);
+  } finally {
+    await ledger.close();
+  }
+}
+
+/** Prints JSON on stdout. */
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Turns any error into a message on stderr and an exit status. */
+export function report(err: unknown): number {
+  if (err instanceof Exit) return err.status;
+  if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  if (isLineageError(err)) {
+    process.stderr.write(`lineage: error ${err.code}: ${err.message}\n`);
+    return err.code === 'INVALID_ARGUMENT' || err.code === 'QUERY_INVALID' ? EXIT.usage : EXIT.no;
+  }
+  process.stderr.write(`lineage: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
+  return EXIT.no;
+}
+
+/** Parses a non-negative integer option, or fails as bad usage. */
+export function intOption(value: string, name: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new LineageError('INVALID_ARGUMENT', `${name} takes a non-negative integer, not ${value}`);
+  return n;
+}

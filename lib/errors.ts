@@ -1,0 +1,39 @@
+/** Every error code lineage-ledger throws, with what it means; the README's table is made from this. */
+export const ERROR_CODES = {
+  LEDGER_LOCKED: 'the ledger is open elsewhere (another process, or earlier in this one)',
+  LEDGER_CLOSED: 'the ledger was closed; open it again',
+  LEDGER_CORRUPT: 'the files on disk could not be read as a ledger',
+  LEDGER_FORMAT: 'the ledger was written by an unknown, newer format version',
+  INVALID_EVENT: 'an event failed its JSON Schema and was not written',
+  INVALID_ARGUMENT: 'an argument has the wrong type or value',
+  LIMIT_EXCEEDED: 'a name, params object or content exceeds a documented limit',
+  TRANSFORM_NOT_FOUND: 'no transform has that name',
+  RUN_NOT_FOUND: 'no run has that id',
+  FILE_NOT_FOUND: 'no file has that name or id, or its path does not exist',
+  RECORD_NOT_SAVED: 'the record has not been added to this ledger',
+  NO_RUN_CONTEXT: 'an operation needs a run, and none is tracked',
+  NO_ENTRY_SCRIPT: 'track() could not find the entry script to register',
+  CONTENT_MISSING: 'the file is known by its metadata but its content is not stored',
+  INTEGRITY_MISMATCH: 'stored content does not match its recorded hash',
+  QUERY_NOT_ONE: 'one() found zero or several records',
+  QUERY_INVALID: 'the query joins models that have no relation, or uses an unknown field',
+  WRITE_FAILED: 'the storage engine refused a write; nothing was recorded',
+} as const;
+
+/** A stable, documented error code. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The one error class of lineage-ledger: `code` is stable, the message says what to do. */
+export class LineageError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'LineageError';
+    this.code = code;
+  }
+}
+
+/** True when `e` is a LineageError, optionally with the given code. */
+export function isLineageError(e: unknown, code?: ErrorCode): e is LineageError {
+  return e instanceof LineageError && (code === undefined || e.code === code);
+}

@@ -1,0 +1,57 @@
+import { Ajv, type ValidateFunction } from 'ajv';
+import { LineageError } from '../errors.js';
+import { LIMITS } from '../limits.js';
+import { JSON_VALUE_SCHEMA, SCHEMAS } from './schemas.js';
+import type { EventInput, EventType } from './types.js';
+
+const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
+ajv.addSchema(JSON_VALUE_SCHEMA);
+
+type Catalog = Record<string, Record<number, unknown>>;
+const validators = new Map<string, ValidateFunction>();
+for (const [type, versions] of Object.entries(SCHEMAS as Catalog)) {
+  for (const [v, schema] of Object.entries(versions)) validators.set(`${type}@${v}`, ajv.compile(schema as object));
+}
+
+/** The version at which new events of each type are written. */
+export const CURRENT_VERSION: Record<EventType, number> = Object.fromEntries(
+  Object.entries(SCHEMAS as Catalog).map(([type, versions]) => [type, Math.max(...Object.keys(versions).map(Number))]),
+) as Record<EventType, number>;
+
+/** True for a known event type name. */
+export function isEventType(type: string): type is EventType {
+  return Object.prototype.hasOwnProperty.call(CURRENT_VERSION, type);
+}
+
+/** Throws INVALID_EVENT unless `data` satisfies the schema of `type` at version `v`. */
+export function validateEvent(type: string, v: number, data: unknown): void {
+  const validate = validators.get(`${type}@${v}`);
+  if (!validate) throw new LineageError('INVALID_EVENT', `unknown event type or version: ${type} v${v}`);
+  if (!validate(data)) {
+    const err = validate.errors?.[0];
+    const where = err?.instancePath || '/';
+    throw new LineageError('INVALID_EVENT', `${type} v${v}: ${where} ${err?.message ?? 'is invalid'}`, {
+      cause: validate.errors,
+    });
+  }
+}
+
+/** Validates an event about to be written at the current version of its type. */
+export function validateInput(event: EventInput): number {
+  if (event === null || typeof event !== 'object' || typeof event.type !== 'string' || !isEventType(event.type)) {
+    throw new LineageError('INVALID_EVENT', `unknown event type: ${String((event as { type?: unknown })?.type)}`);
+  }
+  const v = CURRENT_VERSION[event.type];
+  validateEvent(event.type, v, event.data);
+  return v;
+}
+
+/** Upgrades an event's data from the version it was written at to the current one. */
+export function upcast(type: EventType, v: number, data: unknown): unknown {
+  // Version 1 is current for every type; upcasters are added here as `v` grows.
+  void v;
+  void type;
+  return data;
+}
+
+export { LIMITS };

@@ -1,0 +1,78 @@
+import { LIMITS } from '../limits.js';
+
+// Shared pieces. Every string is bounded, every integer a safe integer, no extra properties.
+const id = { type: 'string', pattern: '^[0-9A-Za-z_-]{1,64}$' } as const;
+const name = { type: 'string', minLength: 1, maxLength: LIMITS.nameLength } as const;
+const optText = { type: 'string', maxLength: LIMITS.nameLength } as const;
+const sha256 = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
+const isoTime = {
+  type: 'string',
+  maxLength: 40,
+  pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?(Z|[+-]\\d{2}:\\d{2})$',
+} as const;
+const size = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
+
+const json = {
+  $id: 'lineage:json',
+  anyOf: [
+    { type: 'null' },
+    { type: 'boolean' },
+    { type: 'number', minimum: -Number.MAX_VALUE, maximum: Number.MAX_VALUE },
+    { type: 'string', maxLength: LIMITS.paramsBytes },
+    { type: 'array', maxItems: 100_000, items: { $ref: 'lineage:json' } },
+    { type: 'object', maxProperties: 10_000, additionalProperties: { $ref: 'lineage:json' } },
+  ],
+} as const;
+
+/** JSON values that may appear in params, by reference. */
+export const JSON_VALUE_SCHEMA = json;
+
+function object(required: string[], properties: Record<string, unknown>) {
+  return { type: 'object', additionalProperties: false, required, properties };
+}
+
+/** The JSON Schema of each event type and version: `SCHEMAS[type][v]`. */
+export const SCHEMAS = {
+  'transform.registered': {
+    1: object(['id', 'name', 'version', 'type'], {
+      id,
+      name,
+      version: { ...name, maxLength: 256 },
+      type: { enum: ['pipeline', 'notebook', 'script', 'function'] },
+      reference: optText,
+      hash: sha256,
+      revises: id,
+    }),
+  },
+  'run.started': {
+    1: object(['id', 'transformId', 'startedAt'], {
+      id,
+      transformId: id,
+      name: optText,
+      params: { type: 'object', additionalProperties: { $ref: 'lineage:json' } },
+      parentRunId: id,
+      startedAt: isoTime,
+    }),
+  },
+  'file.created': {
+    1: object(['id', 'name', 'suffix'], {
+      id,
+      name,
+      suffix: { type: 'string', maxLength: 64 },
+      size,
+      hash: sha256,
+      key: { type: 'string', pattern: '^(inline|objects)/[0-9a-f]{64}$' },
+      runId: id,
+    }),
+  },
+  'file.recreated': { 1: object(['fileId', 'runId'], { fileId: id, runId: id }) },
+  'file.loaded_as_input': { 1: object(['fileId', 'runId'], { fileId: id, runId: id }) },
+  'run.finished': {
+    1: object(['runId', 'status', 'finishedAt'], {
+      runId: id,
+      status: { enum: ['completed', 'failed'] },
+      error: { type: 'string', maxLength: LIMITS.errorLength },
+      finishedAt: isoTime,
+    }),
+  },
+} as const;

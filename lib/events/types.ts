@@ -1,0 +1,81 @@
+/** The kinds of code a Transform stands for. */
+export type TransformType = 'pipeline' | 'notebook' | 'script' | 'function';
+/** The states of a Run. */
+export type RunStatus = 'started' | 'completed' | 'failed';
+/** A JSON value as stored in params. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** `transform.registered` v1. */
+export interface TransformRegistered {
+  id: string;
+  name: string;
+  version: string;
+  type: TransformType;
+  reference?: string;
+  hash?: string;
+  revises?: string;
+}
+/** `run.started` v1. */
+export interface RunStarted {
+  id: string;
+  transformId: string;
+  name?: string;
+  params?: { [key: string]: JsonValue };
+  parentRunId?: string;
+  startedAt: string;
+}
+/** `file.created` v1: `key` is absent when the content is not stored (e.g. imported lineage). */
+export interface FileCreated {
+  id: string;
+  name: string;
+  suffix: string;
+  size?: number;
+  hash?: string;
+  key?: string;
+  runId?: string;
+}
+/** `file.recreated` v1: the same content was added again by another run. */
+export interface FileRecreated {
+  fileId: string;
+  runId: string;
+}
+/** `file.loaded_as_input` v1. */
+export interface FileLoadedAsInput {
+  fileId: string;
+  runId: string;
+}
+/** `run.finished` v1. */
+export interface RunFinished {
+  runId: string;
+  status: 'completed' | 'failed';
+  error?: string;
+  finishedAt: string;
+}
+
+/** Each event type with the shape of its data at the current version. */
+export interface EventDataByType {
+  'transform.registered': TransformRegistered;
+  'run.started': RunStarted;
+  'file.created': FileCreated;
+  'file.recreated': FileRecreated;
+  'file.loaded_as_input': FileLoadedAsInput;
+  'run.finished': RunFinished;
+}
+/** An event type name. */
+export type EventType = keyof EventDataByType;
+
+/** An event before it is sealed into the log. */
+export type EventInput = { [T in EventType]: { type: T; data: EventDataByType[T] } }[EventType];
+
+/** An event as stored: the envelope, and the hash of its stored bytes. */
+export type LedgerEvent = {
+  [T in EventType]: {
+    seq: number;
+    type: T;
+    v: number;
+    at: string;
+    data: EventDataByType[T];
+    prev: string;
+    hash: string;
+  };
+}[EventType];

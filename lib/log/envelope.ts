@@ -1,0 +1,30 @@
+import { createHash } from 'node:crypto';
+import stringify from 'fast-json-stable-stringify';
+import type { EventType, LedgerEvent } from '../events/types.js';
+
+/** The `prev` of the first event. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** An event sealed for storage: the exact bytes to store, and their hash. */
+export interface Sealed {
+  event: LedgerEvent;
+  bytes: Buffer;
+}
+
+/** Serializes the envelope once to canonical bytes and hashes exactly those bytes. */
+export function seal(seq: number, type: EventType, v: number, at: string, data: unknown, prev: string): Sealed {
+  const bytes = Buffer.from(stringify({ at, data, prev, seq, type, v }), 'utf8');
+  const hash = sha256Hex(bytes);
+  return { event: { seq, type, v, at, data, prev, hash } as LedgerEvent, bytes };
+}
+
+/** Parses stored bytes back into an event; `hash` is recomputed from the bytes, never trusted. */
+export function unseal(bytes: Uint8Array): LedgerEvent {
+  const env = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+  return { ...env, hash: sha256Hex(bytes) } as LedgerEvent;
+}
+
+/** SHA-256 of bytes, as lower-case hex. */
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}

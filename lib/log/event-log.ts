@@ -1,0 +1,322 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ClassicLevel } from 'classic-level';
+import { MemoryLevel } from 'memory-level';
+import { LineageError } from '../errors.js';
+import { newId } from '../ids.js';
+import { LIMITS } from '../limits.js';
+import type { EventInput, LedgerEvent } from '../events/types.js';
+import { GENESIS_HASH, seal, unseal, type Sealed } from './envelope.js';
+import { keySeq, seqKey } from './keys.js';
+
+/** How hard an append works to survive a crash before it is acknowledged. */
+export type Durability = 'sync' | 'batched' | 'none';
+
+/** The position of the log's last event. */
+export interface Head {
+  seq: number;
+  hash: string;
+}
+
+/** The ledger's identity, written once when it is created. */
+export interface LedgerMeta {
+  format: number;
+  ledgerId: string;
+  createdAt: string;
+}
+
+/** A content blob written in the same atomic batch as the events that refer to it. */
+export interface InlineBlob {
+  key: string;
+  value: Uint8Array;
+}
+
+/** One stored event: the parsed envelope and the exact stored bytes. */
+export interface StoredEvent {
+  event: LedgerEvent;
+  bytes: Uint8Array;
+}
+
+const FORMAT = 1;
+// A group commit holds at most this many events; a single job larger than this is still one batch.
+const MAX_GROUP_EVENTS = 4096;
+const READ_BATCH = 1000;
+
+interface Job {
+  events: EventInput[];
+  versions: number[];
+  blobs: InlineBlob[];
+  resolve: (events: LedgerEvent[]) => void;
+  reject: (err: unknown) => void;
+}
+
+// abstract-level's generics do not survive sublevels of two backends well; the log keeps them internal.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Db = any;
+
+/** Where a log lives: a folder on disk (classic-level), or memory (memory-level). */
+export type LogLocation = { memory: true } | { memory?: false; path: string };
+
+/** The append-only, hash-chained event log: the only module that talks to LevelDB. */
+export class EventLog {
+  #db: Db;
+  #log: Db;
+  #meta: Db;
+  #blobs: Db;
+  #durability: Durability;
+  #head: Head = { seq: 0, hash: GENESIS_HASH };
+  #lastAt = '';
+  #queue: Job[] = [];
+  #writing: Promise<void> | null = null;
+  #closed = false;
+  #onCommit: (events: LedgerEvent[]) => void = () => {};
+  #info: LedgerMeta | undefined;
+  readonly location: string;
+
+  private constructor(db: Db, durability: Durability, location: string) {
+    this.#db = db;
+    this.#durability = durability;
+    this.location = location;
+    this.#log = db.sublevel('log', { keyEncoding: 'utf8', valueEncoding: 'view' });
+    this.#meta = db.sublevel('meta', { keyEncoding: 'utf8', valueEncoding: 'json' });
+    this.#blobs = db.sublevel('blobs', { keyEncoding: 'utf8', valueEncoding: 'view' });
+  }
+
+  /** Opens (creating if needed) the log; a log open elsewhere fails with LEDGER_LOCKED. */
+  static async open(where: LogLocation, durability: Durability = 'batched'): Promise<EventLog> {
+    let db: Db;
+    let location: string;
+    if (where.memory) {
+      db = new MemoryLevel({ storeEncoding: 'view' });
+      location = ':memory:';
+    } else {
+      location = join(where.path, 'log');
+      await mkdir(where.path, { recursive: true });
+      db = new ClassicLevel(location, { keyEncoding: 'utf8', valueEncoding: 'view' });
+    }
+    try {
+      await db.open();
+    } catch (err) {
+      throw openError(err, where.memory ? ':memory:' : where.path);
+    }
+    const log = new EventLog(db, durability, location);
+    try {
+      await log.#load();
+    } catch (err) {
+      await db.close().catch(() => {});
+      throw err;
+    }
+    return log;
+  }
+
+  async #load(): Promise<void> {
+    let info = (await this.#meta.get('info')) as LedgerMeta | undefined;
+    if (!info) {
+      info = { format: FORMAT, ledgerId: newId(22), createdAt: new Date().toISOString() };
+      await this.#meta.put('info', info, { sync: this.#durability === 'sync' });
+    }
+    if (info.format > FORMAT) {
+      throw new LineageError('LEDGER_FORMAT', `ledger format ${info.format} is newer than this version of lineage-ledger understands (${FORMAT}); upgrade lineage-ledger`);
+    }
+    this.#info = info;
+    // The head is the log's last entry: it is written in the same batch as its event, so the two agree.
+    for await (const [key, bytes] of this.#log.iterator({ reverse: true, limit: 1 })) {
+      const event = unseal(bytes);
+      if (event.seq !== keySeq(key)) {
+        throw new LineageError('LEDGER_CORRUPT', `ledger ${this.location}: event at key ${key} says seq ${event.seq}; run \`lineage verify\``);
+      }
+      this.#head = { seq: event.seq, hash: event.hash };
+      this.#lastAt = event.at;
+    }
+  }
+
+  /** Called synchronously, in log order, after each group commit is durable and before appends resolve. */
+  onCommit(fn: (events: LedgerEvent[]) => void): void {
+    this.#onCommit = fn;
+  }
+
+  /** The last event's seq and hash (`seq` 0 for an empty log). */
+  get head(): Head {
+    return { ...this.#head };
+  }
+
+  /** Identity of the ledger (id, format, creation time). */
+  get info(): LedgerMeta {
+    return { ...this.#info! };
+  }
+
+  get durability(): Durability {
+    return this.#durability;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Appends validated events atomically (all or none), with any inline blobs; resolves with the sealed events. */
+  append(events: EventInput[], versions: number[], blobs: InlineBlob[] = []): Promise<LedgerEvent[]> {
+    if (this.#closed) return Promise.reject(new LineageError('LEDGER_CLOSED', `ledger ${this.location} is closed; open it again to append`));
+    if (events.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ events, versions, blobs, resolve, reject });
+      if (!this.#writing) this.#writing = this.#drain();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const group: Job[] = [];
+      let count = 0;
+      while (this.#queue.length > 0 && (group.length === 0 || count + this.#queue[0]!.events.length <= MAX_GROUP_EVENTS)) {
+        const job = this.#queue.shift()!;
+        group.push(job);
+        count += job.events.length;
+      }
+      await this.#commit(group);
+    }
+    this.#writing = null;
+  }
+
+  async #commit(group: Job[]): Promise<void> {
+    let now = new Date().toISOString();
+    // Times never go backwards in the log, so that "as of a time" is a binary search.
+    if (now < this.#lastAt) now = this.#lastAt;
+    let { seq, hash } = this.#head;
+    const ops: unknown[] = [];
+    const accepted: { job: Job; events: LedgerEvent[] }[] = [];
+    for (const job of group) {
+      const sealed: Sealed[] = [];
+      let s = seq;
+      let h = hash;
+      let failure: LineageError | undefined;
+      for (let i = 0; i < job.events.length; i++) {
+        const e = job.events[i]!;
+        const one = seal(++s, e.type, job.versions[i]!, now, e.data, h);
+        if (one.bytes.length > LIMITS.eventBytes) {
+          failure = new LineageError('LIMIT_EXCEEDED', `a ${e.type} event would take ${one.bytes.length} bytes; the limit is ${LIMITS.eventBytes}`);
+          break;
+        }
+        sealed.push(one);
+        h = one.event.hash;
+      }
+      if (failure) {
+        job.reject(failure);
+        continue;
+      }
+      for (const one of sealed) ops.push({ type: 'put', sublevel: this.#log, key: seqKey(one.event.seq), value: one.bytes });
+      for (const blob of job.blobs) ops.push({ type: 'put', sublevel: this.#blobs, key: blob.key, value: blob.value });
+      accepted.push({ job, events: sealed.map((x) => x.event) });
+      seq = s;
+      hash = h;
+    }
+    if (accepted.length === 0) return;
+    try {
+      await this.#db.batch(ops, { sync: this.#durability === 'sync' });
+    } catch (err) {
+      const e = this.#closed && !this.#db.status.startsWith('open')
+        ? new LineageError('LEDGER_CLOSED', `ledger ${this.location} closed before the write completed; nothing was recorded`, { cause: err })
+        : new LineageError('WRITE_FAILED', `ledger ${this.location}: the write failed and nothing was recorded (${(err as Error)?.message ?? err}); check disk space and permissions`, { cause: err });
+      for (const a of accepted) a.job.reject(e);
+      return;
+    }
+    this.#head = { seq, hash };
+    this.#lastAt = now;
+    const all = accepted.flatMap((a) => a.events);
+    try {
+      this.#onCommit(all);
+    } finally {
+      for (const a of accepted) a.job.resolve(a.events);
+    }
+  }
+
+  /** Reads one inline blob, or undefined. */
+  async getBlob(key: string): Promise<Uint8Array | undefined> {
+    this.#assertOpen();
+    return (await this.#blobs.get(key)) ?? undefined;
+  }
+
+  /** The stored bytes of event `seq`, or undefined. */
+  async getBytes(seq: number): Promise<Uint8Array | undefined> {
+    this.#assertOpen();
+    return (await this.#log.get(seqKey(seq))) ?? undefined;
+  }
+
+  /** Streams stored events with `from ≤ seq ≤ to` in order, reading in batches. */
+  async *read(from = 1, to = Number.MAX_SAFE_INTEGER, batch = READ_BATCH): AsyncGenerator<StoredEvent[]> {
+    this.#assertOpen();
+    const it = this.#log.iterator({ gte: seqKey(Math.max(1, from)), lte: seqKey(to) });
+    try {
+      for (;;) {
+        const entries: [string, Uint8Array][] = await it.nextv(batch);
+        if (entries.length === 0) return;
+        yield entries.map(([key, bytes]) => {
+          let event: LedgerEvent;
+          try {
+            event = unseal(bytes);
+          } catch (err) {
+            throw new LineageError('LEDGER_CORRUPT', `ledger ${this.location}: event at key ${key} is not valid JSON; run \`lineage verify\``, { cause: err });
+          }
+          return { event, bytes };
+        });
+      }
+    } finally {
+      await it.close();
+    }
+  }
+
+  /** Streams raw (key, stored bytes) pairs in key order, for verification. */
+  async *readRaw(from = 1, batch = READ_BATCH): AsyncGenerator<[number, Uint8Array][]> {
+    this.#assertOpen();
+    const it = this.#log.iterator({ gte: seqKey(Math.max(1, from)) });
+    try {
+      for (;;) {
+        const entries: [string, Uint8Array][] = await it.nextv(batch);
+        if (entries.length === 0) return;
+        yield entries.map(([key, bytes]) => [keySeq(key), bytes]);
+      }
+    } finally {
+      await it.close();
+    }
+  }
+
+  /** Reads a value from the ledger's meta sublevel. */
+  async getMeta<T>(key: string): Promise<T | undefined> {
+    this.#assertOpen();
+    return ((await this.#meta.get(key)) as T | undefined) ?? undefined;
+  }
+
+  /** Writes a value to the ledger's meta sublevel (never the log). */
+  async putMeta(key: string, value: unknown): Promise<void> {
+    this.#assertOpen();
+    await this.#meta.put(key, value, { sync: this.#durability === 'sync' });
+  }
+
+  /** Waits until every queued append is written. */
+  async flush(): Promise<void> {
+    while (this.#writing) await this.#writing;
+  }
+
+  /** Completes queued appends, refuses new ones, and releases the database. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.flush();
+    await this.#db.close();
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new LineageError('LEDGER_CLOSED', `ledger ${this.location} is closed; open it again`);
+  }
+}
+
+function openError(err: unknown, path: string): LineageError {
+  const cause = (err as { cause?: { code?: string } })?.cause;
+  const code = cause?.code ?? (err as { code?: string })?.code;
+  if (code === 'LEVEL_LOCKED') {
+    return new LineageError('LEDGER_LOCKED', `ledger ${path} is already open (in another process, or earlier in this one); close it there first`, { cause: err });
+  }
+  if (code === 'LEVEL_CORRUPTION') {
+    return new LineageError('LEDGER_CORRUPT', `ledger ${path} is corrupt: ${(cause as Error | undefined)?.message ?? ''}; run \`lineage repair --db ${path}\` (it may drop damaged events) or restore a backup`, { cause: err });
+  }
+  return new LineageError('LEDGER_CORRUPT', `ledger ${path} could not be opened: ${(cause as Error | undefined)?.message ?? (err as Error)?.message}; run \`lineage verify --db ${path}\``, { cause: err });
+}

@@ -1,0 +1,370 @@
+import { inspect } from 'node:util';
+import { LineageError } from '../errors.js';
+import type { JsonValue, RunStatus, TransformType } from '../events/types.js';
+import type { FileRow, RunRow, TransformRow } from '../state/rows.js';
+import type { Binding, LoadOptions } from './binding.js';
+
+/** What `new Transform(...)` takes. */
+export interface TransformInit {
+  name: string;
+  version?: string;
+  type?: TransformType;
+  reference?: string;
+}
+/** What `new Run(...)` takes. */
+export interface RunInit {
+  transform: Transform;
+  name?: string;
+  params?: Record<string, unknown>;
+  parent?: Run;
+}
+/** What `new File(...)` takes besides the path or content. */
+export interface FileInit {
+  name?: string;
+  run?: Run;
+}
+
+type Bound = { binding: Binding; id: string };
+
+// Passed to a constructor by `bind()`: private fields exist only on objects a constructor made.
+const BOUND = Symbol('bound');
+
+function notSaved(kind: string): LineageError {
+  return new LineageError('RECORD_NOT_SAVED', `this ${kind} has not been added to a ledger yet; pass it to ledger.add() first`);
+}
+
+function gone(kind: string, id: string): LineageError {
+  return new LineageError('QUERY_INVALID', `${kind} ${id} does not exist in this snapshot`);
+}
+
+function date(iso: string | undefined): Date | undefined {
+  return iso === undefined ? undefined : new Date(iso);
+}
+
+/** A piece of code with a version: a pipeline, notebook, script or function. */
+export class Transform {
+  #init: TransformInit | undefined;
+  #bound: Bound | undefined;
+
+  constructor(init: TransformInit) {
+    if ((init as unknown) === BOUND) return;
+    if (init === null || typeof init !== 'object') throw new LineageError('INVALID_ARGUMENT', 'new Transform() takes { name, version?, type?, reference? }');
+    this.#init = { ...init };
+  }
+
+  /** @internal */
+  static bind(binding: Binding, id: string): Transform {
+    const t = new Transform(BOUND as never);
+    t.#bound = { binding, id };
+    t.#init = undefined;
+    return t;
+  }
+  /** @internal */
+  static initOf(t: Transform): TransformInit | undefined {
+    return t.#init;
+  }
+  /** @internal */
+  static boundOf(t: Transform): Bound | undefined {
+    return t.#bound;
+  }
+  /** @internal Turns an unsaved transform into a saved one in place, so the caller's object works afterwards. */
+  static attach(t: Transform, binding: Binding, id: string): void {
+    t.#bound = { binding, id };
+    t.#init = undefined;
+  }
+
+  get #row(): TransformRow | undefined {
+    const b = this.#bound;
+    if (!b) return undefined;
+    const row = b.binding.view.transform(b.id);
+    if (!row) throw gone('transform', b.id);
+    return row;
+  }
+  get id(): string {
+    if (!this.#bound) throw notSaved('transform');
+    return this.#bound.id;
+  }
+  get name(): string {
+    return this.#row?.name ?? this.#init!.name;
+  }
+  get version(): string | undefined {
+    return this.#row ? this.#row.version : this.#init!.version;
+  }
+  get type(): TransformType {
+    return this.#row?.type ?? this.#init!.type ?? 'pipeline';
+  }
+  get reference(): string | undefined {
+    return this.#row ? this.#row.reference : this.#init!.reference;
+  }
+  /** SHA-256 of the source, when it is known. */
+  get hash(): string | undefined {
+    return this.#row?.hash;
+  }
+  /** The earlier version this one revises. */
+  get revises(): Transform | undefined {
+    const r = this.#row?.revises;
+    return r === undefined ? undefined : Transform.bind(this.#bound!.binding, r);
+  }
+  get createdAt(): Date | undefined {
+    return date(this.#row?.createdAt);
+  }
+  /** Runs of this transform, oldest first. */
+  get runs(): Run[] {
+    const b = this.#bound;
+    if (!b) return [];
+    return b.binding.view.runsOf(b.id).map((id) => Run.bind(b.binding, id));
+  }
+  get latestRun(): Run | undefined {
+    const runs = this.runs;
+    return runs[runs.length - 1];
+  }
+  toJSON(): Record<string, unknown> {
+    const row = this.#row;
+    return row ? { kind: 'transform', ...stripSeq(row) } : { kind: 'transform', saved: false, ...this.#init };
+  }
+  [inspect.custom](): string {
+    return `Transform ${inspect(this.toJSON())}`;
+  }
+}
+
+/** One execution of a transform. */
+export class Run {
+  #init: RunInit | undefined;
+  #bound: Bound | undefined;
+
+  constructor(init: RunInit) {
+    if ((init as unknown) === BOUND) return;
+    if (init === null || typeof init !== 'object' || !(init.transform instanceof Transform)) {
+      throw new LineageError('INVALID_ARGUMENT', 'new Run() takes { transform: Transform, name?, params? }');
+    }
+    this.#init = { ...init };
+  }
+
+  /** @internal */
+  static bind(binding: Binding, id: string): Run {
+    const r = new Run(BOUND as never);
+    r.#bound = { binding, id };
+    r.#init = undefined;
+    return r;
+  }
+  /** @internal */
+  static initOf(r: Run): RunInit | undefined {
+    return r.#init;
+  }
+  /** @internal */
+  static boundOf(r: Run): Bound | undefined {
+    return r.#bound;
+  }
+  /** @internal Turns an unsaved run into a saved one in place, so the caller's object works afterwards. */
+  static attach(r: Run, binding: Binding, id: string): void {
+    r.#bound = { binding, id };
+    r.#init = undefined;
+  }
+
+  get #row(): RunRow | undefined {
+    const b = this.#bound;
+    if (!b) return undefined;
+    const row = b.binding.view.run(b.id);
+    if (!row) throw gone('run', b.id);
+    return row;
+  }
+  get id(): string {
+    if (!this.#bound) throw notSaved('run');
+    return this.#bound.id;
+  }
+  get name(): string | undefined {
+    return this.#row ? this.#row.name : this.#init!.name;
+  }
+  get transform(): Transform {
+    const row = this.#row;
+    return row ? Transform.bind(this.#bound!.binding, row.transformId) : this.#init!.transform;
+  }
+  get params(): Readonly<Record<string, JsonValue>> | undefined {
+    return this.#row ? this.#row.params : (this.#init!.params as Record<string, JsonValue> | undefined);
+  }
+  get parent(): Run | undefined {
+    const row = this.#row;
+    if (!row) return this.#init!.parent;
+    return row.parentRunId === undefined ? undefined : Run.bind(this.#bound!.binding, row.parentRunId);
+  }
+  get startedAt(): Date | undefined {
+    return date(this.#row?.startedAt);
+  }
+  get finishedAt(): Date | undefined {
+    return date(this.#row?.finishedAt);
+  }
+  get status(): RunStatus | undefined {
+    return this.#row?.status;
+  }
+  /** The error message of a failed run. */
+  get error(): string | undefined {
+    return this.#row?.error;
+  }
+  /** Files this run loaded as inputs, in load order. */
+  get inputs(): File[] {
+    const b = this.#bound;
+    if (!b) return [];
+    return b.binding.view.inputsOf(b.id).map((id) => File.bind(b.binding, id));
+  }
+  /** Files this run created or re-created. */
+  get outputs(): File[] {
+    const b = this.#bound;
+    if (!b) return [];
+    return b.binding.view.outputsOf(b.id).map((id) => File.bind(b.binding, id));
+  }
+  /** Runs started with this one as parent. */
+  get children(): Run[] {
+    const b = this.#bound;
+    if (!b) return [];
+    return b.binding.view.childrenOf(b.id).map((id) => Run.bind(b.binding, id));
+  }
+  toJSON(): Record<string, unknown> {
+    const row = this.#row;
+    if (!row) return { kind: 'run', saved: false, name: this.#init!.name, params: this.#init!.params };
+    return { kind: 'run', ...stripSeq(row) };
+  }
+  [inspect.custom](): string {
+    return `Run ${inspect(this.toJSON())}`;
+  }
+}
+
+/** A file (or in-memory content) with its lineage. */
+export class File {
+  #source: string | Uint8Array | undefined;
+  #init: FileInit | undefined;
+  #bound: Bound | undefined;
+
+  constructor(pathOrContent: string | Uint8Array, init: FileInit = {}) {
+    if ((pathOrContent as unknown) === BOUND) return;
+    if (typeof pathOrContent !== 'string' && !(pathOrContent instanceof Uint8Array)) {
+      throw new LineageError('INVALID_ARGUMENT', 'new File() takes a path (string) or content (Buffer or Uint8Array)');
+    }
+    if (init === null || typeof init !== 'object') throw new LineageError('INVALID_ARGUMENT', 'new File(x, options): options must be an object');
+    if (typeof pathOrContent !== 'string' && (typeof init.name !== 'string' || init.name === '')) {
+      throw new LineageError('INVALID_ARGUMENT', 'new File(content, { name }) needs a name for in-memory content');
+    }
+    if (init.run !== undefined && !(init.run instanceof Run)) throw new LineageError('INVALID_ARGUMENT', 'new File(x, { run }): run must be a Run');
+    this.#source = pathOrContent;
+    this.#init = { ...init };
+  }
+
+  /** @internal */
+  static bind(binding: Binding, id: string): File {
+    const f = new File(BOUND as never);
+    f.#bound = { binding, id };
+    f.#init = undefined;
+    f.#source = undefined;
+    return f;
+  }
+  /** @internal */
+  static sourceOf(f: File): { source: string | Uint8Array; init: FileInit } | undefined {
+    return f.#init ? { source: f.#source!, init: f.#init } : undefined;
+  }
+  /** @internal */
+  static boundOf(f: File): Bound | undefined {
+    return f.#bound;
+  }
+  /** @internal Turns an unsaved file into a saved one in place. */
+  static attach(f: File, binding: Binding, id: string): void {
+    f.#bound = { binding, id };
+    f.#init = undefined;
+    f.#source = undefined;
+  }
+
+  get #row(): FileRow | undefined {
+    const b = this.#bound;
+    if (!b) return undefined;
+    const row = b.binding.view.file(b.id);
+    if (!row) throw gone('file', b.id);
+    return row;
+  }
+  get id(): string {
+    if (!this.#bound) throw notSaved('file');
+    return this.#bound.id;
+  }
+  /** The file name with its suffix, e.g. `output.bam`. */
+  get name(): string {
+    const row = this.#row;
+    if (row) return row.name;
+    if (this.#init!.name) return this.#init!.name;
+    const src = this.#source as string;
+    return src.split(/[\\/]/).pop() ?? src;
+  }
+  /** The suffix, e.g. `.fastq.gz`. */
+  get suffix(): string {
+    return this.#row?.suffix ?? suffixOf(this.name);
+  }
+  get size(): number | undefined {
+    return this.#row?.size;
+  }
+  /** SHA-256 of the content, hex. */
+  get hash(): string | undefined {
+    return this.#row?.hash;
+  }
+  /** Where the content lives in the store, or undefined when it is not stored. */
+  get key(): string | undefined {
+    return this.#row?.key;
+  }
+  /** The run that produced the file. */
+  get run(): Run | undefined {
+    const row = this.#row;
+    if (!row) return this.#init!.run;
+    return row.runId === undefined ? undefined : Run.bind(this.#bound!.binding, row.runId);
+  }
+  /** The producing run's transform. */
+  get transform(): Transform | undefined {
+    return this.run?.transform;
+  }
+  /** Runs that loaded this file as an input. */
+  get inputOf(): Run[] {
+    const b = this.#bound;
+    if (!b) return [];
+    return b.binding.view.consumersOf(b.id).map((id) => Run.bind(b.binding, id));
+  }
+  /** Runs that added the same content again after the producing run. */
+  get recreatedBy(): Run[] {
+    const b = this.#bound;
+    if (!b) return [];
+    const producers = b.binding.view.producersOf(b.id);
+    const first = this.#row!.runId;
+    return [...new Set(producers.filter((id, i) => !(i === 0 && id === first)))].map((id) => Run.bind(b.binding, id));
+  }
+  get createdAt(): Date | undefined {
+    return date(this.#row?.createdAt);
+  }
+  /** Reads the content, checking its hash; `{ isRunInput: true }` records it as an input of the current run. */
+  async load(options: LoadOptions = {}): Promise<Buffer> {
+    const b = this.#bound;
+    if (!b) throw notSaved('file');
+    return b.binding.load(b.id, options ?? {});
+  }
+  toJSON(): Record<string, unknown> {
+    const row = this.#row;
+    if (!row) return { kind: 'file', saved: false, name: this.name };
+    return { kind: 'file', ...stripSeq(row) };
+  }
+  [inspect.custom](): string {
+    return `File ${inspect(this.toJSON())}`;
+  }
+}
+
+/** A record of any of the three models. */
+export type LineageRecord = Transform | Run | File;
+/** One of the three model classes. */
+export type Model = typeof Transform | typeof Run | typeof File;
+
+/** The suffix of a file name: `.fastq.gz` for `input.fastq.gz`, `.bam` for `output.bam`. */
+export function suffixOf(name: string): string {
+  const base = name.split(/[\\/]/).pop() ?? name;
+  const m = /((\.[A-Za-z0-9]{1,10}){1,2})$/.exec(base.startsWith('.') ? base.slice(1) : base);
+  if (!m) return '';
+  // A second suffix counts only when it is a compression wrapper, as in lamindb (`.fastq.gz`, `.tar.bz2`).
+  const parts = m[1]!.split('.').filter(Boolean);
+  if (parts.length === 2 && !/^(gz|bz2|xz|zst|zip|lz4)$/i.test(parts[1]!)) return `.${parts[1]}`;
+  return m[1]!;
+}
+
+function stripSeq<T extends { seq: number }>(row: T): Omit<T, 'seq'> {
+  const { seq: _seq, ...rest } = row;
+  return rest;
+}

@@ -1,0 +1,79 @@
+import { LineageError } from '../errors.js';
+import type { JsonValue } from '../events/types.js';
+import { LIMITS } from '../limits.js';
+
+/** Checks a name-like string, NFC-normalizes it, and rejects what no name should hold. */
+export function cleanName(value: unknown, what: string, max: number = LIMITS.nameLength): string {
+  if (typeof value !== 'string') throw new LineageError('INVALID_ARGUMENT', `${what} must be a string, not ${describe(value)}`);
+  if (!value.isWellFormed()) throw new LineageError('INVALID_ARGUMENT', `${what} contains a lone surrogate; pass well-formed Unicode`);
+  const s = value.normalize('NFC');
+  if (s.length === 0) throw new LineageError('INVALID_ARGUMENT', `${what} must not be empty`);
+  if (s.length > max) throw new LineageError('LIMIT_EXCEEDED', `${what} has ${s.length} characters; the limit is ${max}`);
+  // Control characters (NUL included) make names unprintable and unsafe in paths and terminals.
+  if (/[\u0000-\u001f\u007f]/.test(s)) throw new LineageError('INVALID_ARGUMENT', `${what} contains a control character`);
+  return s;
+}
+
+/** Copies params into plain JSON, rejecting what JSON cannot hold exactly (NaN, BigInt, cycles, functions…). */
+export function cleanParams(params: unknown): { [key: string]: JsonValue } | undefined {
+  if (params === undefined) return undefined;
+  if (!isPlainObject(params)) throw new LineageError('INVALID_ARGUMENT', `params must be a plain object, not ${describe(params)}`);
+  const budget = { bytes: 0 };
+  return copy(params, 0, new Set(), budget, 'params') as { [key: string]: JsonValue };
+}
+
+function copy(value: unknown, depth: number, seen: Set<object>, budget: { bytes: number }, path: string): JsonValue {
+  if (depth > LIMITS.paramsDepth) throw new LineageError('LIMIT_EXCEEDED', `${path} is nested deeper than ${LIMITS.paramsDepth} levels`);
+  charge(budget, 8, path);
+  switch (typeof value) {
+    case 'string':
+      if (!value.isWellFormed()) throw new LineageError('INVALID_ARGUMENT', `${path} contains a lone surrogate`);
+      charge(budget, value.length * 3, path);
+      return value;
+    case 'boolean':
+      return value;
+    case 'number':
+      if (!Number.isFinite(value)) throw new LineageError('INVALID_ARGUMENT', `${path} is ${value}: JSON holds finite numbers only`);
+      return Object.is(value, -0) ? 0 : value;
+    case 'object': {
+      if (value === null) return null;
+      if (seen.has(value)) throw new LineageError('INVALID_ARGUMENT', `${path} refers to itself (a cycle)`);
+      seen.add(value);
+      try {
+        if (Array.isArray(value)) return value.map((v, i) => copy(v, depth + 1, seen, budget, `${path}[${i}]`));
+        if (!isPlainObject(value)) throw new LineageError('INVALID_ARGUMENT', `${path} is a ${describe(value)}; params hold plain objects, arrays, strings, finite numbers, booleans and null`);
+        const out: { [key: string]: JsonValue } = {};
+        for (const key of Object.keys(value)) {
+          if (!key.isWellFormed()) throw new LineageError('INVALID_ARGUMENT', `${path} has a key with a lone surrogate`);
+          charge(budget, key.length * 3, path);
+          // defineProperty: a key named __proto__ stays data and never touches a prototype.
+          Object.defineProperty(out, key, { value: copy((value as Record<string, unknown>)[key], depth + 1, seen, budget, `${path}.${key}`), enumerable: true, writable: true, configurable: true });
+        }
+        return out;
+      } finally {
+        seen.delete(value);
+      }
+    }
+    default:
+      throw new LineageError('INVALID_ARGUMENT', `${path} is a ${typeof value}; params hold plain JSON values`);
+  }
+}
+
+function charge(budget: { bytes: number }, n: number, path: string): void {
+  budget.bytes += n;
+  if (budget.bytes > LIMITS.paramsBytes * 3) throw new LineageError('LIMIT_EXCEEDED', `${path}: params exceed ${LIMITS.paramsBytes} bytes`);
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== 'object') return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/** A short description of a value's type for error messages. */
+export function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return (v as object).constructor?.name ?? 'object';
+  return typeof v;
+}

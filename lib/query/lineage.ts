@@ -1,0 +1,154 @@
+import { LineageError } from '../errors.js';
+import type { View } from '../state/view.js';
+
+/** Which way a lineage traversal goes from its start. */
+export type Direction = 'upstream' | 'downstream' | 'both';
+/** The kind of a lineage node. */
+export type NodeKind = 'file' | 'run' | 'transform';
+
+/** A node of a lineage graph. */
+export interface LineageNode {
+  id: string;
+  kind: NodeKind;
+  /** A file's or transform's name; a run's name, or its transform's name. */
+  label: string;
+  /** Hops from the start (a transform sits at its run's depth). */
+  depth: number;
+  /** True when the depth or node limit cut the traversal here and more lies beyond. */
+  truncated?: boolean;
+}
+
+/** An edge: `input` goes file → run, `output` goes run → file, `transform` goes transform → run. */
+export interface LineageEdge {
+  from: string;
+  to: string;
+  type: 'input' | 'output' | 'transform';
+}
+
+/** The result of `ledger.lineage()`. */
+export interface LineageGraph {
+  start: string;
+  direction: Direction;
+  nodes: LineageNode[];
+  edges: LineageEdge[];
+  /** True when maxNodes stopped the traversal. */
+  truncated: boolean;
+}
+
+/** Options of `ledger.lineage()`. */
+export interface LineageOptions {
+  direction?: Direction;
+  /** Maximum hops (file → run is one hop); default unlimited. */
+  depth?: number;
+  /** Maximum nodes, transforms included; default 10,000. */
+  maxNodes?: number;
+  /** Include the transform of each run (default true). */
+  transforms?: boolean;
+}
+
+/**
+ * Breadth-first lineage over a view, with MLMD's semantics: a hop is node → edge → node, with a
+ * direction, a depth limit and a node limit.
+ */
+export function lineage(view: View, kind: NodeKind, id: string, options: LineageOptions = {}): LineageGraph {
+  const direction = options.direction ?? 'upstream';
+  if (direction !== 'upstream' && direction !== 'downstream' && direction !== 'both') {
+    throw new LineageError('INVALID_ARGUMENT', `direction is 'upstream', 'downstream' or 'both', not ${String(direction)}`);
+  }
+  const maxDepth = options.depth ?? Infinity;
+  const maxNodes = options.maxNodes ?? 10_000;
+  if (!(maxDepth >= 0) || !(maxNodes >= 1)) throw new LineageError('INVALID_ARGUMENT', 'depth must be ≥ 0 and maxNodes ≥ 1');
+  const withTransforms = options.transforms ?? true;
+  const up = direction !== 'downstream';
+  const down = direction !== 'upstream';
+
+  const nodes = new Map<string, LineageNode>();
+  const edges: LineageEdge[] = [];
+  const edgeKeys = new Set<string>();
+  let truncated = false;
+
+  const addEdge = (from: string, to: string, type: LineageEdge['type']) => {
+    const k = `${from}\u0000${to}\u0000${type}`;
+    if (!edgeKeys.has(k)) {
+      edgeKeys.add(k);
+      edges.push({ from, to, type });
+    }
+  };
+  const addNode = (nid: string, nkind: NodeKind, depth: number): boolean => {
+    if (nodes.has(nid)) return false;
+    if (nodes.size >= maxNodes) {
+      truncated = true;
+      return false;
+    }
+    nodes.set(nid, { id: nid, kind: nkind, label: labelOf(view, nkind, nid), depth });
+    if (nkind === 'run' && withTransforms) {
+      const t = view.run(nid)?.transformId;
+      if (t && (nodes.has(t) || addNode(t, 'transform', depth))) addEdge(t, nid, 'transform');
+    }
+    return true;
+  };
+
+  let frontier: { id: string; kind: 'file' | 'run' }[];
+  if (kind === 'transform') {
+    if (!view.transform(id)) throw new LineageError('TRANSFORM_NOT_FOUND', `no transform ${id} in this snapshot`);
+    addNode(id, 'transform', 0);
+    frontier = view.runsOf(id).map((r) => ({ id: r, kind: 'run' as const }));
+    for (const f of frontier) if (addNode(f.id, 'run', 0)) addEdge(id, f.id, 'transform');
+  } else {
+    if (kind === 'file' ? !view.file(id) : !view.run(id)) {
+      throw new LineageError(kind === 'file' ? 'FILE_NOT_FOUND' : 'RUN_NOT_FOUND', `no ${kind} ${id} in this snapshot`);
+    }
+    addNode(id, kind, 0);
+    frontier = [{ id, kind }];
+  }
+
+  for (let depth = 1; frontier.length > 0; depth++) {
+    const next: { id: string; kind: 'file' | 'run' }[] = [];
+    for (const n of frontier) {
+      const neighbours = step(view, n, up, down);
+      if (depth > maxDepth) {
+        for (const x of neighbours) {
+          if (nodes.has(x.id)) addEdge(x.from, x.to, x.type);
+          else nodes.get(n.id)!.truncated = true;
+        }
+        continue;
+      }
+      for (const x of neighbours) {
+        const isNew = addNode(x.id, x.kind, depth);
+        if (!nodes.has(x.id)) {
+          nodes.get(n.id)!.truncated = true;
+          continue;
+        }
+        addEdge(x.from, x.to, x.type);
+        if (isNew) next.push({ id: x.id, kind: x.kind });
+      }
+    }
+    frontier = next;
+  }
+  return { start: id, direction, nodes: [...nodes.values()], edges, truncated };
+}
+
+type Hop = { id: string; kind: 'file' | 'run'; from: string; to: string; type: 'input' | 'output' };
+
+function step(view: View, n: { id: string; kind: 'file' | 'run' }, up: boolean, down: boolean): Hop[] {
+  const out: Hop[] = [];
+  if (n.kind === 'file') {
+    if (up) for (const r of view.producersOf(n.id)) out.push({ id: r, kind: 'run', from: r, to: n.id, type: 'output' });
+    if (down) for (const r of view.consumersOf(n.id)) out.push({ id: r, kind: 'run', from: n.id, to: r, type: 'input' });
+  } else {
+    if (up) for (const f of view.inputsOf(n.id)) out.push({ id: f, kind: 'file', from: f, to: n.id, type: 'input' });
+    if (down) for (const f of view.outputsOf(n.id)) out.push({ id: f, kind: 'file', from: n.id, to: f, type: 'output' });
+  }
+  return out;
+}
+
+function labelOf(view: View, kind: NodeKind, id: string): string {
+  if (kind === 'file') return view.file(id)?.name ?? id;
+  if (kind === 'transform') {
+    const t = view.transform(id);
+    return t ? `${t.name}${t.version ? ` v${t.version}` : ''}` : id;
+  }
+  const r = view.run(id);
+  if (!r) return id;
+  return r.name ?? view.transform(r.transformId)?.name ?? id;
+}

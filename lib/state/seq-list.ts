@@ -1,0 +1,45 @@
+/** An append-only list of ids, each stamped with the seq that added it; seqs never decrease. */
+export class SeqList {
+  readonly seqs: number[] = [];
+  readonly ids: string[] = [];
+
+  push(seq: number, id: string): void {
+    this.seqs.push(seq);
+    this.ids.push(id);
+  }
+
+  /** How many entries a snapshot at `watermark` sees: a prefix, found by binary search. */
+  countAt(watermark: number): number {
+    const seqs = this.seqs;
+    const n = seqs.length;
+    if (n === 0 || seqs[n - 1]! <= watermark) return n;
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (seqs[mid]! <= watermark) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** The ids a snapshot at `watermark` sees, in the order they were added. */
+  idsAt(watermark: number): string[] {
+    const n = this.countAt(watermark);
+    return n === this.ids.length ? this.ids.slice() : this.ids.slice(0, n);
+  }
+
+  /** True when `id` was added at or before `watermark`. */
+  hasAt(id: string, watermark: number): boolean {
+    const n = this.countAt(watermark);
+    for (let i = 0; i < n; i++) if (this.ids[i] === id) return true;
+    return false;
+  }
+}
+
+/** Appends (seq, id) to the list under `key`, creating it. */
+export function pushTo(map: Map<string, SeqList>, key: string, seq: number, id: string): void {
+  let list = map.get(key);
+  if (!list) map.set(key, (list = new SeqList()));
+  list.push(seq, id);
+}

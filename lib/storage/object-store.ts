@@ -1,0 +1,129 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { LineageError } from '../errors.js';
+import { LIMITS } from '../limits.js';
+import type { EventLog, InlineBlob } from '../log/event-log.js';
+
+/** Content read from a path or a buffer, hashed and ready to be stored. */
+export interface PreparedContent {
+  hash: string;
+  size: number;
+  /** The bytes, when the content is small enough to be stored inline. */
+  bytes?: Buffer;
+  /** A temporary copy inside the store, when it is stored as a file. */
+  tmpPath?: string;
+}
+
+/**
+ * The content-addressed object store: small contents live in LevelDB (written in the same batch as
+ * their event), large ones as files named by their hash, so no file name can escape the store.
+ */
+export class ObjectStore {
+  readonly #log: EventLog;
+  readonly #dir: string | undefined;
+  readonly #sync: boolean;
+
+  /** `dir` undefined keeps every content inline (in-memory ledgers). */
+  constructor(log: EventLog, dir: string | undefined, sync: boolean) {
+    this.#log = log;
+    this.#dir = dir;
+    this.#sync = sync;
+  }
+
+  /** Hashes content from a path or bytes; large content is copied into the store's temp area while hashing. */
+  async prepare(source: string | Uint8Array): Promise<PreparedContent> {
+    if (typeof source !== 'string') {
+      const bytes = Buffer.from(source.buffer, source.byteOffset, source.byteLength);
+      return { hash: sha256(bytes), size: bytes.length, bytes: Buffer.from(bytes) };
+    }
+    let size: number;
+    try {
+      const st = await stat(source);
+      if (!st.isFile()) throw new LineageError('FILE_NOT_FOUND', `${source} is not a regular file`);
+      size = st.size;
+    } catch (err) {
+      if (err instanceof LineageError) throw err;
+      throw new LineageError('FILE_NOT_FOUND', `cannot read ${source}: ${(err as NodeJS.ErrnoException).code ?? err}; check the path`, { cause: err });
+    }
+    if (size <= LIMITS.inlineContentBytes || !this.#dir) {
+      const bytes = await readFile(source);
+      return { hash: sha256(bytes), size: bytes.length, bytes };
+    }
+    const tmpDir = join(this.#dir, 'tmp');
+    await mkdir(tmpDir, { recursive: true });
+    const tmpPath = join(tmpDir, randomBytes(12).toString('hex'));
+    const hasher = createHash('sha256');
+    let copied = 0;
+    try {
+      await pipeline(
+        createReadStream(source),
+        async function* (chunks: AsyncIterable<Buffer>) {
+          for await (const chunk of chunks) {
+            hasher.update(chunk);
+            copied += chunk.length;
+            yield chunk;
+          }
+        },
+        createWriteStream(tmpPath),
+      );
+    } catch (err) {
+      await rm(tmpPath, { force: true });
+      throw new LineageError('FILE_NOT_FOUND', `cannot copy ${source} into the store: ${(err as Error).message}`, { cause: err });
+    }
+    return { hash: hasher.digest('hex'), size: copied, tmpPath };
+  }
+
+  /** Makes prepared content permanent; returns its key and the blob to write with the event, if inline. */
+  async commit(content: PreparedContent): Promise<{ key: string; blob?: InlineBlob }> {
+    if (content.bytes) return { key: `inline/${content.hash}`, blob: { key: content.hash, value: content.bytes } };
+    const dir = join(this.#dir!, 'objects', content.hash.slice(0, 2));
+    await mkdir(dir, { recursive: true });
+    const final = join(dir, content.hash);
+    if (this.#sync) await fsyncPath(content.tmpPath!);
+    await rename(content.tmpPath!, final);
+    if (this.#sync) await fsyncPath(dir);
+    return { key: `objects/${content.hash}` };
+  }
+
+  /** Removes the temporary copy of content that was not committed. */
+  async discard(content: PreparedContent): Promise<void> {
+    if (content.tmpPath) await rm(content.tmpPath, { force: true });
+  }
+
+  /** Reads content by key and checks it against `hash`. */
+  async read(key: string, hash: string | undefined, name: string): Promise<Buffer> {
+    const [where, hex] = key.split('/') as [string, string];
+    let bytes: Buffer | undefined;
+    if (where === 'inline') {
+      const b = await this.#log.getBlob(hex);
+      bytes = b ? Buffer.from(b.buffer, b.byteOffset, b.byteLength) : undefined;
+    } else if (this.#dir) {
+      try {
+        bytes = await readFile(join(this.#dir, 'objects', hex.slice(0, 2), hex));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+    }
+    if (!bytes) throw new LineageError('CONTENT_MISSING', `the content of ${name} (${key}) is missing from the store; restore it from a backup`);
+    if (hash !== undefined && sha256(bytes) !== hash) {
+      throw new LineageError('INTEGRITY_MISMATCH', `the stored content of ${name} does not match its recorded hash ${hash}: it was changed behind the ledger's back`);
+    }
+    return bytes;
+  }
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+async function fsyncPath(path: string): Promise<void> {
+  const fh = await open(path, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
