@@ -84,6 +84,35 @@ export class View {
     return this.#p.runOutputs.get(runId)?.hasAt(fileId, this.watermark) ?? false;
   }
 
+  /**
+   * The seqs of the events that made and changed an entity, in log order: a file's creation,
+   * re-creations and loads; a run's start, inputs, outputs, children and finish; a transform's
+   * registration and runs.
+   */
+  eventSeqs(kind: 'transform' | 'run' | 'file', id: string): number[] {
+    const p = this.#p;
+    const w = this.watermark;
+    const seqs: number[] = [];
+    const take = (list: SeqList | undefined) => {
+      if (!list) return;
+      const n = list.countAt(w);
+      for (let i = 0; i < n; i++) seqs.push(list.seqs[i]!);
+    };
+    const versions = kind === 'file' ? p.files.get(id) : kind === 'run' ? p.runs.get(id) : p.transforms.get(id);
+    for (const v of versions ?? []) if (v.seq <= w) seqs.push(v.seq);
+    if (kind === 'file') {
+      take(p.fileProducers.get(id));
+      take(p.fileConsumers.get(id));
+    } else if (kind === 'run') {
+      take(p.runInputs.get(id));
+      take(p.runOutputs.get(id));
+      take(p.runChildren.get(id));
+    } else {
+      take(p.transformRuns.get(id));
+    }
+    return [...new Set(seqs)].sort((a, b) => a - b);
+  }
+
   /** The seq-ordered lists behind the index, for audit and traversal code. */
   get projection(): Projection {
     return this.#p;
