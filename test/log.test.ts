@@ -58,6 +58,14 @@ test('appends that arrive while a write is in flight are committed together (gro
   await log.close();
 });
 
+test("'batched' durability fsyncs within a bounded window after a commit", async () => {
+  const log = await EventLog.open({ path: join(tmp.dir, 'b') }, 'batched');
+  await log.append([{ type: 'transform.registered', data: { id: 't1', name: 't1', version: '1', type: 'pipeline' } }], [1]);
+  await new Promise((r) => setTimeout(r, 400));
+  assert.equal(await log.getMeta('synced'), 1, 'a synchronous write marked seq 1 as fsynced');
+  await log.close();
+});
+
 test('an event that fails its schema is INVALID_EVENT with the ajv message, and is never written', async () => {
   const bad = { type: 'file.created', data: { id: 'f1', name: 'x', suffix: '', size: -1 } } as const;
   assert.throws(() => validateInput(bad as never), (err: unknown) => isLineageError(err, 'INVALID_EVENT') && /size/.test(err.message) && /must be >= 0/.test(err.message));
