@@ -14,3 +14,5 @@ export { LineageError, ERROR_CODES, isLineageError } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export { LIMITS } from './limits.js';
 export { datasets } from './datasets.js';
+export type { AuditEvent, EventsOptions } from './audit/events.js';
+export type { VerifyOptions, VerifyResult, VerifyProblem } from './audit/verify.js';
