@@ -9,7 +9,7 @@ export type { Query, Where, Via } from './query/select.js';
 export type { LineageGraph, LineageNode, LineageEdge, LineageOptions, Direction, NodeKind } from './query/lineage.js';
 export type { Durability, Head } from './log/event-log.js';
 export type { Context } from './context/run-context.js';
-export type { EventType, LedgerEvent, JsonValue, RunStatus, TransformType } from './events/types.js';
+export type { EventType, LedgerEvent, JsonValue, RunStatus, TransformType, RunEnvironment } from './events/types.js';
 export { LineageError, ERROR_CODES, isLineageError } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export { LIMITS } from './limits.js';

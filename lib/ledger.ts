@@ -1,6 +1,7 @@
 import { basename, resolve } from 'node:path';
 import stringify from 'fast-json-stable-stringify';
 import { detectEntryScript } from './context/entry-script.js';
+import { runEnvironment } from './context/environment.js';
 import { type Context, RunContext } from './context/run-context.js';
 import { checkHead, verifyChain, type VerifyOptions, type VerifyResult } from './audit/verify.js';
 import { LineageError } from './errors.js';
@@ -393,7 +394,8 @@ export class Ledger extends Reader {
 
   async #startRun(transformId: string, params: Record<string, never> | undefined, name: string | undefined, parentRunId: string | undefined): Promise<Run> {
     const id = newId();
-    await this.#append([{ type: 'run.started', data: strip({ id, transformId, name, params, parentRunId, startedAt: new Date().toISOString() }) }]);
+    const environment = { ...runEnvironment() };
+    await this.#append([{ type: 'run.started', data: strip({ id, transformId, name, params, parentRunId, startedAt: new Date().toISOString(), environment }) }]);
     return Run.bind(this.#binding, id);
   }
 
