@@ -50,7 +50,7 @@ export function eventRange(options: EventsOptions | undefined, last: number): Ev
     if (!Array.isArray(options.types)) throw new LineageError('INVALID_ARGUMENT', 'events({ types }) takes an array of event type names');
     for (const t of options.types) {
       if (typeof t !== 'string' || !isEventType(t)) {
-        throw new LineageError('INVALID_ARGUMENT', `unknown event type ${describe(t)}; the types are ${Object.keys(CURRENT_VERSION).join(', ')}`);
+        throw new LineageError('INVALID_ARGUMENT', `unknown event type ${typeof t === 'string' ? JSON.stringify(t) : describe(t)}; the types are ${Object.keys(CURRENT_VERSION).join(', ')}`);
       }
     }
     types = new Set(options.types);
