@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   QUERY_NOT_ONE: 'one() found zero or several records',
   QUERY_INVALID: 'the query joins models that have no relation, or uses an unknown field',
   WRITE_FAILED: 'the storage engine refused a write; nothing was recorded',
+  OUT_OF_RANGE: 'a seq beyond the log, or a time before its first event',
 } as const;
 
 /** A stable, documented error code. */

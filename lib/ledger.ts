@@ -1,7 +1,9 @@
 import { basename, resolve } from 'node:path';
 import stringify from 'fast-json-stable-stringify';
 import { detectEntryScript } from './context/entry-script.js';
+import { runEnvironment } from './context/environment.js';
 import { type Context, RunContext } from './context/run-context.js';
+import { checkHead, verifyChain, type VerifyOptions, type VerifyResult } from './audit/verify.js';
 import { LineageError } from './errors.js';
 import { upcast, validateInput } from './events/catalog.js';
 import type { EventInput, LedgerEvent, TransformType } from './events/types.js';
@@ -206,14 +208,14 @@ export class Ledger extends Reader {
   /** A consistent read snapshot at the head: later appends do not change what it sees. */
   session(): Snapshot {
     this.#assertOpen();
-    return new Snapshot(this.#projection, this.#projection.seq, this, (id, o) => this.#load(id, o));
+    return new Snapshot(this.#projection, this.#projection.seq, this, (id, o) => this.#load(id, o), this.#log);
   }
 
   /** A read-only snapshot as the ledger was right after event `seq`, or after the last event at or before a time. */
   asOf(at: number | Date): Snapshot {
     this.#assertOpen();
     const seq = this.#resolveSeq(at);
-    return new Snapshot(this.#projection, seq, this, (id, o) => this.#load(id, o));
+    return new Snapshot(this.#projection, seq, this, (id, o) => this.#load(id, o), this.#log);
   }
 
   /** Counts by table and event type, the head, and the time span of the log. */
@@ -262,6 +264,22 @@ export class Ledger extends Reader {
     return this.#projection;
   }
 
+  /** @internal */
+  protected get eventLog(): EventLog {
+    return this.#log;
+  }
+
+  /**
+   * Walks the whole log over its stored bytes in batches: recomputes each hash, checks each `prev`
+   * link, that seqs are contiguous from 1, and, with `expectHead` (exported earlier), that the log still
+   * reaches that seq with that hash. Reports the first event the chain does not vouch for.
+   */
+  async verify(options: VerifyOptions = {}): Promise<VerifyResult> {
+    this.#assertOpen();
+    checkOptions(options, 'verify()');
+    return verifyChain(this.#log.readRaw(), { ...options, expectHead: checkHead(options.expectHead) }, this.#projection.seq);
+  }
+
   // ── commands ──────────────────────────────────────────────────────────────
 
   async #append(events: EventInput[], blobs: InlineBlob[] = []): Promise<LedgerEvent[]> {
@@ -280,12 +298,13 @@ export class Ledger extends Reader {
   #resolveSeq(at: number | Date): number {
     const head = this.#projection.seq;
     if (typeof at === 'number') {
-      if (!Number.isSafeInteger(at) || at < 1 || at > head) {
-        throw new LineageError('INVALID_ARGUMENT', `asOf(${at}): seq must be an integer from 1 to the head (${head})`);
+      if (!Number.isSafeInteger(at)) throw new LineageError('INVALID_ARGUMENT', `asOf() takes an integer seq or a Date, not ${at}`);
+      if (at < 1 || at > head) {
+        throw new LineageError('OUT_OF_RANGE', head === 0 ? `asOf(${at}): the ledger has no events yet` : `asOf(${at}): seq must be from 1 to the head (${head})`);
       }
       return at;
     }
-    if (!(at instanceof Date) || Number.isNaN(at.getTime())) throw new LineageError('INVALID_ARGUMENT', 'asOf() takes a seq (integer) or a valid Date');
+    if (!(at instanceof Date) || Number.isNaN(at.getTime())) throw new LineageError('INVALID_ARGUMENT', `asOf() takes an integer seq or a valid Date, not ${describe(at)}`);
     const times = this.#projection.times;
     const t = at.getTime();
     let lo = 0;
@@ -295,7 +314,10 @@ export class Ledger extends Reader {
       if (times[mid]! <= t) lo = mid + 1;
       else hi = mid;
     }
-    if (lo === 0) throw new LineageError('INVALID_ARGUMENT', `asOf(${at.toISOString()}): the ledger has no event at or before that time`);
+    if (lo === 0) {
+      const first = times.length ? `; its first event is at ${new Date(times[0]!).toISOString()}` : ' (it has no events yet)';
+      throw new LineageError('OUT_OF_RANGE', `asOf(${at.toISOString()}): the ledger has no event at or before that time${first}`);
+    }
     return lo;
   }
 
@@ -372,7 +394,8 @@ export class Ledger extends Reader {
 
   async #startRun(transformId: string, params: Record<string, never> | undefined, name: string | undefined, parentRunId: string | undefined): Promise<Run> {
     const id = newId();
-    await this.#append([{ type: 'run.started', data: strip({ id, transformId, name, params, parentRunId, startedAt: new Date().toISOString() }) }]);
+    const environment = { ...runEnvironment() };
+    await this.#append([{ type: 'run.started', data: strip({ id, transformId, name, params, parentRunId, startedAt: new Date().toISOString(), environment }) }]);
     return Run.bind(this.#binding, id);
   }
 

@@ -1,4 +1,6 @@
+import { type AuditEvent, entityHistory, type EventsOptions, eventRange, streamEvents } from './audit/events.js';
 import { LineageError } from './errors.js';
+import type { EventLog } from './log/event-log.js';
 import type { Binding } from './model/binding.js';
 import { File, type LineageRecord, type Model, Run, Transform } from './model/records.js';
 import { lineage, type LineageGraph, type LineageOptions } from './query/lineage.js';
@@ -9,6 +11,9 @@ export abstract class Reader {
   /** @internal */
   protected abstract get binding(): Binding;
 
+  /** @internal The log that `history()` and `events()` read. */
+  protected abstract get eventLog(): EventLog;
+
   /** Starts a query over a model: `select(File, { name: 'output.bam' })`. */
   select<M extends Model>(model: M, where?: Where): Query<RecordOf<M>> {
     return Query.start(this.binding, model, where);
@@ -16,13 +21,38 @@ export abstract class Reader {
 
   /** The lineage graph around a record: files, runs and transforms, and the edges between them. */
   lineage(record: LineageRecord, options?: LineageOptions): LineageGraph {
-    const kind = record instanceof File ? 'file' : record instanceof Run ? 'run' : record instanceof Transform ? 'transform' : undefined;
-    if (!kind) throw new LineageError('INVALID_ARGUMENT', 'lineage() takes a File, Run or Transform record');
-    return lineage(this.binding.view, kind, record.id, options);
+    return lineage(this.binding.view, recordKind(record, 'lineage()'), record.id, options);
   }
 
   /** The last seq this reader sees. */
   get seq(): number {
     return this.binding.view.watermark;
   }
+
+  /**
+   * The events that made and changed a record, in log order, as this reader sees them (a snapshot
+   * stops at its seq): a file's creation, re-creations and loads as input; a run's start, inputs,
+   * outputs, child runs and finish; a transform's registration and runs.
+   */
+  async history(record: LineageRecord): Promise<AuditEvent[]> {
+    const kind = recordKind(record, 'history()');
+    const bound = kind === 'file' ? File.boundOf(record as File) : kind === 'run' ? Run.boundOf(record as Run) : Transform.boundOf(record as Transform);
+    if (!bound) throw new LineageError('RECORD_NOT_SAVED', `this ${kind} has not been added to a ledger, so it has no history; pass it to ledger.add() first`);
+    if (bound.binding.owner !== this.binding.owner) throw new LineageError('INVALID_ARGUMENT', `this ${kind} belongs to another ledger`);
+    return entityHistory(this.binding.view, this.eventLog, kind, bound.id);
+  }
+
+  /** The log's events in order (`from`, `to` inclusive, `types`), read in batches; a snapshot's stop at its seq. */
+  events(options?: EventsOptions): AsyncIterable<AuditEvent> {
+    // Checked now, so that bad options throw at the call rather than at the first iteration.
+    const range = eventRange(options, this.seq);
+    return streamEvents(this.eventLog, range);
+  }
+}
+
+function recordKind(record: unknown, where: string): 'file' | 'run' | 'transform' {
+  if (record instanceof File) return 'file';
+  if (record instanceof Run) return 'run';
+  if (record instanceof Transform) return 'transform';
+  throw new LineageError('INVALID_ARGUMENT', `${where} takes a File, Run or Transform record`);
 }

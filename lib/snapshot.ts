@@ -1,3 +1,5 @@
+import { GENESIS_HASH } from './log/envelope.js';
+import type { EventLog, Head } from './log/event-log.js';
 import type { Binding, LoadOptions } from './model/binding.js';
 import { Reader } from './reader.js';
 import { View } from './state/view.js';
@@ -6,15 +8,33 @@ import type { Projection } from './state/projection.js';
 /** A read-only, consistent view of a ledger as of one seq, unaffected by later appends. */
 export class Snapshot extends Reader {
   readonly #binding: Binding;
+  readonly #log: EventLog;
 
   /** @internal */
-  constructor(projection: Projection, seq: number, owner: object, load: (fileId: string, options: LoadOptions) => Promise<Buffer>) {
+  constructor(projection: Projection, seq: number, owner: object, load: (fileId: string, options: LoadOptions) => Promise<Buffer>, log: EventLog) {
     super();
     this.#binding = { view: new View(projection, seq), owner, load };
+    this.#log = log;
   }
 
   /** @internal */
   protected get binding(): Binding {
     return this.#binding;
+  }
+
+  /** @internal */
+  protected get eventLog(): EventLog {
+    return this.#log;
+  }
+
+  /**
+   * The snapshot's position: its seq and the hash of that event, read from the stored bytes (the
+   * projection keeps no per-event hashes, which would cost 32 bytes per event of memory).
+   */
+  async head(): Promise<Head> {
+    const seq = this.seq;
+    if (seq === 0) return { seq, hash: GENESIS_HASH };
+    const [stored] = await this.#log.getEvents([seq]);
+    return { seq, hash: stored!.event.hash };
   }
 }

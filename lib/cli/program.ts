@@ -1,6 +1,10 @@
 import { Command } from 'commander';
 import { registerDemo } from './commands/demo.js';
 import { registerStats } from './commands/stats.js';
+import { registerHead } from './commands/head.js';
+import { registerVerify } from './commands/verify.js';
+import { registerLog } from './commands/log.js';
+import { registerHistory } from './commands/history.js';
 
 /** Builds the `lineage` command with all its subcommands. */
 export function program(): Command {
@@ -11,6 +15,10 @@ export function program(): Command {
     .exitOverride();
   registerDemo(p);
   registerStats(p);
+  registerHead(p);
+  registerVerify(p);
+  registerLog(p);
+  registerHistory(p);
   for (const c of p.commands) c.exitOverride();
   return p;
 }

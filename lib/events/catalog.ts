@@ -2,7 +2,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import { LineageError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import { JSON_VALUE_SCHEMA, SCHEMAS } from './schemas.js';
-import type { EventInput, EventType } from './types.js';
+import type { EventInput, EventType, RunStarted, RunStartedV1 } from './types.js';
 
 const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
 ajv.addSchema(JSON_VALUE_SCHEMA);
@@ -46,12 +46,33 @@ export function validateInput(event: EventInput): number {
   return v;
 }
 
+/**
+ * Upcasters: `UPCASTERS[type][v]` turns data written at version `v` into version `v + 1`. Stored bytes
+ * are never rewritten; events are upcast on read, one version at a time.
+ */
+const UPCASTERS: { readonly [T in EventType]?: Readonly<Record<number, (data: never) => unknown>> } = {
+  'run.started': {
+    // v2 adds `environment`; it was never recorded before, and guessing it would be a lie: it stays absent.
+    1: (data: RunStartedV1): RunStarted => ({ ...data }),
+  },
+};
+
+// Every version below the current one must have its upcaster, or old logs would not be readable.
+for (const [type, current] of Object.entries(CURRENT_VERSION)) {
+  for (let v = 1; v < current; v++) {
+    if (!UPCASTERS[type as EventType]?.[v]) throw new Error(`lineage-ledger: no upcaster for ${type} v${v} → v${v + 1}`);
+  }
+}
+
 /** Upgrades an event's data from the version it was written at to the current one. */
 export function upcast(type: EventType, v: number, data: unknown): unknown {
-  // Version 1 is current for every type; upcasters are added here as `v` grows.
-  void v;
-  void type;
-  return data;
+  const current = CURRENT_VERSION[type];
+  if (!Number.isSafeInteger(v) || v < 1 || v > current) {
+    throw new LineageError('LEDGER_FORMAT', `an event of type ${type} has version ${v}, which this version of lineage-ledger does not know (it reads up to v${current}); upgrade lineage-ledger`);
+  }
+  let out = data;
+  for (let from = v; from < current; from++) out = UPCASTERS[type]![from]!(out as never);
+  return out;
 }
 
 export { LIMITS };

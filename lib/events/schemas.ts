@@ -31,6 +31,16 @@ function object(required: string[], properties: Record<string, unknown>) {
   return { type: 'object', additionalProperties: false, required, properties };
 }
 
+// Never edit a published version's schema: stored events must stay valid under the version they were written at.
+const runStartedV1 = {
+  id,
+  transformId: id,
+  name: optText,
+  params: { type: 'object', additionalProperties: { $ref: 'lineage:json' } },
+  parentRunId: id,
+  startedAt: isoTime,
+} as const;
+
 /** The JSON Schema of each event type and version: `SCHEMAS[type][v]`. */
 export const SCHEMAS = {
   'transform.registered': {
@@ -45,13 +55,17 @@ export const SCHEMAS = {
     }),
   },
   'run.started': {
-    1: object(['id', 'transformId', 'startedAt'], {
-      id,
-      transformId: id,
-      name: optText,
-      params: { type: 'object', additionalProperties: { $ref: 'lineage:json' } },
-      parentRunId: id,
-      startedAt: isoTime,
+    1: object(['id', 'transformId', 'startedAt'], runStartedV1),
+    // v2: where the run executed, for auditors. Absent in events written before v2 (and in imported runs).
+    2: object(['id', 'transformId', 'startedAt'], {
+      ...runStartedV1,
+      environment: object(['hostname', 'pid', 'platform', 'node'], {
+        hostname: { type: 'string', maxLength: 255 },
+        pid: { type: 'integer', minimum: 0, maximum: 2 ** 32 },
+        platform: { type: 'string', maxLength: 64 },
+        node: { type: 'string', maxLength: 64 },
+        user: { type: 'string', maxLength: 255 },
+      }),
     }),
   },
   'file.created': {

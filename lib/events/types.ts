@@ -16,13 +16,28 @@ export interface TransformRegistered {
   revises?: string;
 }
 /** `run.started` v1. */
-export interface RunStarted {
+export interface RunStartedV1 {
   id: string;
   transformId: string;
   name?: string;
   params?: { [key: string]: JsonValue };
   parentRunId?: string;
   startedAt: string;
+}
+/** Where a run executed: recorded by `run.started` since v2. */
+export interface RunEnvironment {
+  hostname: string;
+  pid: number;
+  /** `process.platform`, e.g. `linux`. */
+  platform: string;
+  /** `process.version`, e.g. `v20.19.0`. */
+  node: string;
+  /** The OS user, when it can be read. */
+  user?: string;
+}
+/** `run.started` v2 (current): v1 and the run's environment (absent for runs started before v2). */
+export interface RunStarted extends RunStartedV1 {
+  environment?: RunEnvironment;
 }
 /** `file.created` v1: `key` is absent when the content is not stored (e.g. imported lineage). */
 export interface FileCreated {

@@ -310,6 +310,37 @@ export class EventLog {
     }
   }
 
+  /** The stored events with these seqs, in the order given (read together); a missing seq is LEDGER_CORRUPT. */
+  async getEvents(seqs: readonly number[]): Promise<StoredEvent[]> {
+    this.#assertOpen();
+    const values: (Uint8Array | undefined)[] = await this.#log.getMany(seqs.map(seqKey));
+    return values.map((bytes, i) => {
+      if (bytes === undefined) throw new LineageError('LEDGER_CORRUPT', `ledger ${this.location}: event ${seqs[i]} is missing; run \`lineage verify\``);
+      try {
+        return { event: unseal(bytes), bytes };
+      } catch (err) {
+        throw new LineageError('LEDGER_CORRUPT', `ledger ${this.location}: event ${seqs[i]} is not valid JSON; run \`lineage verify\``, { cause: err });
+      }
+    });
+  }
+
+  /**
+   * Opens an existing on-disk log for auditing only (`lineage verify`): no head, format or JSON checks,
+   * so that a damaged log can still be walked. Nothing is created; do not append to it.
+   */
+  static async openForAudit(path: string): Promise<EventLog> {
+    const location = join(path, 'log');
+    const db: Db = new ClassicLevel(location, { keyEncoding: 'utf8', valueEncoding: 'view', createIfMissing: false });
+    try {
+      await db.open();
+    } catch (err) {
+      throw openError(err, path);
+    }
+    const log = new EventLog(db, 'none', location);
+    log.#info = ((await log.#meta.get('info').catch(() => undefined)) as LedgerMeta | undefined) ?? { format: FORMAT, ledgerId: '', createdAt: '' };
+    return log;
+  }
+
   /** Reads a value from the ledger's meta sublevel. */
   async getMeta<T>(key: string): Promise<T | undefined> {
     this.#assertOpen();

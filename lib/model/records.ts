@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { LineageError } from '../errors.js';
-import type { JsonValue, RunStatus, TransformType } from '../events/types.js';
+import type { JsonValue, RunEnvironment, RunStatus, TransformType } from '../events/types.js';
 import type { FileRow, RunRow, TransformRow } from '../state/rows.js';
 import type { Binding, LoadOptions } from './binding.js';
 
@@ -199,6 +199,10 @@ export class Run {
   /** The error message of a failed run. */
   get error(): string | undefined {
     return this.#row?.error;
+  }
+  /** Where the run executed (host, pid, platform, Node.js version, user); undefined for runs recorded before it was kept. */
+  get environment(): Readonly<RunEnvironment> | undefined {
+    return this.#row?.environment;
   }
   /** Files this run loaded as inputs, in load order. */
   get inputs(): File[] {

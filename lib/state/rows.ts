@@ -1,4 +1,4 @@
-import type { JsonValue, RunStatus, TransformType } from '../events/types.js';
+import type { JsonValue, RunEnvironment, RunStatus, TransformType } from '../events/types.js';
 
 /** A version of a transform, as of the event `seq` that made it. */
 export interface TransformRow {
@@ -25,6 +25,8 @@ export interface RunRow {
   readonly finishedAt?: string;
   readonly status: RunStatus;
   readonly error?: string;
+  /** Where the run executed (runs started since run.started v2). */
+  readonly environment?: Readonly<RunEnvironment>;
 }
 
 /** A version of a file, as of the event `seq` that made it. */

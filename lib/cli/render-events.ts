@@ -1,0 +1,73 @@
+import type { AuditEvent } from '../audit/events.js';
+import type { Reader } from '../reader.js';
+import { File, Run, Transform } from '../model/records.js';
+import type { Style } from './render-text.js';
+
+/** Renders events as a readable table, one line each: seq, time, type, and what happened, with names. */
+export class EventTable {
+  readonly #reader: Reader;
+  readonly #style: Style;
+  readonly #names = new Map<string, string>();
+
+  constructor(reader: Reader, style: Style) {
+    this.#reader = reader;
+    this.#style = style;
+  }
+
+  /** The header line. */
+  header(): string {
+    return this.#style.dim(`${'seq'.padStart(7)}  ${'at'.padEnd(24)}  ${'type'.padEnd(20)}  what`);
+  }
+
+  /** One event as a line. */
+  line(e: AuditEvent): string {
+    const s = this.#style;
+    return `${String(e.seq).padStart(7)}  ${s.dim(e.at.padEnd(24))}  ${e.type.padEnd(20)}  ${this.#what(e)}`;
+  }
+
+  #what(e: AuditEvent): string {
+    const s = this.#style;
+    switch (e.type) {
+      case 'transform.registered':
+        return `${s.transform(`${e.data.name} v${e.data.version}`)} (${e.data.type}) ${s.dim(e.data.id)}`;
+      case 'run.started': {
+        const where = e.data.environment ? ` on ${e.data.environment.hostname} pid ${e.data.environment.pid}` : '';
+        return `${s.run(`run ${e.data.id}`)}${e.data.name ? ` "${e.data.name}"` : ''} of ${this.#transform(e.data.transformId)}${e.data.parentRunId ? ` (child of run ${e.data.parentRunId})` : ''}${s.dim(where)}`;
+      }
+      case 'file.created':
+        return `${s.file(e.data.name)}${e.data.size === undefined ? '' : ` ${e.data.size} B`} ${s.dim(e.data.id)}${e.data.runId ? ` by ${s.run(`run ${e.data.runId}`)}` : ''}`;
+      case 'file.recreated':
+        return `${this.#file(e.data.fileId)} again by ${s.run(`run ${e.data.runId}`)}`;
+      case 'file.loaded_as_input':
+        return `${this.#file(e.data.fileId)} read by ${s.run(`run ${e.data.runId}`)}`;
+      case 'run.finished':
+        return `${s.run(`run ${e.data.runId}`)} ${e.data.status}${e.data.error ? `: ${e.data.error.split('\n')[0]}` : ''}`;
+    }
+  }
+
+  #transform(id: string): string {
+    return this.#style.transform(this.#name(id, () => this.#reader.select(Transform, { id }).first()?.name));
+  }
+
+  #file(id: string): string {
+    return this.#style.file(this.#name(id, () => this.#reader.select(File, { id }).first()?.name));
+  }
+
+  #name(id: string, find: () => string | undefined): string {
+    let n = this.#names.get(id);
+    if (n === undefined) {
+      n = find() ?? id;
+      // Names repeat across a long log; a bounded cache keeps memory flat.
+      if (this.#names.size > 10_000) this.#names.clear();
+      this.#names.set(id, n);
+    }
+    return n;
+  }
+}
+
+/** The record kind and name, for a title line. */
+export function title(record: File | Run | Transform): string {
+  if (record instanceof File) return `file ${record.name} (${record.id})`;
+  if (record instanceof Run) return `run ${record.id} of ${record.transform.name}`;
+  return `transform ${record.name} v${record.version} (${record.id})`;
+}

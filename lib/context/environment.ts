@@ -1,0 +1,18 @@
+import { hostname, userInfo } from 'node:os';
+import type { RunEnvironment } from '../events/types.js';
+
+let cached: RunEnvironment | undefined;
+
+/** Where this process runs: host, pid, platform, Node.js version and OS user; recorded on each new run. */
+export function runEnvironment(): RunEnvironment {
+  if (cached) return cached;
+  const env: RunEnvironment = { hostname: hostname().slice(0, 255), pid: process.pid, platform: process.platform, node: process.version };
+  try {
+    // userInfo() throws when the uid has no passwd entry (common in containers): then the user is unknown.
+    env.user = userInfo().username.slice(0, 255);
+  } catch {
+    /* unknown user */
+  }
+  cached = Object.freeze(env);
+  return cached;
+}
