@@ -252,7 +252,7 @@ for (const backend of backends()) {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
     await rejectsWith(() => ln.track(new Transform({ name: 't' }), { params: cyclic }), 'INVALID_ARGUMENT');
-    await rejectsWith(() => ln.asOf(99), 'INVALID_ARGUMENT');
+    await rejectsWith(() => ln.asOf(99), 'OUT_OF_RANGE');
     assert.equal(ln.head.seq, seq);
   });
 
