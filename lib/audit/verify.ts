@@ -83,7 +83,8 @@ export class ChainChecker {
 
   #check(seq: number, bytes: Uint8Array): void {
     const expected = this.#expected;
-    if (!Number.isSafeInteger(seq) || seq < expected) return this.#fail(expected, `a log key after event ${expected - 1} is not a sequence number`);
+    if (!Number.isSafeInteger(seq)) return this.#fail(expected, `a log key that is not a sequence number stands where event ${expected} should be`);
+    if (seq < expected) return this.#fail(expected, `a stray log key for event ${seq} stands where event ${expected} should be`);
     if (seq > expected) return this.#fail(expected, `event ${expected} is missing: the next stored event is ${seq}`);
     this.#events++;
     let env: Envelope;

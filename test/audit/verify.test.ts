@@ -127,6 +127,16 @@ attack('two swapped events are named at the first of them', async () => {
   assert.match(c.result.firstBad.reason, /says it is event 11/);
 });
 
+attack('a stray key after the last event is named', async () => {
+  const path2 = copy();
+  // (Keys that sort before event 1 are invisible to every reader of the log, so they change nothing.)
+  await tamper(path2, (log) => log.put('zz-not-a-seq', '{}'));
+  const c = cliVerify(path2);
+  assert.equal(c.status, 1);
+  assert.equal(c.result.firstBad.seq, head.seq + 1);
+  assert.match(c.result.firstBad.reason, /not a sequence number/);
+});
+
 attack('a cut tail passes alone but is named against the exported head', async () => {
   const path = copy();
   const cut = head.seq - 4;
