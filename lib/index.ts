@@ -14,3 +14,7 @@ export { LineageError, ERROR_CODES, isLineageError } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export { LIMITS } from './limits.js';
 export { datasets } from './datasets.js';
+export { toOpenLineage, openLineageEvents, toJsonl } from './interop/openlineage-export.js';
+export type { OpenLineageOptions } from './interop/openlineage-export.js';
+export { LEDGER_FACETS_SCHEMA, LEDGER_FACET } from './interop/openlineage-model.js';
+export type { OpenLineageRunEvent, OpenLineageDataset, OpenLineageFacet, OpenLineageFacets, OpenLineageEventType } from './interop/openlineage-model.js';
