@@ -18,6 +18,8 @@ export const ERROR_CODES = {
   QUERY_NOT_ONE: 'one() found zero or several records',
   QUERY_INVALID: 'the query joins models that have no relation, or uses an unknown field',
   WRITE_FAILED: 'the storage engine refused a write; nothing was recorded',
+  IMPORT_INVALID: 'an import held invalid events and was rejected as a whole (strict); nothing was recorded',
+  FORWARD_FAILED: 'lineage could not be forwarded yet; it stays in the log and is retried',
 } as const;
 
 /** A stable, documented error code. */

@@ -18,3 +18,5 @@ export { toOpenLineage, openLineageEvents, toJsonl } from './interop/openlineage
 export type { OpenLineageOptions } from './interop/openlineage-export.js';
 export { LEDGER_FACETS_SCHEMA, LEDGER_FACET } from './interop/openlineage-model.js';
 export type { OpenLineageRunEvent, OpenLineageDataset, OpenLineageFacet, OpenLineageFacets, OpenLineageEventType } from './interop/openlineage-model.js';
+export { importOpenLineage } from './interop/openlineage-import.js';
+export type { ImportOptions, ImportReport, SkippedLine } from './interop/openlineage-import.js';
