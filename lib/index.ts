@@ -20,3 +20,5 @@ export { LEDGER_FACETS_SCHEMA, LEDGER_FACET } from './interop/openlineage-model.
 export type { OpenLineageRunEvent, OpenLineageDataset, OpenLineageFacet, OpenLineageFacets, OpenLineageEventType } from './interop/openlineage-model.js';
 export { importOpenLineage } from './interop/openlineage-import.js';
 export type { ImportOptions, ImportReport, SkippedLine } from './interop/openlineage-import.js';
+export { toProv } from './interop/prov-export.js';
+export type { ProvDocument, ProvRecord, ProvValue, ProvOptions } from './interop/prov-export.js';

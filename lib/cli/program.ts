@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { registerDemo } from './commands/demo.js';
 import { registerStats } from './commands/stats.js';
+import { registerExport } from './commands/export.js';
+import { registerImport } from './commands/import.js';
 
 /** Builds the `lineage` command with all its subcommands. */
 export function program(): Command {
@@ -11,6 +13,8 @@ export function program(): Command {
     .exitOverride();
   registerDemo(p);
   registerStats(p);
+  registerExport(p);
+  registerImport(p);
   for (const c of p.commands) c.exitOverride();
   return p;
 }
