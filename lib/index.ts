@@ -22,3 +22,5 @@ export { importOpenLineage } from './interop/openlineage-import.js';
 export type { ImportOptions, ImportReport, SkippedLine } from './interop/openlineage-import.js';
 export { toProv } from './interop/prov-export.js';
 export type { ProvDocument, ProvRecord, ProvValue, ProvOptions } from './interop/prov-export.js';
+export { forwardOpenLineage, backoffDelay } from './interop/openlineage-forward.js';
+export type { ForwardOptions, ForwardStatus, Forwarder } from './interop/openlineage-forward.js';

@@ -3,6 +3,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerStats } from './commands/stats.js';
 import { registerExport } from './commands/export.js';
 import { registerImport } from './commands/import.js';
+import { registerForward } from './commands/forward.js';
 
 /** Builds the `lineage` command with all its subcommands. */
 export function program(): Command {
@@ -15,6 +16,7 @@ export function program(): Command {
   registerStats(p);
   registerExport(p);
   registerImport(p);
+  registerForward(p);
   for (const c of p.commands) c.exitOverride();
   return p;
 }

@@ -50,9 +50,9 @@ export class EventBuilder {
 
   /**
    * One run event for a run as `view` sees it: START carries the inputs (and the outputs, while the
-   * run is open), COMPLETE / FAIL / OTHER carry inputs and outputs.
+   * run is open), COMPLETE / FAIL / OTHER carry inputs and outputs; `only` narrows them to some files.
    */
-  runEvent(view: View, run: RunRow, eventType: OpenLineageEventType, eventTime: string): OpenLineageRunEvent {
+  runEvent(view: View, run: RunRow, eventType: OpenLineageEventType, eventTime: string, only?: { inputs: string[]; outputs: string[] }): OpenLineageRunEvent {
     const t = view.transform(run.transformId);
     const job = t ? this.job(t) : { namespace: this.namespace, name: run.transformId };
     const runFacets: OpenLineageFacets = {};
@@ -77,8 +77,8 @@ export class EventBuilder {
       schemaURL: RUN_EVENT_SCHEMA_URL,
       run: { runId: this.runId(run), facets: runFacets },
       job: { ...job, facets: t ? this.#jobFacets(t) : {} },
-      inputs: view.inputsOf(run.id).map((id) => this.dataset(view.file(id)!)),
-      outputs: eventType === 'START' && run.status !== 'started' ? [] : view.outputsOf(run.id).map((id) => this.dataset(view.file(id)!)),
+      inputs: (only?.inputs ?? view.inputsOf(run.id)).map((id) => this.dataset(view.file(id)!)),
+      outputs: (only?.outputs ?? (eventType === 'START' && run.status !== 'started' ? [] : view.outputsOf(run.id))).map((id) => this.dataset(view.file(id)!)),
     };
     return event;
   }

@@ -301,10 +301,12 @@ function planEvents(view: View, runs: MergedRun[]): { events: EventInput[]; crea
     known.add(tid);
     created.transforms++;
     const j = run.job;
-    events.push({ type: 'transform.registered', data: strip({ id: tid, name: j.name, version: j.version, type: j.type, reference: j.reference, hash: j.hash }) });
     events.push({ type: 'openlineage.linked', data: { kind: 'transform', id: tid, namespace: j.namespace, name: j.name, version: j.version } });
+    events.push({ type: 'transform.registered', data: strip({ id: tid, name: j.name, version: j.version, type: j.type, reference: j.reference, hash: j.hash }) });
   }
 
+  // Each link comes before its entity's event, so that a reader of the log (the forwarder) knows the
+  // entity's OpenLineage identity when it meets the entity.
   // Parents before their children, so that a child's parentRunId names a run that exists.
   const byUuid = new Map(runs.map((r) => [r.uuid, r]));
   const started = new Set<string>();
@@ -317,11 +319,11 @@ function planEvents(view: View, runs: MergedRun[]): { events: EventInput[]; crea
     const parentId = run.parentUuid === undefined ? undefined : `olr_${run.parentUuid.replace(/-/g, '')}`;
     known.add(run.id);
     created.runs++;
+    events.push({ type: 'openlineage.linked', data: { kind: 'run', id: run.id, namespace: run.job.namespace, name: run.job.name, runUuid: run.uuid } });
     events.push({
       type: 'run.started',
       data: strip({ id: run.id, transformId: transformId(run.job), name: run.name, params: run.params, parentRunId: parentId && has('run', parentId) ? parentId : undefined, startedAt: run.startedAt }),
     });
-    events.push({ type: 'openlineage.linked', data: { kind: 'run', id: run.id, namespace: run.job.namespace, name: run.job.name, runUuid: run.uuid } });
   };
   for (const run of runs) startRun(run, 0);
 
@@ -329,8 +331,8 @@ function planEvents(view: View, runs: MergedRun[]): { events: EventInput[]; crea
     const id = fileId(d);
     known.add(id);
     created.files++;
-    events.push({ type: 'file.created', data: strip({ id, name: d.name, suffix: suffixOf(d.name), size: d.size, runId }) });
     events.push({ type: 'openlineage.linked', data: strip({ kind: 'file' as const, id, namespace: d.namespace, name: d.name, version: d.version }) });
+    events.push({ type: 'file.created', data: strip({ id, name: d.name, suffix: suffixOf(d.name), size: d.size, runId }) });
   };
   // Outputs first, so that a dataset gets the run that wrote it as its creator even when a reader came earlier.
   for (const run of runs) {
