@@ -50,7 +50,7 @@ export interface Forwarder {
   readonly status: ForwardStatus;
   /** Sends everything appended so far; rejects with FORWARD_FAILED if that takes longer than `timeoutMs` (default 30000). */
   flush(options?: { timeoutMs?: number }): Promise<void>;
-  /** Stops forwarding after the request in flight; unsent events stay in the log for the next forwarder. */
+  /** Stops forwarding, abandoning a request in flight; unsent events stay in the log for the next forwarder. */
   stop(): Promise<void>;
 }
 
@@ -103,6 +103,7 @@ class HttpForwarder implements Forwarder {
   #timer: NodeJS.Timeout | undefined;
   #pumping: Promise<boolean> | undefined;
   #stopped = false;
+  readonly #abort = new AbortController();
 
   constructor(ledger: Ledger, target: URL, key: string, position: number, links: Links, options: ForwardOptions) {
     this.#ledger = ledger;
@@ -140,6 +141,8 @@ class HttpForwarder implements Forwarder {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
+    // A request in flight is abandoned: its event was not acknowledged, so the next forwarder sends it.
+    this.#abort.abort();
     await this.#pumping;
   }
 
@@ -194,7 +197,7 @@ class HttpForwarder implements Forwarder {
       this.#status.failures = 0;
       return true;
     } catch (err) {
-      if (ledger.log.closed) {
+      if (ledger.log.closed || this.#stopped) {
         this.#stopped = true;
         return true;
       }
@@ -236,7 +239,7 @@ class HttpForwarder implements Forwarder {
 
   async #post(event: OpenLineageRunEvent): Promise<void> {
     const body = JSON.stringify(event);
-    const status = await post(this.#target, body, this.#headers(body), this.#options.timeoutMs ?? 10_000);
+    const status = await post(this.#target, body, this.#headers(body), this.#options.timeoutMs ?? 10_000, this.#abort.signal);
     if (status >= 200 && status < 300) {
       this.#status.sent++;
       return;
@@ -258,10 +261,10 @@ class HttpForwarder implements Forwarder {
 }
 
 /** One POST without keep-alive; resolves with the status code once the answer is read. */
-function post(url: URL, body: string, headers: Record<string, string>, timeoutMs: number): Promise<number> {
+function post(url: URL, body: string, headers: Record<string, string>, timeoutMs: number, signal: AbortSignal): Promise<number> {
   return new Promise((resolve, reject) => {
     const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = request(url, { method: 'POST', headers, agent: false, timeout: timeoutMs }, (res) => {
+    const req = request(url, { method: 'POST', headers, agent: false, timeout: timeoutMs, signal }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
       res.on('error', reject);
