@@ -97,7 +97,7 @@ test('forward sends what is new to an OpenLineage endpoint, and nothing twice wh
     await lineage('--db', demo, 'demo');
     const first = await lineage('--db', demo, 'forward', '--url', url);
     assert.equal(first.code, 0, first.stderr);
-    assert.match(first.stdout, /forwarded \d+ run events/);
+    assert.match(first.stdout, /forwarded \d+ run events to .* \(namespace lineage-ledger\.[0-9A-Za-z]+, log position \d+\)/);
     assert.deepEqual(received.filter((e) => e.eventType === 'START').length, 3);
     const n = received.length;
     const second = await lineage('--db', demo, 'forward', '--url', url);

@@ -48,6 +48,8 @@ export interface ForwardStatus {
 /** A running forwarder. */
 export interface Forwarder {
   readonly status: ForwardStatus;
+  /** The namespace of the jobs and datasets it sends. */
+  readonly namespace: string;
   /** Sends everything appended so far; rejects with FORWARD_FAILED if that takes longer than `timeoutMs` (default 30000). */
   flush(options?: { timeoutMs?: number }): Promise<void>;
   /** Stops forwarding, abandoning a request in flight; unsent events stay in the log for the next forwarder. */
@@ -117,6 +119,10 @@ class HttpForwarder implements Forwarder {
 
   get status(): ForwardStatus {
     return { ...this.#status };
+  }
+
+  get namespace(): string {
+    return this.#builder.namespace;
   }
 
   start(): void {

@@ -33,7 +33,7 @@ export function registerForward(program: Command): void {
           await fwd.stop();
         }
         const s = fwd.status;
-        process.stdout.write(`forwarded ${s.sent} run events to ${opts.url} (log position ${s.position}${s.rejected ? `, ${s.rejected} rejected by the backend` : ''})\n`);
+        process.stdout.write(`forwarded ${s.sent} run events to ${opts.url} (namespace ${fwd.namespace}, log position ${s.position}${s.rejected ? `, ${s.rejected} rejected by the backend` : ''})\n`);
       });
     });
 }
