@@ -16,6 +16,7 @@ import {
   RUN_EVENT_SCHEMA_URL,
 } from './openlineage-model.js';
 import { runUuid } from './uuid.js';
+import { strip } from '../util/strip.js';
 
 /** Options shared by export and forwarding. */
 export interface OpenLineageOptions {
@@ -122,9 +123,4 @@ function sourceUrl(reference: string | undefined): string | undefined {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(reference)) return reference;
   if (isAbsolute(reference)) return pathToFileURL(reference).href;
   return undefined;
-}
-
-function strip<T extends Record<string, unknown>>(o: T): T {
-  for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k];
-  return o;
 }

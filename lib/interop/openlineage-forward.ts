@@ -88,7 +88,8 @@ export async function forwardOpenLineage(ledger: Ledger, options: ForwardOptions
   const key = `openlineage.forwarded ${target.href}`;
   const stored = await ledger.log.getMeta<{ seq: number }>(key);
   const position = stored?.seq ?? (options.from === 'now' ? ledger.head.seq : 0);
-  const links = await Links.load(ledger, position);
+  // The log is read for links only when imports made any (a ledger without imports has none).
+  const links = ledger.projection.eventCounts.get('openlineage.linked') ? await Links.load(ledger, position) : new Links();
   const f = new HttpForwarder(ledger, target, key, position, links, options);
   f.start();
   return f;

@@ -11,6 +11,7 @@ import { View } from '../state/view.js';
 import { LEDGER_FACET, type OpenLineageEventType } from './openlineage-model.js';
 import { checkOpenLineage } from './openlineage-validate.js';
 import { derivedId } from './uuid.js';
+import { strip } from '../util/strip.js';
 
 /** Options of `importOpenLineage()`. */
 export interface ImportOptions {
@@ -370,9 +371,4 @@ function planEvents(view: View, runs: MergedRun[]): { events: EventInput[]; crea
 
 function str(v: unknown): string | undefined {
   return typeof v === 'string' && v.length > 0 ? v : undefined;
-}
-
-function strip<T extends object>(o: T): T {
-  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
-  return o;
 }
