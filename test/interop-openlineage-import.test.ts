@@ -250,6 +250,45 @@ test('dataset identity: versions make distinct files; a run reading and writing 
   }
 });
 
+test('a run naming itself or a run that names it back as parent is imported without a cycle', async () => {
+  const parent = (u: string) => ({ parent: { _producer: P, _schemaURL: 'https://openlineage.io/spec/facets/1-2-0/ParentRunFacet.json', run: { runId: u }, job: { namespace: 'airflow', name: 'x' } } });
+  const ln = await open({ memory: true });
+  try {
+    await importOpenLineage(ln, [
+      ev(U1, 'START', '2024-01-01T00:00:00Z', 'self', { run: { runId: U1, facets: parent(U1) } }),
+      ev(U2, 'START', '2024-01-01T00:00:00Z', 'a', { run: { runId: U2, facets: parent(U3) } }),
+      ev(U3, 'START', '2024-01-01T00:00:00Z', 'b', { run: { runId: U3, facets: parent(U2) } }),
+    ]);
+    assert.equal(ln.select(Run).count(), 3);
+    assert.equal(ln.select(Run).join(Transform, { name: 'self' }).one().parent, undefined);
+    // Of two runs that name each other, the one started first has no parent (it did not exist yet).
+    assert.equal(ln.select(Run).all().filter((r) => r.parent !== undefined).length, 1);
+  } finally {
+    await ln.close();
+  }
+});
+
+test('imported lineage survives a reopen of an on-disk ledger', async () => {
+  const { tempDir } = await import('./helpers.js');
+  const tmp = tempDir();
+  try {
+    const { ledger } = await demoLedger();
+    const events = await toOpenLineage(ledger);
+    await ledger.close();
+    let ln = await open(`${tmp.dir}/l`);
+    await importOpenLineage(ln, events);
+    const before = state(ln);
+    await ln.close();
+    ln = await open(`${tmp.dir}/l`);
+    assert.deepEqual(state(ln), before);
+    assert.equal((await importOpenLineage(ln, events)).appended, 0);
+    assert.deepEqual((await toOpenLineage(ln)).map((e) => e.run.runId), events.map((e) => e.run.runId));
+    await ln.close();
+  } finally {
+    tmp.cleanup();
+  }
+});
+
 test('concurrent imports of the same events create each record once', async () => {
   const { ledger } = await demoLedger();
   const events = await toOpenLineage(ledger);

@@ -211,7 +211,7 @@ class HttpForwarder implements Forwarder {
       const e = err instanceof LineageError && err.code === 'FORWARD_FAILED' ? err : new LineageError('FORWARD_FAILED', `forwarding to ${this.#target.href} failed: ${(err as Error)?.message ?? err}`, { cause: err });
       this.#status.failures++;
       this.#status.lastError = e;
-      this.#options.onError?.(e);
+      this.#report(e);
       return false;
     }
   }
@@ -254,10 +254,18 @@ class HttpForwarder implements Forwarder {
     if (status >= 400 && status < 500 && status !== 408 && status !== 429) {
       // The backend will never take this event: skipping it keeps the rest of the lineage flowing.
       this.#status.rejected++;
-      this.#options.onError?.(new LineageError('FORWARD_FAILED', `${this.#target.href} rejected the ${event.eventType} event of run ${event.run.runId} with HTTP ${status}; skipped`));
+      this.#report(new LineageError('FORWARD_FAILED', `${this.#target.href} rejected the ${event.eventType} event of run ${event.run.runId} with HTTP ${status}; skipped`));
       return;
     }
     throw new LineageError('FORWARD_FAILED', `${this.#target.href} answered HTTP ${status}`);
+  }
+
+  #report(e: LineageError): void {
+    try {
+      this.#options.onError?.(e);
+    } catch {
+      // A failing error callback must not stop the forwarder (nor surface as an unhandled rejection).
+    }
   }
 
   #headers(body: string): Record<string, string> {

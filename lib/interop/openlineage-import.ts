@@ -311,13 +311,13 @@ function planEvents(view: View, runs: MergedRun[]): { events: EventInput[]; crea
   // Parents before their children, so that a child's parentRunId names a run that exists.
   const byUuid = new Map(runs.map((r) => [r.uuid, r]));
   const started = new Set<string>();
-  const startRun = (run: MergedRun, depth: number) => {
+  const startRun = (run: MergedRun) => {
     if (started.has(run.uuid)) return;
     started.add(run.uuid);
     const parent = run.parentUuid === undefined ? undefined : byUuid.get(run.parentUuid);
-    if (parent && depth < runs.length) startRun(parent, depth + 1);
+    if (parent) startRun(parent);
     if (has('run', run.id)) return;
-    const parentId = run.parentUuid === undefined ? undefined : `olr_${run.parentUuid.replace(/-/g, '')}`;
+    const parentId = run.parentUuid === undefined || run.parentUuid === run.uuid ? undefined : `olr_${run.parentUuid.replace(/-/g, '')}`;
     known.add(run.id);
     created.runs++;
     events.push({ type: 'openlineage.linked', data: { kind: 'run', id: run.id, namespace: run.job.namespace, name: run.job.name, runUuid: run.uuid } });
@@ -326,7 +326,7 @@ function planEvents(view: View, runs: MergedRun[]): { events: EventInput[]; crea
       data: strip({ id: run.id, transformId: transformId(run.job), name: run.name, params: run.params, parentRunId: parentId && has('run', parentId) ? parentId : undefined, startedAt: run.startedAt }),
     });
   };
-  for (const run of runs) startRun(run, 0);
+  for (const run of runs) startRun(run);
 
   const createFile = (d: DatasetRef, runId: string | undefined) => {
     const id = fileId(d);
