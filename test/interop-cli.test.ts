@@ -60,6 +60,11 @@ test('export --format prov writes a valid PROV-JSON document', async () => {
   const doc = JSON.parse(r.stdout);
   assert.deepEqual(provErrors(doc), []);
   assert.equal(Object.keys(doc.activity).length, 3);
+  // As of the first event (the script's registration), there is a plan and no activity yet.
+  const early = JSON.parse((await lineage('--db', demo, 'export', '--format', 'prov', '--as-of', '1')).stdout);
+  assert.equal(Object.keys(early.activity).length, 0);
+  assert.equal(Object.keys(early.entity).length, 1);
+  assert.equal((await lineage('--db', demo, 'export', '--format', 'prov', '--as-of', 'x')).code, 2);
 });
 
 test('import reports invalid lines on stderr; --strict rejects the file with status 1 and writes nothing; bad usage is status 2', async () => {
