@@ -290,6 +290,11 @@ test('retry delays double from the base up to the maximum; bad options are coded
     for (const bad of [{}, { url: 'ftp://x' }, { url: 'not a url' }, { url: 'http://127.0.0.1:1', intervalMs: 0 }]) {
       await assert.rejects(forwardOpenLineage(ln, bad as never), (e: unknown) => isLineageError(e, 'INVALID_ARGUMENT'), JSON.stringify(bad));
     }
+    // One forwarder per endpoint: a second would send everything again.
+    const one = await forwardOpenLineage(ln, { url: 'http://127.0.0.1:1/', ...FAST });
+    await assert.rejects(forwardOpenLineage(ln, { url: 'http://127.0.0.1:1' }), (e: unknown) => isLineageError(e, 'INVALID_ARGUMENT') && /already forwarded/.test((e as Error).message));
+    await one.stop();
+    await (await forwardOpenLineage(ln, { url: 'http://127.0.0.1:1' })).stop();
   } finally {
     await ln.close();
   }

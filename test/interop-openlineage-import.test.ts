@@ -161,10 +161,11 @@ test('invalid lines are reported with their line number and skipped; the valid o
       JSON.stringify({ ...ev(U2, 'START', '2024-01-01T00:00:00Z', 'bad'), job: { namespace: 'x' } }),
       JSON.stringify(ev(U3, 'START', 'yesterday', 'bad')),
       JSON.stringify(ev(U1, 'COMPLETE', '2024-01-01T00:00:09Z', 'ok')),
+      JSON.stringify(ev(U3, 'START', '+010000-01-01T00:00:00Z', 'far')),
       JSON.stringify({ eventTime: '2024-01-01T00:00:00Z', producer: P, schemaURL: 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/JobEvent', job: { namespace: 'n', name: 'j' } }),
     ].join('\r\n');
     const report = await importOpenLineage(ln, text, { source: 'mixed.jsonl' });
-    assert.deepEqual(report.skipped.map((s) => s.line), [2, 4, 5, 6]);
+    assert.deepEqual(report.skipped.map((s) => s.line), [2, 4, 5, 6, 8]);
     assert.match(report.skipped[0]!.message, /not JSON/);
     assert.match(report.skipped[1]!.message, /runId.*uuid/);
     assert.match(report.skipped[2]!.message, /name/);

@@ -56,6 +56,11 @@ export interface Forwarder {
   stop(): Promise<void>;
 }
 
+const running = new WeakMap<Ledger, Set<string>>();
+
+// How many sent events at most may be sent again after a crash (the position is saved this often).
+const SAVE_EVERY = 64;
+
 /** The delay before retry number `failures` (1, 2, …): base · 2^(failures−1), at most `max`. */
 export function backoffDelay(failures: number, base: number, max: number): number {
   return Math.min(max, base * 2 ** Math.min(Math.max(0, failures - 1), 30));
@@ -67,7 +72,7 @@ export function backoffDelay(failures: number, base: number, max: number): numbe
  * ends. The log is the outbox: the forwarder reads committed events after the fact, so appends never
  * wait for it, and it keeps the seq it has sent up to in the ledger's meta, so a failed or restarted
  * forwarder resumes where it stopped. Delivery is exactly once while the process lives, and at least
- * once across a crash between an acknowledged POST and the position's write.
+ * once across a crash (at most 64 acknowledged events are sent again).
  */
 export async function forwardOpenLineage(ledger: Ledger, options: ForwardOptions): Promise<Forwarder> {
   if (!(ledger instanceof Ledger)) throw new LineageError('INVALID_ARGUMENT', 'forwardOpenLineage() takes an open Ledger');
@@ -86,13 +91,22 @@ export async function forwardOpenLineage(ledger: Ledger, options: ForwardOptions
     if (v !== undefined && !(Number.isFinite(v) && v >= 1)) throw new LineageError('INVALID_ARGUMENT', `${k} must be a number ≥ 1`);
   }
   const key = `openlineage.forwarded ${target.href}`;
-  const stored = await ledger.log.getMeta<{ seq: number }>(key);
-  const position = stored?.seq ?? (options.from === 'now' ? ledger.head.seq : 0);
-  // The log is read for links only when imports made any (a ledger without imports has none).
-  const links = ledger.projection.eventCounts.get('openlineage.linked') ? await Links.load(ledger, position) : new Links();
-  const f = new HttpForwarder(ledger, target, key, position, links, options);
-  f.start();
-  return f;
+  // Two forwarders to one endpoint would each send everything: one per endpoint and ledger.
+  const active = running.get(ledger) ?? new Set<string>();
+  if (active.has(key)) throw new LineageError('INVALID_ARGUMENT', `this ledger is already forwarded to ${target.href}; stop() that forwarder first`);
+  running.set(ledger, active.add(key));
+  try {
+    const stored = await ledger.log.getMeta<{ seq: number }>(key);
+    const position = stored?.seq ?? (options.from === 'now' ? ledger.head.seq : 0);
+    // The log is read for links only when imports made any (a ledger without imports has none).
+    const links = ledger.projection.eventCounts.get('openlineage.linked') ? await Links.load(ledger, position) : new Links();
+    const f = new HttpForwarder(ledger, target, key, position, links, options, () => active.delete(key));
+    f.start();
+    return f;
+  } catch (err) {
+    active.delete(key);
+    throw err;
+  }
 }
 
 class HttpForwarder implements Forwarder {
@@ -107,8 +121,12 @@ class HttpForwarder implements Forwarder {
   #pumping: Promise<boolean> | undefined;
   #stopped = false;
   readonly #abort = new AbortController();
+  #saved: number;
 
-  constructor(ledger: Ledger, target: URL, key: string, position: number, links: Links, options: ForwardOptions) {
+  readonly #release: () => void;
+
+  constructor(ledger: Ledger, target: URL, key: string, position: number, links: Links, options: ForwardOptions, release: () => void) {
+    this.#release = release;
     this.#ledger = ledger;
     this.#target = target;
     this.#key = key;
@@ -116,6 +134,7 @@ class HttpForwarder implements Forwarder {
     this.#options = options;
     this.#builder = new EventBuilder(ledger.info.ledgerId, links, options);
     this.#status = { position, sent: 0, rejected: 0, failures: 0 };
+    this.#saved = position;
   }
 
   get status(): ForwardStatus {
@@ -151,6 +170,7 @@ class HttpForwarder implements Forwarder {
     // A request in flight is abandoned: its event was not acknowledged, so the next forwarder sends it.
     this.#abort.abort();
     await this.#pumping;
+    this.#release();
   }
 
   #delay(): number {
@@ -183,24 +203,23 @@ class HttpForwarder implements Forwarder {
     }
     const head = ledger.head.seq;
     if (this.#status.position >= head) return true;
-    let position = this.#status.position;
+    let unsaved = 0;
     try {
-      for await (const batch of ledger.log.read(position + 1, head, 256)) {
+      for await (const batch of ledger.log.read(this.#status.position + 1, head, 256)) {
         for (const { event } of batch) {
           if (this.#stopped) return true;
           this.#links.apply(event);
           const ol = this.#map(event);
-          if (ol) {
-            await this.#post(ol);
-            this.#status.position = position = event.seq;
-            await ledger.log.putMeta(this.#key, { seq: position });
-          } else {
-            this.#status.position = position = event.seq;
+          if (ol) await this.#post(ol);
+          this.#status.position = event.seq;
+          // The position is written every so many events and at the end of each pass, not after each
+          // POST: a crash re-sends at most that many events, and appends do not share the disk with a write per event.
+          if (ol && ++unsaved >= SAVE_EVERY) {
+            await this.#save();
+            unsaved = 0;
           }
         }
       }
-      // Events that make no OpenLineage event move the position too; keep it so a restart skips them.
-      await ledger.log.putMeta(this.#key, { seq: position });
       this.#status.failures = 0;
       return true;
     } catch (err) {
@@ -213,7 +232,17 @@ class HttpForwarder implements Forwarder {
       this.#status.lastError = e;
       this.#report(e);
       return false;
+    } finally {
+      await this.#save().catch(() => {});
     }
+  }
+
+  /** Keeps the position in the ledger's meta, so that the next forwarder starts after it. */
+  async #save(): Promise<void> {
+    if (this.#saved === this.#status.position || this.#ledger.log.closed) return;
+    const seq = this.#status.position;
+    await this.#ledger.log.putMeta(this.#key, { seq });
+    this.#saved = seq;
   }
 
   /** The OpenLineage event a log event makes, if any: each log event makes at most one, so the position is a seq. */

@@ -186,7 +186,8 @@ interface RawEvent {
 
 function parseRunEvent(line: number, e: RawEvent): Parsed {
   const time = Date.parse(e.eventTime);
-  if (Number.isNaN(time)) throw new Error(`/eventTime ${e.eventTime} is not a time this importer can read`);
+  // The ledger keeps times as four-digit-year ISO strings.
+  if (Number.isNaN(time) || !/^\d{4}-/.test(new Date(time).toISOString())) throw new Error(`/eventTime ${e.eventTime} is not a time this importer can read (years 0000 to 9999)`);
   const rf = e.run.facets ?? {};
   const ours = rf[LEDGER_FACET.run];
   const parentUuid = str(rf.parent?.run && (rf.parent.run as { runId?: unknown }).runId);
