@@ -19,6 +19,8 @@ export const ERROR_CODES = {
   QUERY_INVALID: 'the query joins models that have no relation, or uses an unknown field',
   WRITE_FAILED: 'the storage engine refused a write; nothing was recorded',
   OUT_OF_RANGE: 'a seq beyond the log, or a time before its first event',
+  IMPORT_INVALID: 'an import held invalid events and was rejected as a whole (strict); nothing was recorded',
+  FORWARD_FAILED: 'lineage could not be forwarded yet; it stays in the log and is retried',
 } as const;
 
 /** A stable, documented error code. */

@@ -5,6 +5,9 @@ import { registerHead } from './commands/head.js';
 import { registerVerify } from './commands/verify.js';
 import { registerLog } from './commands/log.js';
 import { registerHistory } from './commands/history.js';
+import { registerExport } from './commands/export.js';
+import { registerImport } from './commands/import.js';
+import { registerForward } from './commands/forward.js';
 
 /** Builds the `lineage` command with all its subcommands. */
 export function program(): Command {
@@ -19,6 +22,9 @@ export function program(): Command {
   registerVerify(p);
   registerLog(p);
   registerHistory(p);
+  registerExport(p);
+  registerImport(p);
+  registerForward(p);
   for (const c of p.commands) c.exitOverride();
   return p;
 }

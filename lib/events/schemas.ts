@@ -89,4 +89,27 @@ export const SCHEMAS = {
       finishedAt: isoTime,
     }),
   },
+  // Interop (lib/interop/): an entity that came from OpenLineage keeps its identity there, so that
+  // exporting or forwarding it again gives the same job, run and dataset to the backend.
+  'openlineage.linked': {
+    1: object(['kind', 'id', 'namespace', 'name'], {
+      kind: { enum: ['transform', 'run', 'file'] },
+      id,
+      namespace: name,
+      name,
+      runUuid: { type: 'string', pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' },
+      version: optText,
+    }),
+  },
+  // One import of OpenLineage events: what was read and what it added.
+  'openlineage.imported': {
+    1: object(['id', 'digest', 'events', 'skipped', 'appended'], {
+      id,
+      source: optText,
+      digest: sha256,
+      events: size,
+      skipped: size,
+      appended: size,
+    }),
+  },
 } as const;

@@ -67,6 +67,32 @@ export interface RunFinished {
   finishedAt: string;
 }
 
+/** `openlineage.linked` v1: the OpenLineage identity of a transform (job), run or file (dataset) made by an import. */
+export interface OpenLineageLinked {
+  kind: 'transform' | 'run' | 'file';
+  id: string;
+  namespace: string;
+  name: string;
+  /** The run's OpenLineage runId (lower-case UUID). */
+  runUuid?: string;
+  /** The dataset's version (DatasetVersionDatasetFacet), or the job's version. */
+  version?: string;
+}
+/** `openlineage.imported` v1: one import of OpenLineage events, recorded with the events it added. */
+export interface OpenLineageImported {
+  id: string;
+  /** The file name the events were read from. */
+  source?: string;
+  /** SHA-256 of the input's bytes. */
+  digest: string;
+  /** OpenLineage events read (valid ones). */
+  events: number;
+  /** Lines skipped as invalid. */
+  skipped: number;
+  /** Lineage events this import appended (0 when everything was already known). */
+  appended: number;
+}
+
 /** Each event type with the shape of its data at the current version. */
 export interface EventDataByType {
   'transform.registered': TransformRegistered;
@@ -75,6 +101,8 @@ export interface EventDataByType {
   'file.recreated': FileRecreated;
   'file.loaded_as_input': FileLoadedAsInput;
   'run.finished': RunFinished;
+  'openlineage.linked': OpenLineageLinked;
+  'openlineage.imported': OpenLineageImported;
 }
 /** An event type name. */
 export type EventType = keyof EventDataByType;

@@ -1,0 +1,31 @@
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { OPENLINEAGE_SPEC } from './openlineage-spec.js';
+
+const CORE_ID = 'https://openlineage.io/spec/2-0-2/OpenLineage.json';
+let compiled: { root: ValidateFunction; runEvent: ValidateFunction } | undefined;
+
+function validators(): { root: ValidateFunction; runEvent: ValidateFunction } {
+  if (!compiled) {
+    // The spec carries `example` annotations that strict mode would reject as unknown keywords.
+    const ajv = new Ajv2020({ strict: false, allErrors: false });
+    (addFormats as unknown as (a: Ajv2020) => void)(ajv);
+    ajv.addSchema(OPENLINEAGE_SPEC as object);
+    compiled = { root: ajv.getSchema(CORE_ID)!, runEvent: ajv.getSchema(`${CORE_ID}#/$defs/RunEvent`)! };
+  }
+  return compiled;
+}
+
+/** What an OpenLineage event is, or what is wrong with it. */
+export type Checked = { kind: 'run' } | { kind: 'other' } | { kind: 'invalid'; message: string };
+
+/** Validates one parsed event against OpenLineage 2-0-2: a RunEvent, another valid event (JobEvent, DatasetEvent), or invalid. */
+export function checkOpenLineage(value: unknown): Checked {
+  const v = validators();
+  const isRun = value !== null && typeof value === 'object' && !Array.isArray(value) && 'run' in value;
+  // A RunEvent's own definition gives a clearer message than the root's oneOf.
+  const validate = isRun ? v.runEvent : v.root;
+  if (validate(value)) return { kind: isRun ? 'run' : 'other' };
+  const e = validate.errors?.[0];
+  return { kind: 'invalid', message: `${e?.instancePath || '/'} ${e?.message ?? 'is invalid'} (OpenLineage 2-0-2)` };
+}
