@@ -1,8 +1,11 @@
+import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { isLineageError, LineageError } from '../errors.js';
 import { open, type Ledger } from '../ledger.js';
+import { formatBytes } from '../render/format.js';
 import { ANSI, PLAIN, type Style } from './render-text.js';
+import { withProgress } from './progress.js';
 
 /** Exit statuses of the CLI. */
 export const EXIT = { ok: 0, no: 1, usage: 2 } as const;
@@ -28,7 +31,8 @@ export function styleFor(stream: NodeJS.WriteStream): Style {
 
 /** Opens the ledger the CLI points at, runs `fn`, and closes it whatever happens. */
 export async function withLedger<T>(program: Command, fn: (ledger: Ledger) => Promise<T>): Promise<T> {
-  const ledger = await open(dbPath(program));
+  // Opening replays the whole log: a large ledger shows a bar on a terminal while it does.
+  const ledger = await withProgress('opening ledger', (p) => open(dbPath(program), { onProgress: (done, total) => p.update(done, total) }));
   try {
     return await fn(ledger);
   } finally {
@@ -58,4 +62,27 @@ export function intOption(value: string, name: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new LineageError('INVALID_ARGUMENT', `${name} takes a non-negative integer, not ${value}`);
   return n;
+}
+
+/** Parses `--as-of`: a seq (an integer) or a time (ISO 8601, e.g. 2026-11-27T02:24:17Z), or fails as bad usage. */
+export function parseAsOf(value: string): number | Date {
+  if (/^\d+$/.test(value)) return intOption(value, '--as-of');
+  const t = Date.parse(value);
+  if (Number.isNaN(t)) throw new LineageError('INVALID_ARGUMENT', `--as-of takes a seq (integer) or an ISO 8601 time, not ${value}`);
+  return new Date(t);
+}
+
+/** Writes a command's output to `file` (and says so on stderr), or to stdout when there is no file. */
+export async function writeOutput(text: string, file: string | undefined): Promise<void> {
+  if (file === undefined || file === '-') {
+    process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    return;
+  }
+  await writeFile(file, text);
+  process.stderr.write(`wrote ${file} (${formatBytes(Buffer.byteLength(text))})\n`);
+}
+
+/** A path or argument quoted for a POSIX shell when it needs it, for the example commands the CLI prints. */
+export function shellQuote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
