@@ -61,7 +61,8 @@ function edgeAttrs(e: LineageEdge): string {
 }
 
 // A DOT quoted string. Backslashes are doubled so that a name's `\N` or `\l` is text, not a Graphviz escape;
-// our own line breaks arrive as real newlines and become `\n`.
+// `&` becomes `&amp;` because Graphviz reads HTML entities in strings (a name holding `&amp;` would
+// otherwise lose characters); our own line breaks arrive as real newlines and become `\n`.
 function q(s: string): string {
-  return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+  return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/&/g, '&amp;').replace(/\n/g, '\\n')}"`;
 }
