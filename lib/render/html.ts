@@ -50,7 +50,8 @@ export function renderHtml(graph: LineageGraph, svg: string, details: GraphDetai
   <p class="meta">${xml(meta.subtitle ? `${meta.subtitle} · ${counts}` : counts)}</p>
 </header>
 <main>
-  <section class="graph" aria-label="lineage graph">
+  <section class="graph fit" aria-label="lineage graph">
+    <button id="zoom" type="button" title="switch between fitting the window and the picture's own size">actual size</button>
 ${inlineSvg(svg)}
   </section>
   <aside>
@@ -61,9 +62,9 @@ ${inlineSvg(svg)}
         <li>${swatch('run')} run</li>
         <li>${swatch('transform')} transform</li>
         <li>${swatch('cut')} more beyond a depth limit</li>
-        <li>${line(false)} <b>input</b>: file read by a run</li>
-        <li>${line(false)} <b>output</b>: file made by a run</li>
-        <li>${line(true)} <b>run</b>: run of a transform</li>
+        <li>${line(false)} <span><b>input</b>: a file read by a run</span></li>
+        <li>${line(false)} <span><b>output</b>: a file made by a run</span></li>
+        <li>${line(true)} <span><b>run</b>: a run of a transform</span></li>
       </ul>
     </section>
     <section class="details" aria-live="polite">
@@ -115,7 +116,10 @@ h1 { font-size: 20px; margin: 0 0 4px; }
 .meta { margin: 0; color: #4b5563; font-size: 13px; }
 main { display: flex; gap: 16px; padding: 10px 20px 20px; align-items: flex-start; }
 .graph { flex: 1 1 auto; min-width: 0; overflow: auto; background: #fff; border: 1px solid #e5e7eb; border-radius: 8px; padding: 8px; }
-.graph svg { display: block; max-width: 100%; height: auto; margin: auto; }
+.graph { position: relative; }
+.graph.fit svg { display: block; width: 100%; height: auto; max-height: 78vh; margin: auto; }
+.graph:not(.fit) svg { display: block; margin: auto; }
+#zoom { position: absolute; top: 6px; right: 6px; font: inherit; font-size: 12px; padding: 2px 8px; border: 1px solid #d1d5db; border-radius: 4px; background: #fff; color: #374151; cursor: pointer; }
 .graph g.node { cursor: pointer; }
 .graph g.node:hover polygon, .graph g.node:hover path, .graph g.node:focus polygon, .graph g.node:focus path { stroke-width: 2.5; }
 .graph g.node.selected polygon, .graph g.node.selected path { stroke: #dc2626; stroke-width: 3; }
@@ -148,6 +152,11 @@ const SCRIPT = `
   // Our own tooltip replaces Graphviz's, so that hovering does not show two.
   for (const t of svg.querySelectorAll('g.node title')) t.remove();
   for (const a of svg.querySelectorAll('a')) a.removeAttributeNS('http://www.w3.org/1999/xlink', 'title');
+  const zoom = document.getElementById('zoom');
+  zoom.addEventListener('click', () => {
+    const fit = svg.parentElement.classList.toggle('fit');
+    zoom.textContent = fit ? 'actual size' : 'fit to window';
+  });
   let selected;
   const show = (g, n) => {
     if (selected) selected.classList.remove('selected');
