@@ -32,34 +32,40 @@ export function progress(label: string, options: ProgressOptions = {}): Progress
   const delay = options.delayMs ?? 300;
   let bar: cliProgress.SingleBar | undefined;
   let total = 0;
+  let done = 0;
   let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const show = () => {
+    if (stopped || bar || total === 0 || done >= total) return;
+    bar = new cliProgress.SingleBar(
+      {
+        stream,
+        format: `${label} [{bar}] {percentage}% {value}/{total} ${options.unit ?? 'events'} · {duration_formatted}`,
+        hideCursor: true,
+        clearOnComplete: true,
+        barsize: 30,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    bar.start(total, done);
+  };
   return {
-    update(done, newTotal) {
+    update(now, newTotal) {
       if (stopped) return;
+      done = now;
       if (newTotal !== undefined && newTotal !== total) {
         total = newTotal;
         bar?.setTotal(total);
       }
-      if (!bar) {
-        if (Date.now() - startedAt < delay || total === 0 || done >= total) return;
-        bar = new cliProgress.SingleBar(
-          {
-            stream,
-            format: `${label} [{bar}] {percentage}% {value}/{total} ${options.unit ?? 'events'} · eta {eta_formatted}`,
-            hideCursor: true,
-            clearOnComplete: true,
-            barsize: 30,
-          },
-          cliProgress.Presets.shades_classic,
-        );
-        bar.start(total, done);
-        return;
-      }
-      bar.update(done);
+      if (bar) return bar.update(done);
+      if (Date.now() - startedAt >= delay) return show();
+      // A step that starts before the delay and runs long (a layout, a big batch) still gets its bar.
+      timer ??= setTimeout(show, delay - (Date.now() - startedAt)).unref();
     },
     stop() {
       if (stopped) return;
       stopped = true;
+      if (timer) clearTimeout(timer);
       bar?.stop();
     },
   };

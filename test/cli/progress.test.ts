@@ -49,6 +49,15 @@ p('work shorter than the delay shows no bar, even on a terminal', () => {
   assert.equal(written(), '');
 });
 
+p('a long step that began before the delay gets its bar when the delay is over', async () => {
+  const { s, written } = stream(true);
+  const bar = progress('drawing', { stream: s, delayMs: 20, unit: 'steps' });
+  bar.update(2, 3);
+  await new Promise((r) => setTimeout(r, 80));
+  bar.stop();
+  assert.match(written(), /drawing \[.*\] 66% 2\/3 steps/);
+});
+
 p('open() reports its replay of the log to onProgress, ending at the head', async () => {
   const { dir, cleanup } = tempDir();
   try {

@@ -6,10 +6,10 @@ import { type GraphDetails, graphDetails, recordDetails } from '../../render/det
 import { renderDot } from '../../render/dot.js';
 import { type HtmlMeta, renderHtml } from '../../render/html.js';
 import { renderMermaid } from '../../render/mermaid.js';
-import { renderSvg } from '../../render/svg.js';
 import { PLAIN, type Style } from '../../render/style.js';
 import { renderText } from '../../render/text.js';
 import { intOption, parseAsOf, styleFor, withLedger, writeOutput } from '../common.js';
+import { svgWithin } from '../layout.js';
 import { withProgress } from '../progress.js';
 import { resolveRecord } from '../resolve.js';
 
@@ -18,13 +18,16 @@ export const GRAPH_FORMATS = ['text', 'mermaid', 'dot', 'svg', 'html', 'json'] a
 type Format = (typeof GRAPH_FORMATS)[number];
 
 const DIRECTIONS: Record<string, Direction> = { up: 'upstream', upstream: 'upstream', down: 'downstream', downstream: 'downstream', both: 'both' };
-// Graphviz lays out a few thousand nodes in seconds; beyond that a picture is unreadable anyway.
-const DEFAULT_MAX_NODES = 2000;
+// Pictures stop sooner than text: Graphviz's layout time grows steeply, and a picture of thousands of
+// nodes is unreadable anyway. Text, Mermaid, DOT and JSON take ledger.lineage()'s own default.
+const PICTURE_MAX_NODES = 500;
+const TEXT_MAX_NODES = 10_000;
 
 interface GraphOptions {
   direction: string;
   depth?: number;
-  maxNodes: number;
+  maxNodes?: number;
+  timeout: number;
   format: Format;
   output?: string;
   asOf?: string;
@@ -38,10 +41,11 @@ export function registerGraph(program: Command): void {
     .description('draw the lineage around a record: where it came from (up), what was made from it (down), or both')
     .addOption(new Option('--direction <dir>', 'up (where it came from), down (what was made from it) or both').choices(Object.keys(DIRECTIONS)).default('up'))
     .option('--depth <n>', 'follow at most N hops (file → run is one hop); cut nodes are marked "… more"', (v) => intOption(v, '--depth'))
-    .option('--max-nodes <n>', 'stop after N nodes; the rest is marked "… more"', (v) => positive(v, '--max-nodes'), DEFAULT_MAX_NODES)
+    .option('--max-nodes <n>', `stop after N nodes, marking the rest "… more" (default ${PICTURE_MAX_NODES} for svg and html, ${TEXT_MAX_NODES} otherwise)`, (v) => positive(v, '--max-nodes'))
     .addOption(new Option('--format <format>', 'text (a tree), mermaid, dot (Graphviz source), svg, html (one self-contained page), json').choices(GRAPH_FORMATS).default('text'))
     .option('-o, --output <file>', 'write to FILE instead of stdout')
     .option('--as-of <seq|time>', 'the lineage as it was after event SEQ, or at a time (ISO 8601)')
+    .option('--timeout <seconds>', 'give up laying out an svg or html picture after this long', (v) => positive(v, '--timeout'), 60)
     .addHelpText(
       'after',
       `
@@ -67,7 +71,9 @@ Examples:
         const text = await withProgress(
           'drawing',
           async (p) => {
-            const graph = reader.lineage(record, { direction: DIRECTIONS[opts.direction], depth: opts.depth, maxNodes: opts.maxNodes });
+            const picture = opts.format === 'svg' || opts.format === 'html';
+            const maxNodes = opts.maxNodes ?? (picture ? PICTURE_MAX_NODES : TEXT_MAX_NODES);
+            const graph = reader.lineage(record, { direction: DIRECTIONS[opts.direction], depth: opts.depth, maxNodes });
             p.update(1, 3);
             const details = opts.format === 'json' ? undefined : graphDetails(reader, graph);
             p.update(2, 3);
@@ -75,7 +81,7 @@ Examples:
             const title = `Lineage of ${d.kind === 'file' ? d.title : `${d.kind} ${d.title}`}`;
             const subtitle = [graph.direction, opts.depth === undefined ? '' : `depth ${opts.depth}`, `${ledger.path ?? 'ledger'} at seq ${reader.seq}`].filter(Boolean).join(' · ');
             const style = opts.output === undefined ? styleFor(process.stdout) : PLAIN;
-            return render(opts.format, graph, details, { title, subtitle }, style);
+            return render(opts.format, graph, details, { title, subtitle }, style, opts.timeout);
           },
           { unit: 'steps' },
         );
@@ -84,7 +90,7 @@ Examples:
     });
 }
 
-async function render(format: Format, graph: LineageGraph, details: GraphDetails | undefined, meta: HtmlMeta, style: Style): Promise<string> {
+async function render(format: Format, graph: LineageGraph, details: GraphDetails | undefined, meta: HtmlMeta, style: Style, timeout: number): Promise<string> {
   switch (format) {
     case 'json':
       return `${JSON.stringify(graph, null, 2)}\n`;
@@ -93,9 +99,9 @@ async function render(format: Format, graph: LineageGraph, details: GraphDetails
     case 'dot':
       return renderDot(graph, details);
     case 'svg':
-      return renderSvg(graph, details);
+      return svgWithin(graph, details, timeout);
     case 'html':
-      return renderHtml(graph, await renderSvg(graph, details), details, meta);
+      return renderHtml(graph, await svgWithin(graph, details, timeout), details, meta);
     default:
       return `${renderText(graph, details, style)}\n`;
   }
