@@ -10,6 +10,7 @@ export function program(): Command {
     .description('data lineage: where did this file come from?')
     .option('--db <path>', 'the ledger folder (default: $LINEAGE_DB, else ./.lineage)')
     .showHelpAfterError('(lineage --help lists the commands; lineage COMMAND --help their options)')
+    .configureOutput({ outputError: (message, write) => write(`lineage: usage error: ${message.replace(/^error: /, '')}`) })
     .addHelpText(
       'after',
       `
