@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { File, type LineageGraph, open } from 'lineage-ledger';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { suite } from 'uvu';
@@ -10,6 +10,7 @@ import { demoLedger, HOSTILE, hostileLedger, lineage } from './run-cli.js';
 
 // Debian's chromium package; .ci/run installs it. Playwright never downloads a browser here.
 const CHROMIUM = '/usr/bin/chromium';
+const MERMAID = fileURLToPath(new URL('../../../node_modules/mermaid/dist/mermaid.min.js', import.meta.url));
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 interface Ctx {
@@ -18,7 +19,7 @@ interface Ctx {
   cleanups: (() => void)[];
 }
 
-const page = suite<Ctx>('the HTML lineage page in headless Chromium');
+const page = suite<Ctx>('lineage pictures in headless Chromium');
 
 page.before(async (ctx) => {
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does it)`);
@@ -127,6 +128,47 @@ page('hostile names and params are shown as text: no markup runs, no console err
   assert.deepEqual(errors, []);
   assert.deepEqual(requests, []);
   await p.close();
+});
+
+// Mermaid itself (the library GitHub renders ```mermaid blocks with) draws our flowcharts in the browser.
+async function mermaidNodes(ctx: Ctx, text: string): Promise<{ cls: string; label: string }[]> {
+  const p = await ctx.browser.newPage();
+  const errors: string[] = [];
+  p.on('pageerror', (e) => errors.push(e.message));
+  await p.setContent('<!doctype html><html><body><div id="out"></div></body></html>');
+  await p.addScriptTag({ path: MERMAID });
+  const nodes = (await p.evaluate(`(async (text) => {
+    mermaid.initialize({ startOnLoad: false, securityLevel: 'strict' });
+    const { svg } = await mermaid.render('lineage', text);
+    document.getElementById('out').innerHTML = svg;
+    return [...document.querySelectorAll('#out g.node')].map((g) => ({ cls: g.getAttribute('class'), label: g.textContent }));
+  })(${JSON.stringify(text)})`)) as { cls: string; label: string }[];
+  await p.close();
+  assert.deepEqual(errors, []);
+  return nodes;
+}
+
+page('Mermaid renders our flowcharts: one node per graph node, of its kind, labelled with its exact name', async (ctx) => {
+  const demo = demoLedger();
+  ctx.cleanups.push(demo.cleanup);
+  const hostile = await hostileLedger();
+  ctx.cleanups.push(hostile.cleanup);
+  for (const [db, name] of [
+    [demo.db, 'output.bam'],
+    [hostile.db, HOSTILE.output],
+  ] as const) {
+    const graph = await graphOf(db, name);
+    const r = lineage(['--db', db, 'graph', name, '--format', 'mermaid']);
+    assert.equal(r.status, 0, r.stderr);
+    const drawn = await mermaidNodes(ctx, r.stdout);
+    assert.equal(drawn.length, graph.nodes.length);
+    for (const kind of ['file', 'run', 'transform'] as const) {
+      assert.equal(drawn.filter((d) => d.cls.split(' ').includes(kind)).length, graph.nodes.filter((n) => n.kind === kind).length, kind);
+    }
+    for (const n of graph.nodes.filter((x) => x.kind !== 'run')) {
+      assert.ok(drawn.some((d) => d.label.startsWith(n.label)), `a node is labelled ${n.label}`);
+    }
+  }
 });
 
 page.run();
