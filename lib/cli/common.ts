@@ -1,5 +1,6 @@
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { isLineageError, LineageError } from '../errors.js';
 import { open, type Ledger } from '../ledger.js';
@@ -29,10 +30,18 @@ export function styleFor(stream: NodeJS.WriteStream): Style {
   return stream.isTTY && !noColor ? ANSI : PLAIN;
 }
 
-/** Opens the ledger the CLI points at, runs `fn`, and closes it whatever happens. */
-export async function withLedger<T>(program: Command, fn: (ledger: Ledger) => Promise<T>): Promise<T> {
+/**
+ * Opens the ledger the CLI points at, runs `fn`, and closes it whatever happens. A ledger that does
+ * not exist is LEDGER_NOT_FOUND (a reading command must not leave an empty ./.lineage behind in the
+ * wrong folder), unless `create` is set, as for a command that writes into a new ledger.
+ */
+export async function withLedger<T>(program: Command, fn: (ledger: Ledger) => Promise<T>, options: { create?: boolean } = {}): Promise<T> {
+  const path = dbPath(program);
+  if (!options.create && !existsSync(join(path, 'log'))) {
+    throw new LineageError('LEDGER_NOT_FOUND', `no ledger at ${path}: pass --db PATH or set LINEAGE_DB (\`lineage demo\` makes one to try)`);
+  }
   // Opening replays the whole log: a large ledger shows a bar on a terminal while it does.
-  const ledger = await withProgress('opening ledger', (p) => open(dbPath(program), { onProgress: (done, total) => p.update(done, total) }));
+  const ledger = await withProgress('opening ledger', (p) => open(path, { onProgress: (done, total) => p.update(done, total) }));
   try {
     return await fn(ledger);
   } finally {

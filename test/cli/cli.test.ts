@@ -75,6 +75,20 @@ cli('the ledger path comes from LINEAGE_DB when --db is absent', (ctx) => {
   assert.equal(json(r.stdout).path, ctx.db);
 });
 
+cli('reading commands never create a ledger: a missing one is LEDGER_NOT_FOUND, exit 1', () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    for (const args of [['stats'], ['show', 'output.bam'], ['graph', 'output.bam']]) {
+      const r = lineage(args, {}, dir);
+      assert.equal(r.status, 1, args.join(' '));
+      assert.match(r.stderr, /^lineage: error LEDGER_NOT_FOUND: no ledger at .*\.lineage/);
+    }
+    assert.equal(existsSync(join(dir, '.lineage')), false);
+  } finally {
+    cleanup();
+  }
+});
+
 cli('show --json prints a file with its relations', (ctx) => {
   const r = lineage(['--db', ctx.db, 'show', 'output.bam', '--json']);
   assert.equal(r.status, 0, r.stderr);
