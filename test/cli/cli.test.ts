@@ -131,6 +131,9 @@ cli('show --as-of sees the ledger as it was: before output.bam existed it is not
   const byTime = lineage(['--db', ctx.db, 'show', 'output.bam', '--as-of', new Date(Date.now() + 60_000).toISOString(), '--json']);
   assert.equal(byTime.status, 0, byTime.stderr);
   assert.equal(json(byTime.stdout).seq, head);
+  const graphBefore = lineage(['--db', ctx.db, 'graph', 'input.fastq.gz', '--direction', 'down', '--as-of', String(head - 3), '--format', 'json']);
+  assert.equal(graphBefore.status, 0, graphBefore.stderr);
+  assert.ok(!json<LineageGraph>(graphBefore.stdout).nodes.some((n) => n.label === 'output.bam'), 'the graph as of an earlier seq lacks what came later');
   for (const bad of ['yesterday', '0', String(head + 1)]) {
     const r = lineage(['--db', ctx.db, 'show', 'output.bam', '--as-of', bad]);
     assert.equal(r.status, 2, `--as-of ${bad}`);
