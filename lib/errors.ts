@@ -4,6 +4,7 @@ export const ERROR_CODES = {
   LEDGER_CLOSED: 'the ledger was closed; open it again',
   LEDGER_CORRUPT: 'the files on disk could not be read as a ledger',
   LEDGER_FORMAT: 'the ledger was written by an unknown, newer format version',
+  LEDGER_NOT_FOUND: 'no ledger exists at that path (the CLI\'s reading commands never create one)',
   INVALID_EVENT: 'an event failed its JSON Schema and was not written',
   INVALID_ARGUMENT: 'an argument has the wrong type or value',
   LIMIT_EXCEEDED: 'a name, params object or content exceeds a documented limit',

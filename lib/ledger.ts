@@ -31,6 +31,8 @@ export interface OpenOptions {
   durability?: Durability;
   /** The folder that holds large contents (default: the ledger folder). */
   storage?: string;
+  /** Called while the log is replayed on open, with the events replayed so far and their total (for progress bars). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /** Options of `track()` and `ledger.run()`. */
@@ -93,6 +95,7 @@ export class Ledger extends Reader {
     if (!DURABILITIES.includes(durability)) throw new LineageError('INVALID_ARGUMENT', `durability is one of ${DURABILITIES.join(', ')}, not ${String(durability)}`);
     const memory = options.memory === true;
     if (options.path !== undefined && typeof options.path !== 'string') throw new LineageError('INVALID_ARGUMENT', `path must be a string, not ${describe(options.path)}`);
+    if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new LineageError('INVALID_ARGUMENT', 'onProgress must be a function');
     const path = memory ? undefined : resolve(options.path ?? '.lineage');
     const log = await EventLog.open(memory ? { memory: true } : { path: path! }, durability);
     try {
@@ -101,6 +104,7 @@ export class Ledger extends Reader {
         for (const { event } of batch) {
           projection.apply({ ...event, data: upcast(event.type, event.v, event.data) } as LedgerEvent);
         }
+        options.onProgress?.(projection.seq, log.head.seq);
       }
       const storeDir = memory ? undefined : resolve(options.storage ?? path!);
       const store = new ObjectStore(log, storeDir, durability === 'sync');

@@ -8,13 +8,32 @@ import { registerHistory } from './commands/history.js';
 import { registerExport } from './commands/export.js';
 import { registerImport } from './commands/import.js';
 import { registerForward } from './commands/forward.js';
+import { registerShow } from './commands/show.js';
+import { registerGraph } from './commands/graph.js';
 
 /** Builds the `lineage` command with all its subcommands. */
 export function program(): Command {
   const p = new Command('lineage')
     .description('data lineage: where did this file come from?')
     .option('--db <path>', 'the ledger folder (default: $LINEAGE_DB, else ./.lineage)')
-    .showHelpAfterError()
+    .showHelpAfterError('(lineage --help lists the commands; lineage COMMAND --help their options)')
+    .configureOutput({ outputError: (message, write) => write(`lineage: usage error: ${message.replace(/^error: /, '')}`) })
+    .addHelpText(
+      'after',
+      `
+Output is a table or tree for people; --json prints JSON for programs. Colours only on a terminal,
+never with NO_COLOR. Exit status: 0 success, 1 a "no" answer (nothing matched, verify failed),
+2 bad usage.
+
+Examples:
+  lineage demo                                  # the lamindb walkthrough on ./.lineage-demo
+  export LINEAGE_DB=.lineage-demo
+  lineage stats
+  lineage show output.bam --json
+  lineage graph output.bam                      # where did output.bam come from?
+  lineage graph output.bam --format html -o lineage.html
+`,
+    )
     .exitOverride();
   registerDemo(p);
   registerStats(p);
@@ -25,6 +44,8 @@ export function program(): Command {
   registerExport(p);
   registerImport(p);
   registerForward(p);
+  registerShow(p);
+  registerGraph(p);
   for (const c of p.commands) c.exitOverride();
   return p;
 }

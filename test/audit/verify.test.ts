@@ -232,7 +232,7 @@ attack('the CLI refuses a head file of another ledger, and a missing ledger', as
   assert.match(r.stderr, /is the head of ledger/);
   const missing = lineage(['--db', join(tmp.dir, 'nothing'), 'verify']);
   assert.equal(missing.status, 1);
-  assert.match(missing.stderr, /FILE_NOT_FOUND: no ledger at/);
+  assert.match(missing.stderr, /LEDGER_NOT_FOUND: no ledger at/);
 });
 
 attack.run();

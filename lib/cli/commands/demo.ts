@@ -5,7 +5,8 @@ import type { Command } from 'commander';
 import { LineageError } from '../../errors.js';
 import { open } from '../../ledger.js';
 import { renderTree } from '../render-text.js';
-import { printJson, styleFor } from '../common.js';
+import { transformTitle } from '../../render/details.js';
+import { printJson, shellQuote, styleFor } from '../common.js';
 import { walkthrough } from '../walkthrough.js';
 
 const MARKER = 'LINEAGE-DEMO';
@@ -32,13 +33,18 @@ export function registerDemo(program: Command): void {
         }
         const style = styleFor(process.stdout);
         const run = bam.run!;
+        const s = ledger.stats();
+        const db = `lineage --db ${shellQuote(path)}`;
         process.stdout.write(
-          `Ran the lamindb walkthrough on ${path} (${ledger.head.seq} events).\n\n` +
-            `Where did output.bam come from?\n` +
-            `  produced by run ${run.id} of ${run.transform.name} v${run.transform.version} (${run.transform.type})\n` +
-            `  from ${run.inputs.map((f) => f.name).join(', ')}\n\n` +
+          `Ran the lamindb walkthrough on ${path}: ${s.transforms} transforms, ${s.runs} runs, ${s.files} files (${s.events} events).\n\n` +
+            `${style.bold('Where did output.bam come from?')}\n` +
             `${renderTree(graph, ledger, style)}\n\n` +
-            `Explore it: lineage --db ${path} graph output.bam --format mermaid\n`,
+            `In short: output.bam was made by ${transformTitle(run.transform)} (${run.transform.type}) from ${run.inputs.map((f) => f.name).join(', ')}.\n\n` +
+            `Explore it:\n` +
+            `  ${db} show output.bam\n` +
+            `  ${db} graph input.fastq.gz --direction down\n` +
+            `  ${db} graph output.bam --format html -o lineage.html\n` +
+            `  ${db} graph output.bam --format mermaid\n`,
         );
       } finally {
         await ledger.close();

@@ -32,6 +32,6 @@ export function registerImport(program: Command): void {
             `${report.ignored ? ` (${report.ignored} non-run events ignored)` : ''}${report.skipped.length ? `, skipped ${report.skipped.length} invalid line(s)` : ''}\n` +
             `added ${c.transforms} transforms, ${c.runs} runs, ${c.files} files, ${c.inputs} inputs, ${c.outputs} outputs, ${c.finished} run ends (${report.appended} events)\n`,
         );
-      });
+      }, { create: true });
     });
 }

@@ -6,6 +6,7 @@ import { checkHead, verifyChain, type VerifyResult } from '../../audit/verify.js
 import { LineageError } from '../../errors.js';
 import { EventLog } from '../../log/event-log.js';
 import { dbPath, Exit, EXIT, printJson } from '../common.js';
+import { withProgress } from '../progress.js';
 
 /**
  * `lineage verify`: walks the stored bytes of the log without replaying it, so that a damaged ledger,
@@ -21,7 +22,7 @@ export function registerVerify(program: Command): void {
     .action(async (opts: { expectHead?: string; json?: boolean }) => {
       const path = dbPath(program);
       const expected = opts.expectHead === undefined ? undefined : await readHead(opts.expectHead);
-      if (!existsSync(join(path, 'log'))) throw new LineageError('FILE_NOT_FOUND', `no ledger at ${path}; pass --db or set LINEAGE_DB`);
+      if (!existsSync(join(path, 'log'))) throw new LineageError('LEDGER_NOT_FOUND', `no ledger at ${path}; pass --db or set LINEAGE_DB`);
       const log = await EventLog.openForAudit(path);
       let result: VerifyResult;
       try {
@@ -29,7 +30,11 @@ export function registerVerify(program: Command): void {
         if (expected?.ledgerId && ledgerId && expected.ledgerId !== ledgerId) {
           throw new LineageError('INVALID_ARGUMENT', `${opts.expectHead} is the head of ledger ${expected.ledgerId}, not of ${path} (ledger ${ledgerId})`);
         }
-        result = await verifyChain(log.readRaw(), { expectHead: expected?.head });
+        const total = log.head.seq;
+        // A large log takes a while: a bar on stderr when it is a terminal, nothing otherwise.
+        result = await withProgress('verifying', (p) =>
+          verifyChain(log.readRaw(), { expectHead: expected?.head, onProgress: ({ done }) => p.update(done, total) }, total),
+        );
       } finally {
         await log.close();
       }

@@ -1,0 +1,84 @@
+import type { Command } from 'commander';
+import { File, type LineageRecord, Run, Transform } from '../../model/records.js';
+import type { Reader } from '../../reader.js';
+import { recordDetails, runSummary, transformTitle } from '../../render/details.js';
+import { parseAsOf, printJson, styleFor, withLedger } from '../common.js';
+import { resolveRecord } from '../resolve.js';
+import { keyValues } from '../table.js';
+
+/** A related record, as `show --json` lists it. */
+interface Ref {
+  kind: 'file' | 'run' | 'transform';
+  id: string;
+  name: string | null;
+}
+
+const LIST_LIMIT = 20;
+// Fields of recordDetails that relationRows lists in more detail.
+const COVERED = new Set(['input of', 'runs']);
+
+/** `lineage show NAME|ID`: one record with its fields and relations, at the head or as of a seq or time. */
+export function registerShow(program: Command): void {
+  program
+    .command('show')
+    .argument('<name-or-id>', 'a file name (output.bam), a transform name, or the id of a file, run or transform')
+    .description('show one record (file, run or transform) with its fields and relations')
+    .option('--as-of <seq|time>', 'show it as it was after event SEQ, or at a time (ISO 8601)')
+    .option('--json', 'print the record and its relations as JSON')
+    .addHelpText(
+      'after',
+      `
+A name that several files share lists their ids; pass one of them instead.
+Exit status: 0 shown, 1 nothing has that name or id, 2 bad usage.
+
+Examples:
+  lineage show output.bam
+  lineage show 'Cell Ranger'
+  lineage show output.bam --as-of 7 --json
+  lineage show output.bam --as-of 2026-11-27T02:24:17Z
+`,
+    )
+    .action(async (nameOrId: string, opts: { asOf?: string; json?: boolean }) => {
+      const at = opts.asOf === undefined ? undefined : parseAsOf(opts.asOf);
+      await withLedger(program, async (ledger) => {
+        const reader: Reader = at === undefined ? ledger : ledger.asOf(at);
+        const record = resolveRecord(reader, nameOrId);
+        if (opts.json) return printJson({ ...record.toJSON(), relations: relations(record), seq: reader.seq });
+        const style = styleFor(process.stdout);
+        const d = recordDetails(record);
+        const paint = d.kind === 'file' ? style.file : d.kind === 'run' ? style.run : style.transform;
+        const when = at === undefined ? '' : style.dim(` (as of seq ${reader.seq})`);
+        const rows = [...d.fields.filter(([k]) => !COVERED.has(k)), ...relationRows(record)];
+        process.stdout.write(`${paint(`${d.kind} ${d.title}`)}${when}\n${keyValues(rows, { indent: '  ', key: style.dim })}\n`);
+      });
+    });
+}
+
+function ref(r: LineageRecord): Ref {
+  if (r instanceof File) return { kind: 'file', id: r.id, name: r.name };
+  if (r instanceof Transform) return { kind: 'transform', id: r.id, name: transformTitle(r) };
+  return { kind: 'run', id: r.id, name: r.name ?? null };
+}
+
+function relations(r: LineageRecord): Record<string, Ref | Ref[] | null> {
+  const one = (x: LineageRecord | undefined) => (x ? ref(x) : null);
+  if (r instanceof File) return { run: one(r.run), transform: one(r.transform), inputOf: r.inputOf.map(ref), recreatedBy: r.recreatedBy.map(ref) };
+  if (r instanceof Run) return { transform: ref(r.transform), parent: one(r.parent), children: r.children.map(ref), inputs: r.inputs.map(ref), outputs: r.outputs.map(ref) };
+  return { revises: one(r.revises), runs: r.runs.map(ref) };
+}
+
+// The relations that recordDetails' fields do not already name, one related record a line.
+function relationRows(r: LineageRecord): [string, string][] {
+  const file = (f: File) => `${f.name}  (file ${f.id})`;
+  const run = (x: Run) => `run ${x.id} of ${transformTitle(x.transform)}, ${runSummary(x)}`;
+  if (r instanceof File) return [...list('transform', r.transform ? [r.transform] : [], (t) => `${transformTitle(t)} (${t.type})`), ...list('read by', r.inputOf, run), ...list('recreated by', r.recreatedBy, run)];
+  if (r instanceof Run) return [...list('inputs', r.inputs, file), ...list('outputs', r.outputs, file), ...list('child runs', r.children, run)];
+  return list('runs', r.runs, run);
+}
+
+function list<T>(label: string, items: T[], line: (x: T) => string): [string, string][] {
+  if (items.length === 0) return [[label, '-']];
+  const shown = items.slice(0, LIST_LIMIT).map((x, i): [string, string] => [i === 0 ? label : '', line(x)]);
+  if (items.length > LIST_LIMIT) shown.push(['', `… and ${items.length - LIST_LIMIT} more (--json lists them all)`]);
+  return shown;
+}

@@ -1,0 +1,106 @@
+import { File, type LineageRecord, Run, Transform } from '../model/records.js';
+import type { LineageGraph, NodeKind } from '../query/lineage.js';
+import type { Reader } from '../reader.js';
+import { formatBytes, formatDuration, formatTime, shortHash } from './format.js';
+
+/** What the pictures say about one node beyond its label: a one-line summary and the fields shown on hover or click. */
+export interface NodeDetails {
+  id: string;
+  kind: NodeKind;
+  /** The node's name, to follow its kind: (file) `output.bam`, (run) `kOtQ7T31oJg7IQSH of Cell Ranger v7`, (transform) `Cell Ranger v7`. */
+  title: string;
+  /** One line: a file's size and hash, a run's status and times, a transform's type. */
+  summary: string;
+  /** The few short lines drawn under the title inside a node of a picture. */
+  caption: string[];
+  /** Label and value pairs, in display order. */
+  fields: [string, string][];
+}
+
+/** Details of every node of a graph, by id. */
+export type GraphDetails = ReadonlyMap<string, NodeDetails>;
+
+/** Reads the details of each node of `graph` from the reader the graph was computed on (a ledger or a snapshot). */
+export function graphDetails(reader: Reader, graph: LineageGraph): GraphDetails {
+  const out = new Map<string, NodeDetails>();
+  for (const n of graph.nodes) {
+    const model = n.kind === 'file' ? File : n.kind === 'run' ? Run : Transform;
+    const record = reader.select(model, { id: n.id }).first();
+    if (record) out.set(n.id, recordDetails(record));
+  }
+  return out;
+}
+
+/** The details of one saved record. */
+export function recordDetails(record: LineageRecord): NodeDetails {
+  return record instanceof File ? fileDetails(record) : record instanceof Run ? runDetails(record) : transformDetails(record);
+}
+
+/** The one-line summary of a run: `completed in 2 ms, started 2026-11-27 02:24:17Z`. */
+export function runSummary(run: Run): string {
+  const started = run.startedAt;
+  const finished = run.finishedAt;
+  const took = started && finished ? ` in ${formatDuration(finished.getTime() - started.getTime())}` : '';
+  const status = run.status ?? 'unknown';
+  return status === 'started' ? `started ${formatTime(started)}, not finished` : `${status}${took}, started ${formatTime(started)}`;
+}
+
+/** `Cell Ranger v7`: a transform's name with its version. */
+export function transformTitle(t: Transform): string {
+  return t.version ? `${t.name} v${t.version}` : t.name;
+}
+
+function fileDetails(f: File): NodeDetails {
+  const id = f.id;
+  const run = f.run;
+  const fields: [string, string][] = [
+    ['id', f.id],
+    ['name', f.name],
+    ['size', f.size === undefined ? '-' : `${formatBytes(f.size)} (${f.size} bytes)`],
+    ['hash', f.hash === undefined ? '-' : `sha256:${f.hash}`],
+    ['stored', f.key === undefined ? 'no (lineage only)' : 'yes'],
+    ['created', formatTime(f.createdAt)],
+  ];
+  if (run) fields.push(['produced by', `run ${run.id} of ${transformTitle(run.transform)}`]);
+  const readers = f.inputOf;
+  if (readers.length) fields.push(['input of', readers.map((r) => `run ${r.id}`).join(', ')]);
+  const size = f.size === undefined ? '' : formatBytes(f.size);
+  const summary = `${size ? `${size}, ` : ''}sha256 ${shortHash(f.hash)}`;
+  return { id, kind: 'file', title: f.name, summary, caption: size ? [size] : [], fields };
+}
+
+function runDetails(r: Run): NodeDetails {
+  const id = r.id;
+  const t = r.transform;
+  const fields: [string, string][] = [
+    ['id', r.id],
+    ['transform', `${transformTitle(t)} (${t.type})`],
+    ['status', r.status ?? '-'],
+    ['started', formatTime(r.startedAt)],
+    ['finished', formatTime(r.finishedAt)],
+  ];
+  if (r.startedAt && r.finishedAt) fields.push(['duration', formatDuration(r.finishedAt.getTime() - r.startedAt.getTime())]);
+  if (r.name !== undefined) fields.push(['name', r.name]);
+  if (r.params !== undefined) fields.push(['params', JSON.stringify(r.params)]);
+  if (r.parent) fields.push(['parent run', r.parent.id]);
+  if (r.error !== undefined) fields.push(['error', r.error]);
+  const title = `${r.name ?? r.id} of ${transformTitle(t)}`;
+  const summary = runSummary(r);
+  return { id, kind: 'run', title, summary, caption: summary.split(', '), fields };
+}
+
+function transformDetails(t: Transform): NodeDetails {
+  const id = t.id;
+  const fields: [string, string][] = [
+    ['id', t.id],
+    ['name', t.name],
+    ['version', t.version ?? '-'],
+    ['type', t.type],
+  ];
+  if (t.reference !== undefined) fields.push(['reference', t.reference]);
+  if (t.hash !== undefined) fields.push(['source hash', `sha256:${t.hash}`]);
+  fields.push(['created', formatTime(t.createdAt)]);
+  if (t.revises) fields.push(['revises', t.revises.id]);
+  fields.push(['runs', String(t.runs.length)]);
+  return { id, kind: 'transform', title: transformTitle(t), summary: t.type, caption: [t.type], fields };
+}
