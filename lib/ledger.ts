@@ -95,11 +95,15 @@ export class Ledger extends Reader {
     const log = await EventLog.open(memory ? { memory: true } : { path: path! }, durability);
     try {
       const projection = new Projection();
-      for await (const batch of log.read()) {
+      // Replay without hashing each event: nothing but the head needs a hash, and the log has it.
+      for await (const batch of log.read(1, Number.MAX_SAFE_INTEGER, undefined, false)) {
         for (const { event } of batch) {
-          projection.apply({ ...event, data: upcast(event.type, event.v, event.data) } as LedgerEvent);
+          const data = upcast(event.type, event.v, event.data);
+          projection.apply(data === event.data ? event : ({ ...event, data } as LedgerEvent));
         }
       }
+      if (projection.seq !== log.head.seq) throw new LineageError('LEDGER_CORRUPT', `ledger ${path}: replay reached seq ${projection.seq}, the log's head is ${log.head.seq}; run \`lineage verify\``);
+      projection.hash = log.head.hash;
       const storeDir = memory ? undefined : resolve(options.storage ?? path!);
       const store = new ObjectStore(log, storeDir, durability === 'sync');
       return new Ledger(log, projection, store, path);

@@ -19,10 +19,14 @@ export function seal(seq: number, type: EventType, v: number, at: string, data: 
   return { event: { seq, type, v, at, data, prev, hash } as LedgerEvent, bytes };
 }
 
-/** Parses stored bytes back into an event; `hash` is recomputed from the bytes, never trusted. */
-export function unseal(bytes: Uint8Array): LedgerEvent {
+/**
+ * Parses stored bytes back into an event; `hash` is recomputed from the bytes, never trusted.
+ * Without `hash` (a replay that only needs the head's hash, which the log knows) it is left empty.
+ */
+export function unseal(bytes: Uint8Array, hash = true): LedgerEvent {
   const env = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
-  return { ...env, hash: sha256Hex(bytes) } as LedgerEvent;
+  env.hash = hash ? sha256Hex(bytes) : '';
+  return env as LedgerEvent;
 }
 
 // A namespace lookup, so that Node versions before 20.12 (no crypto.hash) still load this module.

@@ -241,8 +241,11 @@ export class EventLog {
     return (await this.#log.get(seqKey(seq))) ?? undefined;
   }
 
-  /** Streams stored events with `from ≤ seq ≤ to` in order, reading in batches. */
-  async *read(from = 1, to = Number.MAX_SAFE_INTEGER, batch = READ_BATCH): AsyncGenerator<StoredEvent[]> {
+  /**
+   * Streams stored events with `from ≤ seq ≤ to` in order, reading in batches. With `hashes` false
+   * each event's `hash` is left empty (a replay that needs only the head's hash skips the work).
+   */
+  async *read(from = 1, to = Number.MAX_SAFE_INTEGER, batch = READ_BATCH, hashes = true): AsyncGenerator<StoredEvent[]> {
     this.#assertOpen();
     const it = this.#log.iterator({ gte: seqKey(Math.max(1, from)), lte: seqKey(to) });
     try {
@@ -252,7 +255,7 @@ export class EventLog {
         yield entries.map(([key, bytes]) => {
           let event: LedgerEvent;
           try {
-            event = unseal(bytes);
+            event = unseal(bytes, hashes);
           } catch (err) {
             throw new LineageError('LEDGER_CORRUPT', `ledger ${this.location}: event at key ${key} is not valid JSON; run \`lineage verify\``, { cause: err });
           }

@@ -182,12 +182,28 @@ function checkWhere(kind: Kind, where: Where | undefined): void {
 /** Ids of `kind` that match `where`, using the name and id indexes where they apply. */
 function candidates(view: View, kind: Kind, where: Where | undefined): string[] {
   let ids: string[];
-  if (where && typeof where.id === 'string') ids = rowOf(view, kind, where.id) ? [where.id] : [];
-  else if (where && typeof where.name === 'string' && kind === 'file') ids = view.filesNamed(where.name.normalize('NFC'));
-  else if (where && typeof where.name === 'string' && kind === 'transform') ids = view.transformsNamed(where.name.normalize('NFC'));
-  else if (where && typeof where.hash === 'string' && kind === 'file') ids = view.filesWithHash(where.hash);
-  else ids = kind === 'file' ? view.fileIds() : kind === 'run' ? view.runIds() : view.transformIds();
+  // The field an index answered exactly; when it is the only one, the rows need no second look.
+  let indexed: string | undefined;
+  if (where && typeof where.id === 'string') {
+    ids = rowOf(view, kind, where.id) ? [where.id] : [];
+    indexed = 'id';
+  } else if (where && typeof where.name === 'string' && kind === 'file') {
+    ids = view.filesNamed(where.name.normalize('NFC'));
+    indexed = 'name';
+  } else if (where && typeof where.name === 'string' && kind === 'transform') {
+    ids = view.transformsNamed(where.name.normalize('NFC'));
+    indexed = 'name';
+  } else if (where && typeof where.hash === 'string' && kind === 'file') {
+    ids = view.filesWithHash(where.hash);
+    indexed = 'hash';
+  } else ids = kind === 'file' ? view.fileIds() : kind === 'run' ? view.runIds() : view.transformIds();
+  if (indexed !== undefined && onlyKey(where!, indexed)) return ids;
   return filterRows(view, kind, ids, where);
+}
+
+function onlyKey(where: Where, key: string): boolean {
+  for (const k in where) if (k !== key) return false;
+  return true;
 }
 
 function rowOf(view: View, kind: Kind, id: string): Record<string, unknown> | undefined {

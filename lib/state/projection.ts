@@ -38,6 +38,8 @@ export class Projection {
   readonly eventCounts = new Map<string, number>();
   seq = 0;
   hash = '0'.repeat(64);
+  #lastAt = '';
+  #lastTime = 0;
 
   /** Applies one event in log order; events must come with seq = this.seq + 1. */
   apply(event: LedgerEvent): void {
@@ -102,7 +104,12 @@ export class Projection {
         break;
       }
     }
-    this.times.push(Date.parse(at));
+    // The events of one group commit share their time: parse it once.
+    if (at !== this.#lastAt) {
+      this.#lastAt = at;
+      this.#lastTime = Date.parse(at);
+    }
+    this.times.push(this.#lastTime);
     this.eventCounts.set(event.type, (this.eventCounts.get(event.type) ?? 0) + 1);
     this.seq = seq;
     this.hash = event.hash;

@@ -1,7 +1,18 @@
 /** An append-only list of ids, each stamped with the seq that added it; seqs never decrease. */
 export class SeqList {
-  readonly seqs: number[] = [];
-  readonly ids: string[] = [];
+  readonly seqs: number[];
+  readonly ids: string[];
+
+  /** A list, empty or with its first entry; most lists hold one entry, and literals are allocated at their size. */
+  constructor(seq?: number, id?: string) {
+    if (seq === undefined || id === undefined) {
+      this.seqs = [];
+      this.ids = [];
+    } else {
+      this.seqs = [seq];
+      this.ids = [id];
+    }
+  }
 
   push(seq: number, id: string): void {
     this.seqs.push(seq);
@@ -39,7 +50,7 @@ export class SeqList {
 
 /** Appends (seq, id) to the list under `key`, creating it. */
 export function pushTo(map: Map<string, SeqList>, key: string, seq: number, id: string): void {
-  let list = map.get(key);
-  if (!list) map.set(key, (list = new SeqList()));
-  list.push(seq, id);
+  const list = map.get(key);
+  if (list) list.push(seq, id);
+  else map.set(key, new SeqList(seq, id));
 }
