@@ -40,7 +40,7 @@ export async function interleave<K extends string>(reps: number, contenders: Rec
  */
 export function latency(calls: number, fn: (i: number) => unknown): number {
   let sink = 0;
-  const warm = Math.min(calls, 200);
+  const warm = Math.min(calls, 2000);
   for (let i = 0; i < warm; i++) if (fn(i)) sink++;
   const t0 = now();
   for (let i = 0; i < calls; i++) if (fn(i)) sink++;

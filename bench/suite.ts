@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { validateInput } from '../lib/events/catalog.js';
 import type { EventInput } from '../lib/events/types.js';
 import { open, type Ledger } from '../lib/ledger.js';
+import { EventLog } from '../lib/log/event-log.js';
 import { File, Run, Transform } from '../lib/model/records.js';
 import { interleave, latency, now, type Row, summarize } from './harness.js';
 import { RawLevel } from './raw-level.js';
@@ -164,14 +165,37 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
     log('open and verify');
     const raw = new RawLevel(rawPath);
     await raw.open();
-    const G3 = 'open (replay)';
+    const G3 = 'open';
     const G4 = 'verify';
+    // The same ledger with and without its checkpoint (a close after 10,000 new events writes one).
+    const replayPath = fresh('replay');
+    cpSync(ledgerPath, replayPath, { recursive: true });
+    {
+      const l = await EventLog.open({ path: replayPath });
+      await l.clearCheckpoint();
+      await l.close();
+    }
+    const checkpointed = (await EventLog.open({ path: ledgerPath }).then(async (l) => [await l.readCheckpoint(), await l.close()]))[0] !== undefined;
+    const saved: number[] = [];
     const opened = await interleave(options.reps, {
       ledger: async () => {
         const t0 = now();
         const l = await open(ledgerPath);
         const ms = now() - t0;
+        if (checkpointed && l.loadReport.from !== n) throw new Error(`checkpoint not used: ${JSON.stringify(l.loadReport)}`);
+        const t1 = now();
+        await l.checkpoint();
+        saved.push(now() - t1);
         await l.close();
+        return ms;
+      },
+      replay: async () => {
+        const t0 = now();
+        const l = await open(replayPath);
+        const ms = now() - t0;
+        if (l.loadReport.from !== 0) throw new Error('expected a full replay');
+        // Close without writing a checkpoint, so that the next repetition replays again.
+        await l.log.close();
         return ms;
       },
       raw: async () => {
@@ -180,8 +204,12 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
         return now() - t0;
       },
     });
-    add(G3, 'ledger open', 'ms', opened.ledger, false);
-    add(G3, 'raw nextv + JSON.parse', 'ms', opened.raw, false, 'ledger open');
+    const ours = `ledger open${checkpointed ? ', from its checkpoint' : ' (no checkpoint: too few events)'}`;
+    add(G3, ours, 'ms', opened.ledger, false);
+    add(G3, 'ledger open, full replay (checkpoint dropped)', 'ms', opened.replay, false, ours);
+    add(G3, 'writing the checkpoint (at close)', 'ms', saved, false);
+    add('full replay', 'ledger open, full replay', 'ms', opened.replay, false);
+    add('full replay', 'raw nextv + JSON.parse', 'ms', opened.raw, false, 'ledger open, full replay');
     const ledger = await open(ledgerPath);
     const verified = await interleave(options.reps, {
       ledger: async () => {

@@ -63,6 +63,7 @@ export class EventLog {
   #log: Db;
   #meta: Db;
   #blobs: Db;
+  #checkpoint: Db;
   #durability: Durability;
   #head: Head = { seq: 0, hash: GENESIS_HASH };
   #lastAt = '';
@@ -80,6 +81,7 @@ export class EventLog {
     this.#log = db.sublevel('log', { keyEncoding: 'utf8', valueEncoding: 'view' });
     this.#meta = db.sublevel('meta', { keyEncoding: 'utf8', valueEncoding: 'json' });
     this.#blobs = db.sublevel('blobs', { keyEncoding: 'utf8', valueEncoding: 'view' });
+    this.#checkpoint = db.sublevel('checkpoint', { keyEncoding: 'utf8', valueEncoding: 'utf8' });
   }
 
   /** Opens (creating if needed) the log; a log open elsewhere fails with LEDGER_LOCKED. */
@@ -292,6 +294,40 @@ export class EventLog {
   async putMeta(key: string, value: unknown): Promise<void> {
     this.#assertOpen();
     await this.#meta.put(key, value, { sync: this.#durability === 'sync' });
+  }
+
+  /**
+   * Replaces the stored checkpoint of the projection (its own sublevel, never the log): a header
+   * and its pieces, in one atomic batch that also drops the previous checkpoint's pieces.
+   */
+  async writeCheckpoint(header: string, pieces: readonly string[]): Promise<void> {
+    this.#assertOpen();
+    const ops: unknown[] = [];
+    for await (const key of this.#checkpoint.keys()) ops.push({ type: 'del', key });
+    pieces.forEach((value, i) => ops.push({ type: 'put', key: `piece:${String(i).padStart(8, '0')}`, value }));
+    ops.push({ type: 'put', key: 'header', value: header });
+    await this.#checkpoint.batch(ops, { sync: this.#durability === 'sync' });
+  }
+
+  /** The stored checkpoint's header and pieces in order, or undefined when there is none. */
+  async readCheckpoint(): Promise<{ header: string; pieces: string[] } | undefined> {
+    this.#assertOpen();
+    const header = (await this.#checkpoint.get('header')) as string | undefined;
+    if (header === undefined) return undefined;
+    const pieces: string[] = [];
+    for await (const value of this.#checkpoint.values({ gte: 'piece:', lt: 'piece;' })) pieces.push(value as string);
+    return { header, pieces };
+  }
+
+  /** Drops the stored checkpoint: the next open replays the whole log. */
+  async clearCheckpoint(): Promise<void> {
+    this.#assertOpen();
+    await this.#checkpoint.clear();
+  }
+
+  /** @internal Overwrites one raw checkpoint entry: for tests that damage a checkpoint. */
+  async putCheckpointEntry(key: string, value: string): Promise<void> {
+    await this.#checkpoint.put(key, value);
   }
 
   /** Waits until every queued append is written. */

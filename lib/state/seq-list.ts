@@ -14,6 +14,14 @@ export class SeqList {
     }
   }
 
+  /** A list over existing arrays (from a checkpoint), taken as they are. */
+  static from(seqs: number[], ids: string[]): SeqList {
+    const list = new SeqList();
+    (list as { seqs: number[] }).seqs = seqs;
+    (list as { ids: string[] }).ids = ids;
+    return list;
+  }
+
   push(seq: number, id: string): void {
     this.seqs.push(seq);
     this.ids.push(id);
