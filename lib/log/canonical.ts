@@ -49,14 +49,16 @@ function order(node: unknown, depth: number): unknown {
     }
   }
   if (!sorted) keys.sort();
-  let copy: Record<string, unknown> | undefined = sorted ? undefined : Object.create(null);
+  // Copies are plain literals (fast properties, unlike null-prototype objects); a '__proto__' key
+  // would set their prototype instead, so such objects go to the mirror.
+  let copy: Record<string, unknown> | undefined = sorted ? undefined : {};
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i]!;
     const v = order(o[k], depth + 1);
-    if (v === CANNOT) return CANNOT;
+    if (v === CANNOT || k === '__proto__') return CANNOT;
     if (copy === undefined && v !== o[k]) {
       // A changed child of an ordered object: copy the keys before it, in order.
-      copy = Object.create(null) as Record<string, unknown>;
+      copy = {};
       for (let j = 0; j < i; j++) copy[keys[j]!] = o[keys[j]!];
     }
     if (copy !== undefined) copy[k] = v;
