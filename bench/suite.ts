@@ -175,7 +175,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
       await l.clearCheckpoint();
       await l.close();
     }
-    const checkpointed = (await EventLog.open({ path: ledgerPath }).then(async (l) => [await l.readCheckpoint(), await l.close()]))[0] !== undefined;
+    const checkpointed = (await EventLog.open({ path: ledgerPath }).then(async (l) => [await l.checkpointHeader(), await l.close()]))[0] !== undefined;
     const saved: number[] = [];
     const opened = await interleave(options.reps, {
       ledger: async () => {

@@ -2,11 +2,13 @@ import { upcast } from './events/catalog.js';
 import type { LedgerEvent } from './events/types.js';
 import { sha256Hex } from './log/envelope.js';
 import type { EventLog } from './log/event-log.js';
-import { checkpointOf, decodeCheckpoint, decodeHeader, encodeCheckpoint, restoreCheckpoint } from './state/checkpoint.js';
+import { CheckpointLoader, checkpointPieces, decodeHeader } from './state/checkpoint.js';
 import { Projection } from './state/projection.js';
 
 /** A close writes a checkpoint when at least this many events came after the stored one. */
 export const CHECKPOINT_EVERY = 10_000;
+// Pieces per write batch: a few MB per LevelDB batch.
+const PIECES_PER_BATCH = 4;
 
 /** How a projection was loaded: from a checkpoint (at `from`) and a replayed tail, or from the whole log. */
 export interface LoadReport {
@@ -18,22 +20,22 @@ export interface LoadReport {
 
 /**
  * Builds the projection of a log: from its checkpoint when one is stored and matches the log (its
- * seq is in the log and the event there has its hash; its format, digest and shape check out),
- * then the tail of the log; else by replaying the whole log. A checkpoint is never trusted blindly.
+ * seq is in the log and the event there has its hash; its format, pieces, digest and shape check
+ * out), then the tail of the log; else by replaying the whole log. A checkpoint is never trusted blindly.
  */
 export async function loadProjection(log: EventLog): Promise<{ projection: Projection; report: LoadReport }> {
   let projection: Projection | undefined;
   const report: LoadReport = { from: 0 };
-  const stored = await log.readCheckpoint();
-  if (stored) {
+  const text = await log.checkpointHeader();
+  if (text !== undefined) {
     try {
-      const header = decodeHeader(stored.header);
+      const header = decodeHeader(text);
       if (header.seq > log.head.seq) throw new Error(`checkpoint at seq ${header.seq} is past the log's head ${log.head.seq}`);
       const bytes = await log.getBytes(header.seq);
       if (!bytes || sha256Hex(bytes) !== header.hash) throw new Error(`checkpoint at seq ${header.seq} does not match the log's event there`);
-      const p = restoreCheckpoint(decodeCheckpoint(header, stored.pieces));
-      if (p.seq !== header.seq || p.hash !== header.hash) throw new Error('checkpoint body does not match its header');
-      projection = p;
+      const loader = new CheckpointLoader(header);
+      for await (const piece of log.checkpointPieces(header.seq)) loader.add(piece);
+      projection = loader.finish();
       report.from = header.seq;
     } catch (err) {
       report.rejected = (err as Error)?.message ?? String(err);
@@ -52,9 +54,25 @@ export async function loadProjection(log: EventLog): Promise<{ projection: Proje
   return { projection, report };
 }
 
-/** Stores a checkpoint of the projection at its seq (nothing for an empty log). */
-export async function saveCheckpoint(log: EventLog, projection: Projection): Promise<void> {
-  if (projection.seq === 0) return;
-  const { header, pieces } = encodeCheckpoint(checkpointOf(projection));
-  await log.writeCheckpoint(header, pieces);
+/**
+ * Stores a checkpoint of the projection at its current seq (nothing for an empty log), a few
+ * pieces per batch; appends may go on meanwhile, the checkpoint stays at the seq it started at.
+ * Returns that seq.
+ */
+export async function saveCheckpoint(log: EventLog, projection: Projection): Promise<number> {
+  if (projection.seq === 0) return 0;
+  const cp = checkpointPieces(projection);
+  let batch: string[] = [];
+  let written = 0;
+  for (const piece of cp.pieces) {
+    batch.push(piece);
+    if (batch.length === PIECES_PER_BATCH) {
+      await log.putCheckpointPieces(cp.seq, written, batch);
+      written += batch.length;
+      batch = [];
+    }
+  }
+  if (batch.length) await log.putCheckpointPieces(cp.seq, written, batch);
+  await log.commitCheckpoint(cp.seq, cp.header());
+  return cp.seq;
 }

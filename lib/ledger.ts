@@ -273,8 +273,7 @@ export class Ledger extends Reader {
   async checkpoint(): Promise<void> {
     if (this.#log.closed) throw new LineageError('LEDGER_CLOSED', `ledger ${this.#path ?? ':memory:'} is closed; open it again`);
     await this.#log.flush();
-    await saveCheckpoint(this.#log, this.#projection);
-    this.#checkpointSeq = this.#projection.seq;
+    this.#checkpointSeq = await saveCheckpoint(this.#log, this.#projection);
   }
 
   /** @internal The log, for audit and tooling modules. */

@@ -296,27 +296,31 @@ export class EventLog {
     await this.#meta.put(key, value, { sync: this.#durability === 'sync' });
   }
 
-  /**
-   * Replaces the stored checkpoint of the projection (its own sublevel, never the log): a header
-   * and its pieces, in one atomic batch that also drops the previous checkpoint's pieces.
-   */
-  async writeCheckpoint(header: string, pieces: readonly string[]): Promise<void> {
+  /** Writes pieces `from`, `from + 1`, … of the checkpoint at `seq` (its header comes last, in commitCheckpoint). */
+  async putCheckpointPieces(seq: number, from: number, pieces: readonly string[]): Promise<void> {
     this.#assertOpen();
-    const ops: unknown[] = [];
-    for await (const key of this.#checkpoint.keys()) ops.push({ type: 'del', key });
-    pieces.forEach((value, i) => ops.push({ type: 'put', key: `piece:${String(i).padStart(8, '0')}`, value }));
-    ops.push({ type: 'put', key: 'header', value: header });
+    const ops = pieces.map((value, i) => ({ type: 'put', key: pieceKey(seq, from + i), value }));
     await this.#checkpoint.batch(ops, { sync: this.#durability === 'sync' });
   }
 
-  /** The stored checkpoint's header and pieces in order, or undefined when there is none. */
-  async readCheckpoint(): Promise<{ header: string; pieces: string[] } | undefined> {
+  /** Makes the checkpoint at `seq` the stored one (its pieces are written), and drops any other's pieces. */
+  async commitCheckpoint(seq: number, header: string): Promise<void> {
     this.#assertOpen();
-    const header = (await this.#checkpoint.get('header')) as string | undefined;
-    if (header === undefined) return undefined;
-    const pieces: string[] = [];
-    for await (const value of this.#checkpoint.values({ gte: 'piece:', lt: 'piece;' })) pieces.push(value as string);
-    return { header, pieces };
+    await this.#checkpoint.put('header', header, { sync: this.#durability === 'sync' });
+    await this.#checkpoint.clear({ gte: 'piece:', lt: pieceKey(seq, 0) });
+    await this.#checkpoint.clear({ gt: pieceKey(seq, Number.MAX_SAFE_INTEGER), lt: 'piece;' });
+  }
+
+  /** The stored checkpoint's header, or undefined. */
+  async checkpointHeader(): Promise<string | undefined> {
+    this.#assertOpen();
+    return ((await this.#checkpoint.get('header')) as string | undefined) ?? undefined;
+  }
+
+  /** Streams the pieces of the checkpoint at `seq`, in order. */
+  async *checkpointPieces(seq: number): AsyncGenerator<string> {
+    this.#assertOpen();
+    yield* this.#checkpoint.values({ gte: pieceKey(seq, 0), lte: pieceKey(seq, Number.MAX_SAFE_INTEGER) });
   }
 
   /** Drops the stored checkpoint: the next open replays the whole log. */
@@ -346,6 +350,11 @@ export class EventLog {
   #assertOpen(): void {
     if (this.#closed) throw new LineageError('LEDGER_CLOSED', `ledger ${this.location} is closed; open it again`);
   }
+}
+
+/** The key of piece `i` of the checkpoint at `seq`. */
+function pieceKey(seq: number, i: number): string {
+  return `piece:${seqKey(seq)}:${seqKey(i)}`;
 }
 
 function openError(err: unknown, path: string): LineageError {

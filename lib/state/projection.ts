@@ -123,7 +123,7 @@ export function versionAt<T extends { seq: number }>(versions: readonly T[] | un
 }
 
 /** Freezes a JSON value and everything in it. */
-function deepFreeze(o: object): void {
+export function deepFreeze(o: object): void {
   Object.freeze(o);
   for (const v of Object.values(o)) if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) deepFreeze(v);
 }

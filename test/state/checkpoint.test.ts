@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as assert from 'uvu/assert';
 import { test } from 'uvu';
 import { File, open, Run, Transform, type Ledger } from 'lineage-ledger';
@@ -18,8 +19,9 @@ function same(actual: string, expected: string, what = 'answers'): void {
 type Internal = Ledger & {
   checkpoint(): Promise<void>;
   loadReport: { from: number; rejected?: string };
-  log: { putCheckpointEntry(key: string, value: string): Promise<void>; readCheckpoint(): Promise<{ header: string; pieces: string[] } | undefined> };
+  log: { putCheckpointEntry(key: string, value: string): Promise<void>; checkpointHeader(): Promise<string | undefined>; checkpointPieces(seq: number): AsyncIterable<string> };
 };
+const pieceKey = (seq: number, i: number) => `piece:${String(seq).padStart(16, '0')}:${String(i).padStart(16, '0')}`;
 const internal = (l: Ledger) => l as Internal;
 
 /**
@@ -79,6 +81,22 @@ test('a reopened ledger loads its checkpoint, replays the tail, and answers as a
     await l.close();
   }));
 
+test('a checkpoint taken while appends go on stays at the seq it started at', () =>
+  withLedger(async (path) => {
+    let l = await open(path);
+    await populate(l, 4, 'a');
+    const taking = internal(l).checkpoint();
+    await populate(l, 3, 'b');
+    await taking;
+    const expected = answers(l);
+    await l.close();
+    l = await open(path);
+    const { from } = internal(l).loadReport;
+    assert.ok(from > 0 && from < l.head.seq, `checkpoint at ${from}, head ${l.head.seq}`);
+    same(answers(l), expected);
+    await l.close();
+  }));
+
 async function damaged(damage: (l: Internal, header: Record<string, unknown>) => Promise<void>, reason: RegExp): Promise<void> {
   await withLedger(async (path) => {
     let l = await open(path);
@@ -86,8 +104,8 @@ async function damaged(damage: (l: Internal, header: Record<string, unknown>) =>
     await internal(l).checkpoint();
     await populate(l, 1, 'b');
     const expected = answers(l);
-    const stored = await internal(l).log.readCheckpoint();
-    await damage(internal(l), JSON.parse(stored!.header));
+    const header = await internal(l).log.checkpointHeader();
+    await damage(internal(l), JSON.parse(header!));
     await l.close();
     l = await open(path);
     const report = internal(l).loadReport;
@@ -113,19 +131,25 @@ test('a checkpoint of an unknown format version is ignored', () =>
 test('a checkpoint whose header does not parse is ignored', () => damaged((l) => l.log.putCheckpointEntry('header', '{"format":1,'), /JSON/));
 
 test('a checkpoint with a damaged piece is ignored', () =>
-  damaged((l) => l.log.putCheckpointEntry('piece:00000001', '["runs",[[{"id":"x"'), /digest/));
+  damaged((l, h) => l.log.putCheckpointEntry(pieceKey(h.seq as number, 1), '["runs",[[{"id":"x","seq":1}]]]'), /digest/));
+
+test('a checkpoint with a piece that does not parse is ignored', () =>
+  damaged((l, h) => l.log.putCheckpointEntry(pieceKey(h.seq as number, 1), '["runs",[[{"id":"x"'), /JSON/));
 
 test('a checkpoint with a missing piece is ignored', () =>
   damaged((l, h) => l.log.putCheckpointEntry('header', JSON.stringify({ ...h, pieces: (h.pieces as number) + 1 })), /pieces/));
 
-test('a checkpoint body that parses but lies about its position is ignored', () =>
+test('a checkpoint body that parses, with a matching digest, but lies about its position is ignored', () =>
   damaged(async (l, h) => {
-    // A well-formed body, digest included, from an earlier position than its header claims.
-    const stored = await l.log.readCheckpoint();
-    const pieces = stored!.pieces.map((p) => (p.startsWith('["times"') ? JSON.stringify(['times', JSON.parse(p)[1].slice(0, -1)]) : p));
-    const { digestOf } = await import('../../lib/state/checkpoint.js');
-    for (const [i, p] of pieces.entries()) await l.log.putCheckpointEntry(`piece:${String(i).padStart(8, '0')}`, p);
-    await l.log.putCheckpointEntry('header', JSON.stringify({ ...h, digest: digestOf(pieces) }));
+    const seq = h.seq as number;
+    const pieces: string[] = [];
+    for await (const p of l.log.checkpointPieces(seq)) pieces.push(p.startsWith('["times"') ? JSON.stringify(['times', JSON.parse(p)[1].slice(0, -1)]) : p);
+    const digest = createHash('sha256');
+    for (const [i, p] of pieces.entries()) {
+      digest.update(p).update('\0');
+      await l.log.putCheckpointEntry(pieceKey(seq, i), p);
+    }
+    await l.log.putCheckpointEntry('header', JSON.stringify({ ...h, digest: digest.digest('hex') }));
   }, /times/));
 
 test(`close writes a checkpoint once ${CHECKPOINT_EVERY.toLocaleString('en-US')} events came after the last one, and not before`, () =>
