@@ -118,7 +118,39 @@ export class Query<R extends LineageRecord> {
 
   /** All matching records, oldest first unless ordered. */
   all(): R[] {
-    let records = this.#ids().map((id) => recordOf(this.#binding, this.#steps[0]!.kind, id) as R);
+    return this.#collect(this.#offset, this.#limit);
+  }
+
+  /** The first matching record, or undefined. */
+  first(): R | undefined {
+    return this.#collect(this.#offset, 1)[0];
+  }
+
+  /** Exactly one matching record, else QUERY_NOT_ONE. */
+  one(): R {
+    const found = this.#collect(this.#offset, Math.min(2, this.#limit ?? 2));
+    if (found.length !== 1) {
+      throw new LineageError('QUERY_NOT_ONE', `expected exactly one ${this.#steps[0]!.kind}, found ${found.length === 0 ? 'none' : 'several'}; narrow the query or use all()`);
+    }
+    return found[0]!;
+  }
+
+  /** How many records match. */
+  count(): number {
+    return this.#predicates.length === 0 ? this.#ids().length : this.#collect(0, undefined).length;
+  }
+
+  #collect(offset: number, limit: number | undefined): R[] {
+    const kind = this.#steps[0]!.kind;
+    const ids = this.#ids();
+    if (this.#predicates.length === 0 && !this.#order) {
+      // No filter or order on records: make records for the requested window only.
+      const end = limit === undefined ? ids.length : Math.min(ids.length, offset + limit);
+      const out: R[] = [];
+      for (let i = offset; i < end; i++) out.push(recordOf(this.#binding, kind, ids[i]!) as R);
+      return out;
+    }
+    let records = ids.map((id) => recordOf(this.#binding, kind, id) as R);
     for (const p of this.#predicates) records = records.filter(p);
     if (this.#order) {
       const { field, dir } = this.#order;
@@ -129,27 +161,8 @@ export class Query<R extends LineageRecord> {
         .sort((a, b) => sign * compare(a.k, b.k))
         .map((x) => x.r);
     }
-    const end = this.#limit === undefined ? undefined : this.#offset + this.#limit;
-    return this.#offset || end !== undefined ? records.slice(this.#offset, end) : records;
-  }
-
-  /** The first matching record, or undefined. */
-  first(): R | undefined {
-    return this.#with({ limit: 1 }).all()[0];
-  }
-
-  /** Exactly one matching record, else QUERY_NOT_ONE. */
-  one(): R {
-    const found = this.#with({ limit: Math.min(2, this.#limit ?? 2) }).all();
-    if (found.length !== 1) {
-      throw new LineageError('QUERY_NOT_ONE', `expected exactly one ${this.#steps[0]!.kind}, found ${found.length === 0 ? 'none' : 'several'}; narrow the query or use all()`);
-    }
-    return found[0]!;
-  }
-
-  /** How many records match. */
-  count(): number {
-    return this.#with({ limit: undefined, offset: 0 }).all().length;
+    const end = limit === undefined ? undefined : offset + limit;
+    return offset || end !== undefined ? records.slice(offset, end) : records;
   }
 
   #ids(): string[] {
