@@ -6,7 +6,7 @@ import { runSuite } from './suite.js';
 
 const { values } = parseArgs({
   options: {
-    events: { type: 'string', default: '100000' },
+    events: { type: 'string', default: '50000' },
     seed: { type: 'string', default: '42' },
     reps: { type: 'string', default: '5' },
     chain: { type: 'string', default: '1000' },
