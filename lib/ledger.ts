@@ -5,7 +5,7 @@ import { runEnvironment } from './context/environment.js';
 import { type Context, RunContext } from './context/run-context.js';
 import { checkHead, verifyChain, type VerifyOptions, type VerifyResult } from './audit/verify.js';
 import { LineageError } from './errors.js';
-import { upcast, validateInput } from './events/catalog.js';
+import { validateInput } from './events/catalog.js';
 import type { EventInput, LedgerEvent, TransformType } from './events/types.js';
 import { newId } from './ids.js';
 import { LIMITS } from './limits.js';
@@ -15,7 +15,8 @@ import { File, type LineageRecord, Run, suffixOf, Transform } from './model/reco
 import { cleanName, cleanParams, describe } from './model/sanitize.js';
 import { Reader } from './reader.js';
 import { Snapshot } from './snapshot.js';
-import { Projection } from './state/projection.js';
+import type { Projection } from './state/projection.js';
+import { CHECKPOINT_EVERY, type LoadReport, loadProjection, saveCheckpoint } from './checkpoint.js';
 import { View } from './state/view.js';
 import { ObjectStore } from './storage/object-store.js';
 import { closest } from './util/closest.js';
@@ -75,6 +76,8 @@ export class Ledger extends Reader {
   readonly #locks = new KeyedLock();
   readonly #path: string | undefined;
   #closing: Promise<void> | undefined;
+  #loaded: LoadReport = { from: 0 };
+  #checkpointSeq = 0;
 
   private constructor(log: EventLog, projection: Projection, store: ObjectStore, path: string | undefined) {
     super();
@@ -99,16 +102,19 @@ export class Ledger extends Reader {
     const path = memory ? undefined : resolve(options.path ?? '.lineage');
     const log = await EventLog.open(memory ? { memory: true } : { path: path! }, durability);
     try {
-      const projection = new Projection();
-      for await (const batch of log.read()) {
-        for (const { event } of batch) {
-          projection.apply({ ...event, data: upcast(event.type, event.v, event.data) } as LedgerEvent);
-        }
-        options.onProgress?.(projection.seq, log.head.seq);
+      let loaded: Awaited<ReturnType<typeof loadProjection>>;
+      try {
+        loaded = await loadProjection(log, options.onProgress);
+      } catch (err) {
+        if (err instanceof LineageError) throw err;
+        throw new LineageError('LEDGER_CORRUPT', `ledger ${path ?? ':memory:'}: ${(err as Error)?.message ?? err}; run \`lineage verify\``, { cause: err });
       }
       const storeDir = memory ? undefined : resolve(options.storage ?? path!);
       const store = new ObjectStore(log, storeDir, durability === 'sync');
-      return new Ledger(log, projection, store, path);
+      const ledger = new Ledger(log, loaded.projection, store, path);
+      ledger.#loaded = loaded.report;
+      ledger.#checkpointSeq = loaded.report.from;
+      return ledger;
     } catch (err) {
       await log.close().catch(() => {});
       throw err;
@@ -254,8 +260,25 @@ export class Ledger extends Reader {
       if (run && this.#isStarted(run.id)) await this.#finishRun(run.id, 'completed');
     } finally {
       this.#ctx.global.run = undefined;
+      if (this.#path !== undefined && this.#projection.seq - this.#checkpointSeq >= CHECKPOINT_EVERY) {
+        // A checkpoint only speeds up the next open: failing to write one must not fail the close.
+        await this.#log.flush();
+        await this.checkpoint().catch(() => {});
+      }
       await this.#log.close();
     }
+  }
+
+  /** @internal How the projection was loaded at open: from a checkpoint (and at which seq), or by a full replay. */
+  get loadReport(): LoadReport {
+    return { ...this.#loaded };
+  }
+
+  /** @internal Stores a checkpoint of the projection at the head now (close does it after enough new events). */
+  async checkpoint(): Promise<void> {
+    if (this.#log.closed) throw new LineageError('LEDGER_CLOSED', `ledger ${this.#path ?? ':memory:'} is closed; open it again`);
+    await this.#log.flush();
+    this.#checkpointSeq = await saveCheckpoint(this.#log, this.#projection);
   }
 
   /** @internal The log, for audit and tooling modules. */

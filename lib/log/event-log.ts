@@ -71,6 +71,7 @@ export class EventLog {
   #log: Db;
   #meta: Db;
   #blobs: Db;
+  #checkpoint: Db;
   #durability: Durability;
   #head: Head = { seq: 0, hash: GENESIS_HASH };
   #lastAt = '';
@@ -90,6 +91,7 @@ export class EventLog {
     this.#log = db.sublevel('log', { keyEncoding: 'utf8', valueEncoding: 'view' });
     this.#meta = db.sublevel('meta', { keyEncoding: 'utf8', valueEncoding: 'json' });
     this.#blobs = db.sublevel('blobs', { keyEncoding: 'utf8', valueEncoding: 'view' });
+    this.#checkpoint = db.sublevel('checkpoint', { keyEncoding: 'utf8', valueEncoding: 'utf8' });
   }
 
   /** Opens (creating if needed) the log; a log open elsewhere fails with LEDGER_LOCKED. */
@@ -272,8 +274,11 @@ export class EventLog {
     return (await this.#log.get(seqKey(seq))) ?? undefined;
   }
 
-  /** Streams stored events with `from ≤ seq ≤ to` in order, reading in batches. */
-  async *read(from = 1, to = Number.MAX_SAFE_INTEGER, batch = READ_BATCH): AsyncGenerator<StoredEvent[]> {
+  /**
+   * Streams stored events with `from ≤ seq ≤ to` in order, reading in batches. With `hashes` false
+   * each event's `hash` is left empty (a replay that needs only the head's hash skips the work).
+   */
+  async *read(from = 1, to = Number.MAX_SAFE_INTEGER, batch = READ_BATCH, hashes = true): AsyncGenerator<StoredEvent[]> {
     this.#assertOpen();
     const it = this.#log.iterator({ gte: seqKey(Math.max(1, from)), lte: seqKey(to) });
     try {
@@ -283,7 +288,7 @@ export class EventLog {
         yield entries.map(([key, bytes]) => {
           let event: LedgerEvent;
           try {
-            event = unseal(bytes);
+            event = unseal(bytes, hashes);
           } catch (err) {
             throw new LineageError('LEDGER_CORRUPT', `ledger ${this.location}: event at key ${key} is not valid JSON; run \`lineage verify\``, { cause: err });
           }
@@ -353,6 +358,44 @@ export class EventLog {
     await this.#meta.put(key, value, { sync: this.#durability === 'sync' });
   }
 
+  /** Writes pieces `from`, `from + 1`, … of the checkpoint at `seq` (its header comes last, in commitCheckpoint). */
+  async putCheckpointPieces(seq: number, from: number, pieces: readonly string[]): Promise<void> {
+    this.#assertOpen();
+    const ops = pieces.map((value, i) => ({ type: 'put', key: pieceKey(seq, from + i), value }));
+    await this.#checkpoint.batch(ops, { sync: this.#durability === 'sync' });
+  }
+
+  /** Makes the checkpoint at `seq` the stored one (its pieces are written), and drops any other's pieces. */
+  async commitCheckpoint(seq: number, header: string): Promise<void> {
+    this.#assertOpen();
+    await this.#checkpoint.put('header', header, { sync: this.#durability === 'sync' });
+    await this.#checkpoint.clear({ gte: 'piece:', lt: pieceKey(seq, 0) });
+    await this.#checkpoint.clear({ gt: pieceKey(seq, Number.MAX_SAFE_INTEGER), lt: 'piece;' });
+  }
+
+  /** The stored checkpoint's header, or undefined. */
+  async checkpointHeader(): Promise<string | undefined> {
+    this.#assertOpen();
+    return ((await this.#checkpoint.get('header')) as string | undefined) ?? undefined;
+  }
+
+  /** Streams the pieces of the checkpoint at `seq`, in order. */
+  async *checkpointPieces(seq: number): AsyncGenerator<string> {
+    this.#assertOpen();
+    yield* this.#checkpoint.values({ gte: pieceKey(seq, 0), lte: pieceKey(seq, Number.MAX_SAFE_INTEGER) });
+  }
+
+  /** Drops the stored checkpoint: the next open replays the whole log. */
+  async clearCheckpoint(): Promise<void> {
+    this.#assertOpen();
+    await this.#checkpoint.clear();
+  }
+
+  /** @internal Overwrites one raw checkpoint entry: for tests that damage a checkpoint. */
+  async putCheckpointEntry(key: string, value: string): Promise<void> {
+    await this.#checkpoint.put(key, value);
+  }
+
   /** Waits until every queued append is written. */
   async flush(): Promise<void> {
     while (this.#writing) await this.#writing;
@@ -375,6 +418,11 @@ export class EventLog {
   #assertOpen(): void {
     if (this.#closed) throw new LineageError('LEDGER_CLOSED', `ledger ${this.location} is closed; open it again`);
   }
+}
+
+/** The key of piece `i` of the checkpoint at `seq`. */
+function pieceKey(seq: number, i: number): string {
+  return `piece:${seqKey(seq)}:${seqKey(i)}`;
 }
 
 function openError(err: unknown, path: string): LineageError {

@@ -64,15 +64,18 @@ export function lineage(view: View, kind: NodeKind, id: string, options: Lineage
 
   const nodes = new Map<string, LineageNode>();
   const edges: LineageEdge[] = [];
-  const edgeKeys = new Set<string>();
+  // One direction reaches each edge from one end only, expanded once: a key set is needed only
+  // for both directions, a transform's start (its runs' edges come twice), or repeats in a list.
+  const edgeKeys = direction === 'both' || kind === 'transform' ? new Set<string>() : undefined;
   let truncated = false;
 
   const addEdge = (from: string, to: string, type: LineageEdge['type']) => {
-    const k = `${from}\u0000${to}\u0000${type}`;
-    if (!edgeKeys.has(k)) {
+    if (edgeKeys) {
+      const k = `${from}\u0000${to}\u0000${type}`;
+      if (edgeKeys.has(k)) return;
       edgeKeys.add(k);
-      edges.push({ from, to, type });
     }
+    edges.push({ from, to, type });
   };
   const addNode = (nid: string, nkind: NodeKind, depth: number): boolean => {
     if (nodes.has(nid)) return false;
@@ -80,10 +83,13 @@ export function lineage(view: View, kind: NodeKind, id: string, options: Lineage
       truncated = true;
       return false;
     }
-    nodes.set(nid, { id: nid, kind: nkind, label: labelOf(view, nkind, nid), depth });
-    if (nkind === 'run' && withTransforms) {
-      const t = view.run(nid)?.transformId;
-      if (t && (nodes.has(t) || addNode(t, 'transform', depth))) addEdge(t, nid, 'transform');
+    if (nkind === 'run') {
+      const row = view.run(nid);
+      nodes.set(nid, { id: nid, kind: nkind, label: row ? (row.name ?? view.transform(row.transformId)?.name ?? nid) : nid, depth });
+      const t = row?.transformId;
+      if (withTransforms && t && (nodes.has(t) || addNode(t, 'transform', depth))) addEdge(t, nid, 'transform');
+    } else {
+      nodes.set(nid, { id: nid, kind: nkind, label: labelOf(view, nkind, nid), depth });
     }
     return true;
   };
@@ -92,8 +98,12 @@ export function lineage(view: View, kind: NodeKind, id: string, options: Lineage
   if (kind === 'transform') {
     if (!view.transform(id)) throw new LineageError('TRANSFORM_NOT_FOUND', `no transform ${id} in this snapshot`);
     addNode(id, 'transform', 0);
-    frontier = view.runsOf(id).map((r) => ({ id: r, kind: 'run' as const }));
-    for (const f of frontier) if (addNode(f.id, 'run', 0)) addEdge(id, f.id, 'transform');
+    frontier = [];
+    // A run that the node limit kept out is not expanded.
+    for (const r of view.runsOf(id)) {
+      if (addNode(r, 'run', 0)) addEdge(id, r, 'transform');
+      if (nodes.has(r)) frontier.push({ id: r, kind: 'run' });
+    }
   } else {
     if (kind === 'file' ? !view.file(id) : !view.run(id)) {
       throw new LineageError(kind === 'file' ? 'FILE_NOT_FOUND' : 'RUN_NOT_FOUND', `no ${kind} ${id} in this snapshot`);
@@ -102,44 +112,50 @@ export function lineage(view: View, kind: NodeKind, id: string, options: Lineage
     frontier = [{ id, kind }];
   }
 
-  for (let depth = 1; frontier.length > 0; depth++) {
-    const next: { id: string; kind: 'file' | 'run' }[] = [];
+  let next: { id: string; kind: 'file' | 'run' }[] = [];
+  let depth = 1;
+  let current: { id: string; kind: 'file' | 'run' } = frontier[0]!;
+  // One neighbour x of the node being expanded, reached over the edge from → to.
+  const hop = (x: string, xkind: 'file' | 'run', from: string, to: string, type: 'input' | 'output') => {
+    if (depth > maxDepth) {
+      if (nodes.has(x)) addEdge(from, to, type);
+      else nodes.get(current.id)!.truncated = true;
+      return;
+    }
+    const isNew = addNode(x, xkind, depth);
+    if (!isNew && !nodes.has(x)) {
+      nodes.get(current.id)!.truncated = true;
+      return;
+    }
+    addEdge(from, to, type);
+    if (isNew) next.push({ id: x, kind: xkind });
+  };
+  const each = (ids: string[], fn: (x: string) => void) => {
+    if (ids.length === 1 || edgeKeys) {
+      for (const x of ids) fn(x);
+    } else {
+      // Repeats in a list would repeat an edge: skip them.
+      const seen = new Set<string>();
+      for (const x of ids) if (!seen.has(x)) (seen.add(x), fn(x));
+    }
+  };
+
+  for (; frontier.length > 0; depth++) {
+    next = [];
     for (const n of frontier) {
-      const neighbours = step(view, n, up, down);
-      if (depth > maxDepth) {
-        for (const x of neighbours) {
-          if (nodes.has(x.id)) addEdge(x.from, x.to, x.type);
-          else nodes.get(n.id)!.truncated = true;
-        }
-        continue;
-      }
-      for (const x of neighbours) {
-        const isNew = addNode(x.id, x.kind, depth);
-        if (!nodes.has(x.id)) {
-          nodes.get(n.id)!.truncated = true;
-          continue;
-        }
-        addEdge(x.from, x.to, x.type);
-        if (isNew) next.push({ id: x.id, kind: x.kind });
+      current = n;
+      const nid = n.id;
+      if (n.kind === 'file') {
+        if (up) each(view.producersOf(nid), (r) => hop(r, 'run', r, nid, 'output'));
+        if (down) each(view.consumersOf(nid), (r) => hop(r, 'run', nid, r, 'input'));
+      } else {
+        if (up) each(view.inputsOf(nid), (f) => hop(f, 'file', f, nid, 'input'));
+        if (down) each(view.outputsOf(nid), (f) => hop(f, 'file', nid, f, 'output'));
       }
     }
     frontier = next;
   }
   return { start: id, direction, nodes: [...nodes.values()], edges, truncated };
-}
-
-type Hop = { id: string; kind: 'file' | 'run'; from: string; to: string; type: 'input' | 'output' };
-
-function step(view: View, n: { id: string; kind: 'file' | 'run' }, up: boolean, down: boolean): Hop[] {
-  const out: Hop[] = [];
-  if (n.kind === 'file') {
-    if (up) for (const r of view.producersOf(n.id)) out.push({ id: r, kind: 'run', from: r, to: n.id, type: 'output' });
-    if (down) for (const r of view.consumersOf(n.id)) out.push({ id: r, kind: 'run', from: n.id, to: r, type: 'input' });
-  } else {
-    if (up) for (const f of view.inputsOf(n.id)) out.push({ id: f, kind: 'file', from: f, to: n.id, type: 'input' });
-    if (down) for (const f of view.outputsOf(n.id)) out.push({ id: f, kind: 'file', from: n.id, to: f, type: 'output' });
-  }
-  return out;
 }
 
 function labelOf(view: View, kind: NodeKind, id: string): string {

@@ -118,7 +118,39 @@ export class Query<R extends LineageRecord> {
 
   /** All matching records, oldest first unless ordered. */
   all(): R[] {
-    let records = this.#ids().map((id) => recordOf(this.#binding, this.#steps[0]!.kind, id) as R);
+    return this.#collect(this.#offset, this.#limit);
+  }
+
+  /** The first matching record, or undefined. */
+  first(): R | undefined {
+    return this.#collect(this.#offset, 1)[0];
+  }
+
+  /** Exactly one matching record, else QUERY_NOT_ONE. */
+  one(): R {
+    const found = this.#collect(this.#offset, Math.min(2, this.#limit ?? 2));
+    if (found.length !== 1) {
+      throw new LineageError('QUERY_NOT_ONE', `expected exactly one ${this.#steps[0]!.kind}, found ${found.length === 0 ? 'none' : 'several'}; narrow the query or use all()`);
+    }
+    return found[0]!;
+  }
+
+  /** How many records match. */
+  count(): number {
+    return this.#predicates.length === 0 ? this.#ids().length : this.#collect(0, undefined).length;
+  }
+
+  #collect(offset: number, limit: number | undefined): R[] {
+    const kind = this.#steps[0]!.kind;
+    const ids = this.#ids();
+    if (this.#predicates.length === 0 && !this.#order) {
+      // No filter or order on records: make records for the requested window only.
+      const end = limit === undefined ? ids.length : Math.min(ids.length, offset + limit);
+      const out: R[] = [];
+      for (let i = offset; i < end; i++) out.push(recordOf(this.#binding, kind, ids[i]!) as R);
+      return out;
+    }
+    let records = ids.map((id) => recordOf(this.#binding, kind, id) as R);
     for (const p of this.#predicates) records = records.filter(p);
     if (this.#order) {
       const { field, dir } = this.#order;
@@ -129,27 +161,8 @@ export class Query<R extends LineageRecord> {
         .sort((a, b) => sign * compare(a.k, b.k))
         .map((x) => x.r);
     }
-    const end = this.#limit === undefined ? undefined : this.#offset + this.#limit;
-    return this.#offset || end !== undefined ? records.slice(this.#offset, end) : records;
-  }
-
-  /** The first matching record, or undefined. */
-  first(): R | undefined {
-    return this.#with({ limit: 1 }).all()[0];
-  }
-
-  /** Exactly one matching record, else QUERY_NOT_ONE. */
-  one(): R {
-    const found = this.#with({ limit: Math.min(2, this.#limit ?? 2) }).all();
-    if (found.length !== 1) {
-      throw new LineageError('QUERY_NOT_ONE', `expected exactly one ${this.#steps[0]!.kind}, found ${found.length === 0 ? 'none' : 'several'}; narrow the query or use all()`);
-    }
-    return found[0]!;
-  }
-
-  /** How many records match. */
-  count(): number {
-    return this.#with({ limit: undefined, offset: 0 }).all().length;
+    const end = limit === undefined ? undefined : offset + limit;
+    return offset || end !== undefined ? records.slice(offset, end) : records;
   }
 
   #ids(): string[] {
@@ -182,12 +195,28 @@ function checkWhere(kind: Kind, where: Where | undefined): void {
 /** Ids of `kind` that match `where`, using the name and id indexes where they apply. */
 function candidates(view: View, kind: Kind, where: Where | undefined): string[] {
   let ids: string[];
-  if (where && typeof where.id === 'string') ids = rowOf(view, kind, where.id) ? [where.id] : [];
-  else if (where && typeof where.name === 'string' && kind === 'file') ids = view.filesNamed(where.name.normalize('NFC'));
-  else if (where && typeof where.name === 'string' && kind === 'transform') ids = view.transformsNamed(where.name.normalize('NFC'));
-  else if (where && typeof where.hash === 'string' && kind === 'file') ids = view.filesWithHash(where.hash);
-  else ids = kind === 'file' ? view.fileIds() : kind === 'run' ? view.runIds() : view.transformIds();
+  // The field an index answered exactly; when it is the only one, the rows need no second look.
+  let indexed: string | undefined;
+  if (where && typeof where.id === 'string') {
+    ids = rowOf(view, kind, where.id) ? [where.id] : [];
+    indexed = 'id';
+  } else if (where && typeof where.name === 'string' && kind === 'file') {
+    ids = view.filesNamed(where.name.normalize('NFC'));
+    indexed = 'name';
+  } else if (where && typeof where.name === 'string' && kind === 'transform') {
+    ids = view.transformsNamed(where.name.normalize('NFC'));
+    indexed = 'name';
+  } else if (where && typeof where.hash === 'string' && kind === 'file') {
+    ids = view.filesWithHash(where.hash);
+    indexed = 'hash';
+  } else ids = kind === 'file' ? view.fileIds() : kind === 'run' ? view.runIds() : view.transformIds();
+  if (indexed !== undefined && onlyKey(where!, indexed)) return ids;
   return filterRows(view, kind, ids, where);
+}
+
+function onlyKey(where: Where, key: string): boolean {
+  for (const k in where) if (k !== key) return false;
+  return true;
 }
 
 function rowOf(view: View, kind: Kind, id: string): Record<string, unknown> | undefined {

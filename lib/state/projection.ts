@@ -1,4 +1,3 @@
-import { freeze, produce } from 'immer';
 import type { LedgerEvent } from '../events/types.js';
 import type { FileRow, RunRow, TransformRow } from './rows.js';
 import { pushTo, SeqList } from './seq-list.js';
@@ -38,6 +37,8 @@ export class Projection {
   readonly eventCounts = new Map<string, number>();
   seq = 0;
   hash = '0'.repeat(64);
+  #lastAt = '';
+  #lastTime = 0;
 
   /** Applies one event in log order; events must come with seq = this.seq + 1. */
   apply(event: LedgerEvent): void {
@@ -46,7 +47,7 @@ export class Projection {
     switch (event.type) {
       case 'transform.registered': {
         const d = event.data;
-        const row: TransformRow = freeze({ seq, ...d, createdAt: at });
+        const row: TransformRow = Object.freeze({ seq, ...d, createdAt: at });
         this.transforms.set(d.id, [row]);
         this.transformOrder.push(seq, d.id);
         pushTo(this.transformsByName, d.name, seq, d.id);
@@ -54,7 +55,8 @@ export class Projection {
       }
       case 'run.started': {
         const d = event.data;
-        const row: RunRow = freeze({ seq, ...d, status: 'started' as const }, true);
+        const row: RunRow = Object.freeze({ seq, ...d, status: 'started' as const });
+        if (d.params) deepFreeze(d.params);
         this.runs.set(d.id, [row]);
         this.runOrder.push(seq, d.id);
         pushTo(this.transformRuns, d.transformId, seq, d.id);
@@ -65,20 +67,19 @@ export class Projection {
         const d = event.data;
         const versions = this.runs.get(d.runId);
         if (versions) {
-          // A small draft of one row: structural sharing keeps params shared with the earlier version.
-          const next = produce(versions[versions.length - 1]!, (draft) => {
-            (draft as { seq: number }).seq = seq;
-            (draft as { status: string }).status = d.status;
-            (draft as { finishedAt?: string }).finishedAt = d.finishedAt;
-            if (d.error !== undefined) (draft as { error?: string }).error = d.error;
-          });
-          versions.push(next);
+          // A new frozen version that shares params with the earlier one (what immer's produce
+          // would make, with the same field order, at a fraction of the cost on the replay path).
+          const prev = versions[versions.length - 1]!;
+          const next: RunRow = d.error === undefined
+            ? { ...prev, seq, status: d.status, finishedAt: d.finishedAt }
+            : { ...prev, seq, status: d.status, finishedAt: d.finishedAt, error: d.error };
+          versions.push(Object.freeze(next));
         }
         break;
       }
       case 'file.created': {
         const d = event.data;
-        const row: FileRow = freeze({ seq, ...d, createdAt: at });
+        const row: FileRow = Object.freeze({ seq, ...d, createdAt: at });
         this.files.set(d.id, [row]);
         this.fileOrder.push(seq, d.id);
         pushTo(this.filesByName, d.name, seq, d.id);
@@ -102,7 +103,12 @@ export class Projection {
         break;
       }
     }
-    this.times.push(Date.parse(at));
+    // The events of one group commit share their time: parse it once.
+    if (at !== this.#lastAt) {
+      this.#lastAt = at;
+      this.#lastTime = Date.parse(at);
+    }
+    this.times.push(this.#lastTime);
     this.eventCounts.set(event.type, (this.eventCounts.get(event.type) ?? 0) + 1);
     this.seq = seq;
     this.hash = event.hash;
@@ -114,4 +120,10 @@ export function versionAt<T extends { seq: number }>(versions: readonly T[] | un
   if (!versions) return undefined;
   for (let i = versions.length - 1; i >= 0; i--) if (versions[i]!.seq <= watermark) return versions[i];
   return undefined;
+}
+
+/** Freezes a JSON value and everything in it. */
+export function deepFreeze(o: object): void {
+  Object.freeze(o);
+  for (const v of Object.values(o)) if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) deepFreeze(v);
 }

@@ -96,7 +96,7 @@ export class View {
     const take = (list: SeqList | undefined) => {
       if (!list) return;
       const n = list.countAt(w);
-      for (let i = 0; i < n; i++) seqs.push(list.seqs[i]!);
+      for (let i = 0; i < n; i++) seqs.push(list.seqAt(i));
     };
     const versions = kind === 'file' ? p.files.get(id) : kind === 'run' ? p.runs.get(id) : p.transforms.get(id);
     for (const v of versions ?? []) if (v.seq <= w) seqs.push(v.seq);
