@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { MemoryLevel } from 'memory-level';
@@ -54,6 +54,11 @@ interface Job {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Db = any;
 
+// Ledgers open in this process. LevelDB's own check for a second open in the same process closes a
+// descriptor of the LOCK file on its way out, and POSIX then drops the lock the first open holds:
+// another process could open the ledger next and fork its chain. So a second open never reaches LevelDB.
+const OPEN_HERE = new Set<string>();
+
 /** Where a log lives: a folder on disk (classic-level), or memory (memory-level). */
 export type LogLocation = { memory: true } | { memory?: false; path: string };
 
@@ -71,6 +76,7 @@ export class EventLog {
   #closed = false;
   #onCommit: (events: LedgerEvent[]) => void = () => {};
   #info: LedgerMeta | undefined;
+  #claim: string | undefined;
   readonly location: string;
 
   private constructor(db: Db, durability: Durability, location: string) {
@@ -86,27 +92,43 @@ export class EventLog {
   static async open(where: LogLocation, durability: Durability = 'batched'): Promise<EventLog> {
     let db: Db;
     let location: string;
+    let claim: string | undefined;
     if (where.memory) {
       db = new MemoryLevel({ storeEncoding: 'view' });
       location = ':memory:';
     } else {
       location = join(where.path, 'log');
       await mkdir(where.path, { recursive: true });
+      claim = await realpath(where.path);
+      if (OPEN_HERE.has(claim)) throw lockedError(where.path);
+      OPEN_HERE.add(claim);
       db = new ClassicLevel(location, { keyEncoding: 'utf8', valueEncoding: 'view' });
     }
     try {
       await db.open();
     } catch (err) {
+      if (claim) OPEN_HERE.delete(claim);
       throw openError(err, where.memory ? ':memory:' : where.path);
     }
     const log = new EventLog(db, durability, location);
+    log.#claim = claim;
     try {
       await log.#load();
     } catch (err) {
-      await db.close().catch(() => {});
+      await log.#release();
       throw err;
     }
     return log;
+  }
+
+  async #release(): Promise<void> {
+    try {
+      await this.#db.close();
+    } catch {
+      // Closing a database that failed to load; the error that matters is the one being thrown.
+    } finally {
+      if (this.#claim) OPEN_HERE.delete(this.#claim);
+    }
   }
 
   async #load(): Promise<void> {
@@ -300,8 +322,12 @@ export class EventLog {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.flush();
-    await this.#db.close();
+    try {
+      await this.flush();
+      await this.#db.close();
+    } finally {
+      if (this.#claim) OPEN_HERE.delete(this.#claim);
+    }
   }
 
   #assertOpen(): void {
@@ -312,11 +338,13 @@ export class EventLog {
 function openError(err: unknown, path: string): LineageError {
   const cause = (err as { cause?: { code?: string } })?.cause;
   const code = cause?.code ?? (err as { code?: string })?.code;
-  if (code === 'LEVEL_LOCKED') {
-    return new LineageError('LEDGER_LOCKED', `ledger ${path} is already open (in another process, or earlier in this one); close it there first`, { cause: err });
-  }
+  if (code === 'LEVEL_LOCKED') return lockedError(path, err);
   if (code === 'LEVEL_CORRUPTION') {
     return new LineageError('LEDGER_CORRUPT', `ledger ${path} is corrupt: ${(cause as Error | undefined)?.message ?? ''}; run \`lineage repair --db ${path}\` (it may drop damaged events) or restore a backup`, { cause: err });
   }
   return new LineageError('LEDGER_CORRUPT', `ledger ${path} could not be opened: ${(cause as Error | undefined)?.message ?? (err as Error)?.message}; run \`lineage verify --db ${path}\``, { cause: err });
+}
+
+function lockedError(path: string, cause?: unknown): LineageError {
+  return new LineageError('LEDGER_LOCKED', `ledger ${path} is already open (in another process, or earlier in this one); close it there first`, { cause });
 }
