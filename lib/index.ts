@@ -14,3 +14,5 @@ export { LineageError, ERROR_CODES, isLineageError } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export { LIMITS } from './limits.js';
 export { datasets } from './datasets.js';
+export { repair } from './repair.js';
+export type { RepairReport } from './repair.js';

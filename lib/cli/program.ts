@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerDemo } from './commands/demo.js';
 import { registerStats } from './commands/stats.js';
+import { registerRepair } from './commands/repair.js';
 
 /** Builds the `lineage` command with all its subcommands. */
 export function program(): Command {
@@ -11,6 +12,7 @@ export function program(): Command {
     .exitOverride();
   registerDemo(p);
   registerStats(p);
+  registerRepair(p);
   for (const c of p.commands) c.exitOverride();
   return p;
 }

@@ -1,4 +1,4 @@
-import { mkdir, realpath } from 'node:fs/promises';
+import { mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { MemoryLevel } from 'memory-level';
@@ -6,7 +6,7 @@ import { LineageError } from '../errors.js';
 import { newId } from '../ids.js';
 import { LIMITS } from '../limits.js';
 import type { EventInput, LedgerEvent } from '../events/types.js';
-import { GENESIS_HASH, seal, unseal, type Sealed } from './envelope.js';
+import { GENESIS_HASH, seal, sha256Hex, unseal, type Sealed } from './envelope.js';
 import { keySeq, seqKey } from './keys.js';
 
 /** How hard an append works to survive a crash before it is acknowledged. */
@@ -38,6 +38,8 @@ export interface StoredEvent {
 }
 
 const FORMAT = 1;
+/** The file, next to `log/`, that holds the head as of the last clean close. */
+export const CLOSED_HEAD = 'head.json';
 // A group commit holds at most this many events; a single job larger than this is still one batch.
 const MAX_GROUP_EVENTS = 4096;
 const READ_BATCH = 1000;
@@ -78,9 +80,12 @@ export class EventLog {
   #info: LedgerMeta | undefined;
   #claim: string | undefined;
   readonly location: string;
+  /** The ledger folder (or `:memory:`), as error messages name it. */
+  readonly ledger: string;
 
-  private constructor(db: Db, durability: Durability, location: string) {
+  private constructor(db: Db, durability: Durability, location: string, ledger: string) {
     this.#db = db;
+    this.ledger = ledger;
     this.#durability = durability;
     this.location = location;
     this.#log = db.sublevel('log', { keyEncoding: 'utf8', valueEncoding: 'view' });
@@ -110,7 +115,7 @@ export class EventLog {
       if (claim) OPEN_HERE.delete(claim);
       throw openError(err, where.memory ? ':memory:' : where.path);
     }
-    const log = new EventLog(db, durability, location);
+    const log = new EventLog(db, durability, location, where.memory ? ':memory:' : where.path);
     log.#claim = claim;
     try {
       await log.#load();
@@ -132,6 +137,21 @@ export class EventLog {
   }
 
   async #load(): Promise<void> {
+    try {
+      await this.#loadHead();
+    } catch (err) {
+      throw this.#corrupt('could not be read', err);
+    }
+  }
+
+  /** A LEDGER_CORRUPT error that names the ledger and says what to do; a LineageError passes through. */
+  #corrupt(what: string, err?: unknown): LineageError {
+    if (err instanceof LineageError) return err;
+    const detail = err === undefined ? '' : ` (${(err as Error)?.message ?? String(err)})`;
+    return new LineageError('LEDGER_CORRUPT', `ledger ${this.ledger} is damaged: ${what}${detail}; run \`lineage repair --db ${this.ledger}\` (it keeps the intact events and sets the damaged ones aside) or restore a backup`, { cause: err });
+  }
+
+  async #loadHead(): Promise<void> {
     let info = (await this.#meta.get('info')) as LedgerMeta | undefined;
     if (!info) {
       info = { format: FORMAT, ledgerId: newId(22), createdAt: new Date().toISOString() };
@@ -144,12 +164,38 @@ export class EventLog {
     // The head is the log's last entry: it is written in the same batch as its event, so the two agree.
     for await (const [key, bytes] of this.#log.iterator({ reverse: true, limit: 1 })) {
       const event = unseal(bytes);
-      if (event.seq !== keySeq(key)) {
-        throw new LineageError('LEDGER_CORRUPT', `ledger ${this.location}: event at key ${key} says seq ${event.seq}; run \`lineage verify\``);
-      }
+      if (event.seq !== keySeq(key)) throw this.#corrupt(`the event at key ${key} says seq ${event.seq}`);
       this.#head = { seq: event.seq, hash: event.hash };
       this.#lastAt = event.at;
     }
+    // The head is also recorded in the batch of each commit: a last event that was lost or changed shows here.
+    const recorded = (await this.#meta.get('head')) as Head | undefined;
+    if (recorded && (recorded.seq !== this.#head.seq || recorded.hash !== this.#head.hash)) {
+      throw this.#corrupt(`the log ends at seq ${this.#head.seq}, but its recorded head is seq ${recorded.seq}${recorded.seq === this.#head.seq ? ' with another hash' : ''}`);
+    }
+    await this.#checkClosedHead();
+  }
+
+  // LevelDB drops a damaged tail of its write-ahead log without a word (and the head recorded in the
+  // same batch with it). The head written outside LevelDB at the last clean close still tells.
+  async #checkClosedHead(): Promise<void> {
+    if (this.ledger === ':memory:') return;
+    let text: string;
+    try {
+      text = await readFile(join(this.ledger, CLOSED_HEAD), 'utf8');
+    } catch {
+      return;
+    }
+    let closed: Head;
+    try {
+      closed = JSON.parse(text) as Head;
+    } catch {
+      return;
+    }
+    if (!Number.isSafeInteger(closed?.seq) || closed.seq < 1) return;
+    if (closed.seq > this.#head.seq) throw this.#corrupt(`it was closed at seq ${closed.seq}, but its log now ends at seq ${this.#head.seq}: events were lost`);
+    const bytes = await this.#log.get(seqKey(closed.seq));
+    if (!bytes || sha256Hex(bytes) !== closed.hash) throw this.#corrupt(`event ${closed.seq} is not the one it held when it was last closed`);
   }
 
   /** Called synchronously, in log order, after each group commit is durable and before appends resolve. */
@@ -232,6 +278,7 @@ export class EventLog {
       hash = h;
     }
     if (accepted.length === 0) return;
+    ops.push({ type: 'put', sublevel: this.#meta, key: 'head', value: { seq, hash } });
     try {
       await this.#db.batch(ops, { sync: this.#durability === 'sync' });
     } catch (err) {
@@ -254,7 +301,11 @@ export class EventLog {
   /** Reads one inline blob, or undefined. */
   async getBlob(key: string): Promise<Uint8Array | undefined> {
     this.#assertOpen();
-    return (await this.#blobs.get(key)) ?? undefined;
+    try {
+      return (await this.#blobs.get(key)) ?? undefined;
+    } catch (err) {
+      throw this.#corrupt(`content ${key} could not be read`, err);
+    }
   }
 
   /** The stored bytes of event `seq`, or undefined. */
@@ -263,26 +314,42 @@ export class EventLog {
     return (await this.#log.get(seqKey(seq))) ?? undefined;
   }
 
-  /** Streams stored events with `from ≤ seq ≤ to` in order, reading in batches. */
+  /**
+   * Streams stored events with `from ≤ seq ≤ to` in order, reading in batches. A missing event, a key
+   * that disagrees with its event, or a broken prev link is LEDGER_CORRUPT: a reader never sees a gap.
+   */
   async *read(from = 1, to = Number.MAX_SAFE_INTEGER, batch = READ_BATCH): AsyncGenerator<StoredEvent[]> {
     this.#assertOpen();
-    const it = this.#log.iterator({ gte: seqKey(Math.max(1, from)), lte: seqKey(to) });
+    let expect = Math.max(1, from);
+    let prev: string | undefined = expect === 1 ? GENESIS_HASH : undefined;
+    const it = this.#log.iterator({ gte: seqKey(expect), lte: seqKey(to) });
     try {
       for (;;) {
-        const entries: [string, Uint8Array][] = await it.nextv(batch);
+        let entries: [string, Uint8Array][];
+        try {
+          entries = await it.nextv(batch);
+        } catch (err) {
+          throw this.#corrupt(`events from seq ${expect} could not be read`, err);
+        }
         if (entries.length === 0) return;
         yield entries.map(([key, bytes]) => {
           let event: LedgerEvent;
           try {
             event = unseal(bytes);
           } catch (err) {
-            throw new LineageError('LEDGER_CORRUPT', `ledger ${this.location}: event at key ${key} is not valid JSON; run \`lineage verify\``, { cause: err });
+            throw this.#corrupt(`the event at key ${key} is not valid JSON`, err);
           }
+          const seq = keySeq(key);
+          if (seq !== expect) throw this.#corrupt(`event ${expect} is missing (the next stored key is ${key})`);
+          if (event.seq !== seq) throw this.#corrupt(`the event at key ${key} says seq ${event.seq}`);
+          if (prev !== undefined && event.prev !== prev) throw this.#corrupt(`event ${seq} does not link to event ${seq - 1} (its bytes, or those before it, changed)`);
+          prev = event.hash;
+          expect++;
           return { event, bytes };
         });
       }
     } finally {
-      await it.close();
+      await it.close().catch(() => {});
     }
   }
 
@@ -325,6 +392,8 @@ export class EventLog {
     try {
       await this.flush();
       await this.#db.close();
+      // Best effort: without it the next open merely cannot tell a silently shortened log.
+      if (this.ledger !== ':memory:') await writeHead(this.ledger, this.#head, this.#durability === 'sync').catch(() => {});
     } finally {
       if (this.#claim) OPEN_HERE.delete(this.#claim);
     }
@@ -339,12 +408,16 @@ function openError(err: unknown, path: string): LineageError {
   const cause = (err as { cause?: { code?: string } })?.cause;
   const code = cause?.code ?? (err as { code?: string })?.code;
   if (code === 'LEVEL_LOCKED') return lockedError(path, err);
-  if (code === 'LEVEL_CORRUPTION') {
-    return new LineageError('LEDGER_CORRUPT', `ledger ${path} is corrupt: ${(cause as Error | undefined)?.message ?? ''}; run \`lineage repair --db ${path}\` (it may drop damaged events) or restore a backup`, { cause: err });
-  }
-  return new LineageError('LEDGER_CORRUPT', `ledger ${path} could not be opened: ${(cause as Error | undefined)?.message ?? (err as Error)?.message}; run \`lineage verify --db ${path}\``, { cause: err });
+  const detail = (cause as Error | undefined)?.message ?? (err as Error)?.message ?? String(err);
+  const what = code === 'LEVEL_CORRUPTION' ? 'is damaged' : 'could not be opened';
+  return new LineageError('LEDGER_CORRUPT', `ledger ${path} ${what}: ${detail}; run \`lineage repair --db ${path}\` (it keeps the intact events and sets the damaged ones aside) or restore a backup`, { cause: err });
 }
 
 function lockedError(path: string, cause?: unknown): LineageError {
   return new LineageError('LEDGER_LOCKED', `ledger ${path} is already open (in another process, or earlier in this one); close it there first`, { cause });
+}
+
+/** Records `head` in the ledger folder, outside LevelDB: the next open checks the log still reaches it. */
+export async function writeHead(ledger: string, head: Head, sync: boolean): Promise<void> {
+  await writeFile(join(ledger, CLOSED_HEAD), `${JSON.stringify(head)}\n`, { flush: sync });
 }

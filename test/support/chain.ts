@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 
@@ -24,6 +25,8 @@ const GENESIS = '0'.repeat(64);
  * independently of the library: sha256 of the stored bytes, prev links, contiguous seqs from 1.
  */
 export async function walkChain(ledgerPath: string): Promise<ChainReport> {
+  // A process killed before LevelDB wrote CURRENT left no database: an empty ledger.
+  if (!existsSync(join(ledgerPath, 'log', 'CURRENT'))) return { events: [], head: headOf([]) };
   const db = new ClassicLevel<string, Uint8Array>(join(ledgerPath, 'log'), { keyEncoding: 'utf8', valueEncoding: 'view', createIfMissing: false });
   await db.open();
   try {
