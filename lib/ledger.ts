@@ -156,6 +156,7 @@ export class Ledger extends Reader {
     const status = options.status ?? 'completed';
     if (status !== 'completed' && status !== 'failed') throw new LineageError('INVALID_ARGUMENT', `status is 'completed' or 'failed', not ${show(status)}`);
     if (options.error !== undefined && typeof options.error !== 'string') throw new LineageError('INVALID_ARGUMENT', 'error must be a string');
+    if (options.error !== undefined && options.error.length > LIMITS.errorLength) throw new LineageError('LIMIT_EXCEEDED', `the error message has ${options.error.length} characters; the limit is ${LIMITS.errorLength}`);
     const ctx = this.#ctx.current();
     const run = ctx.run;
     if (!run) throw new LineageError('NO_RUN_CONTEXT', 'finish() needs a run: call track() first');
