@@ -76,6 +76,8 @@ export class EventLog {
   #queue: Job[] = [];
   #writing: Promise<void> | null = null;
   #closed = false;
+  // Set by a failed write: LevelDB may have left a torn record in its write-ahead log.
+  #damaged = false;
   #onCommit: (events: LedgerEvent[]) => void = () => {};
   #info: LedgerMeta | undefined;
   #claim: string | undefined;
@@ -88,9 +90,13 @@ export class EventLog {
     this.ledger = ledger;
     this.#durability = durability;
     this.location = location;
-    this.#log = db.sublevel('log', { keyEncoding: 'utf8', valueEncoding: 'view' });
-    this.#meta = db.sublevel('meta', { keyEncoding: 'utf8', valueEncoding: 'json' });
-    this.#blobs = db.sublevel('blobs', { keyEncoding: 'utf8', valueEncoding: 'view' });
+    this.#sublevels();
+  }
+
+  #sublevels(): void {
+    this.#log = this.#db.sublevel('log', { keyEncoding: 'utf8', valueEncoding: 'view' });
+    this.#meta = this.#db.sublevel('meta', { keyEncoding: 'utf8', valueEncoding: 'json' });
+    this.#blobs = this.#db.sublevel('blobs', { keyEncoding: 'utf8', valueEncoding: 'view' });
   }
 
   /** Opens (creating if needed) the log; a log open elsewhere fails with LEDGER_LOCKED. */
@@ -278,13 +284,16 @@ export class EventLog {
       hash = h;
     }
     if (accepted.length === 0) return;
+    if (this.#damaged && !(await this.#recover(accepted.map((a) => a.job)))) return;
     ops.push({ type: 'put', sublevel: this.#meta, key: 'head', value: { seq, hash } });
     try {
       await this.#db.batch(ops, { sync: this.#durability === 'sync' });
     } catch (err) {
       const e = this.#closed && !this.#db.status.startsWith('open')
         ? new LineageError('LEDGER_CLOSED', `ledger ${this.location} closed before the write completed; nothing was recorded`, { cause: err })
-        : new LineageError('WRITE_FAILED', `ledger ${this.location}: the write failed and nothing was recorded (${(err as Error)?.message ?? err}); check disk space and permissions`, { cause: err });
+        : new LineageError('WRITE_FAILED', `ledger ${this.ledger}: the write failed and nothing was recorded (${(err as Error)?.message ?? err}); check disk space and permissions`, { cause: err });
+      // Memory has no write-ahead log to tear.
+      if (!this.#closed && this.ledger !== ':memory:') this.#damaged = true;
       for (const a of accepted) a.job.reject(e);
       return;
     }
@@ -295,6 +304,26 @@ export class EventLog {
       this.#onCommit(all);
     } finally {
       for (const a of accepted) a.job.resolve(a.events);
+    }
+  }
+
+  /**
+   * After a failed write, LevelDB's write-ahead log may end in a torn record; a later record written
+   * after it in the same block would be dropped with it on recovery, acknowledged or not. Reopening
+   * the database recovers the log (dropping only the torn record) and starts a fresh one.
+   */
+  async #recover(jobs: Job[]): Promise<boolean> {
+    try {
+      await this.#db.close();
+      await this.#db.open();
+      // Sublevels stay closed when their database closes; new ones follow the reopened database.
+      this.#sublevels();
+      this.#damaged = false;
+      return true;
+    } catch (err) {
+      const e = new LineageError('WRITE_FAILED', `ledger ${this.ledger}: it could not recover from an earlier failed write (${(err as { cause?: Error })?.cause?.message ?? (err as Error)?.message ?? err}); nothing was recorded; free disk space, or close and reopen the ledger`, { cause: err });
+      for (const job of jobs) job.reject(e);
+      return false;
     }
   }
 
