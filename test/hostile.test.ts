@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { suite } from 'uvu';
 import { open } from 'lineage-ledger';
-import { answers, assertNoPollution, checkStored, play, prototypeKeys, sequence } from './support/hostile.js';
+import { answers, assertNoPollution, checkStored, memorySequences, play, prototypeKeys, sequence } from './support/hostile.js';
 import { tempDir } from './helpers.js';
 
 const test = suite('hostile input');
@@ -12,24 +12,8 @@ const RUNS = Number(process.env.HOSTILE_RUNS ?? 10_000);
 const DISK_RUNS = Number(process.env.HOSTILE_DISK_RUNS ?? 150);
 
 test(`${RUNS} random sequences of hostile calls on memory-level: coded errors only, valid events only, no pollution`, async () => {
-  const protos = prototypeKeys();
   const cwd = readdirSync(process.cwd()).sort();
-  let calls = 0;
-  let events = 0;
-  await fc.assert(
-    fc.asyncProperty(sequence, async (ops) => {
-      const ledger = await open({ memory: true });
-      try {
-        await play(ledger, ops);
-        calls += ops.length;
-        events += await checkStored(ledger);
-      } finally {
-        await ledger.close();
-      }
-      assertNoPollution(protos);
-    }),
-    { numRuns: RUNS },
-  );
+  const { calls, events } = await memorySequences(RUNS);
   assert.deepEqual(readdirSync(process.cwd()).sort(), cwd, 'a file was written in the working folder');
   console.log(`  hostile (memory-level): ${RUNS} sequences, ${calls} calls, ${events} events stored and validated`);
 });

@@ -327,3 +327,24 @@ export function assertNoPollution(before: Record<string, string[]>): void {
   const probe = {} as Record<string, unknown>;
   assert.equal(probe.polluted, undefined, 'Object.prototype.polluted is set');
 }
+
+/** Runs `runs` hostile sequences, each on a fresh memory-level ledger, checking the stored events and the prototypes after each. */
+export async function memorySequences(runs: number, seed?: number): Promise<{ calls: number; events: number }> {
+  const protos = prototypeKeys();
+  const figures = { calls: 0, events: 0 };
+  await fc.assert(
+    fc.asyncProperty(sequence, async (ops) => {
+      const ledger = await open({ memory: true });
+      try {
+        await play(ledger, ops);
+        figures.calls += ops.length;
+        figures.events += await checkStored(ledger);
+      } finally {
+        await ledger.close();
+      }
+      assertNoPollution(protos);
+    }),
+    seed === undefined ? { numRuns: runs } : { numRuns: runs, seed },
+  );
+  return figures;
+}
