@@ -80,6 +80,21 @@ for (const backend of backends()) {
   test.run();
 }
 
+const folder = suite('write errors when the ledger folder cannot be made');
+
+folder('a ledger path that is, or goes through, a file fails with a coded error and writes nothing', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    writeFileSync(join(dir, 'a-file'), 'x');
+    await assert.rejects(open(join(dir, 'a-file')), (e: unknown) => isLineageError(e, 'INVALID_ARGUMENT') && e.message.includes('a-file'));
+    await assert.rejects(open(join(dir, 'a-file', 'below')), (e: unknown) => isLineageError(e, 'INVALID_ARGUMENT'));
+  } finally {
+    cleanup();
+  }
+});
+
+folder.run();
+
 const full = suite('write errors on a real full disk (a 1 MiB tmpfs)');
 
 function mountTmpfs(dir: string): boolean {

@@ -109,8 +109,7 @@ export class EventLog {
       location = ':memory:';
     } else {
       location = join(where.path, 'log');
-      await mkdir(where.path, { recursive: true });
-      claim = await realpath(where.path);
+      claim = await makeFolder(where.path);
       if (OPEN_HERE.has(claim)) throw lockedError(where.path);
       OPEN_HERE.add(claim);
       db = new ClassicLevel(location, { keyEncoding: 'utf8', valueEncoding: 'view' });
@@ -449,4 +448,16 @@ function lockedError(path: string, cause?: unknown): LineageError {
 /** Records `head` in the ledger folder, outside LevelDB: the next open checks the log still reaches it. */
 export async function writeHead(ledger: string, head: Head, sync: boolean): Promise<void> {
   await writeFile(join(ledger, CLOSED_HEAD), `${JSON.stringify(head)}\n`, { flush: sync });
+}
+
+/** Creates the ledger folder and returns its real path, or a coded error that says why it cannot be. */
+async function makeFolder(path: string): Promise<string> {
+  try {
+    await mkdir(path, { recursive: true });
+    return await realpath(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException)?.code;
+    const notFolder = code === 'EEXIST' || code === 'ENOTDIR';
+    return Promise.reject(new LineageError(notFolder ? 'INVALID_ARGUMENT' : 'WRITE_FAILED', `cannot make the ledger folder ${path} (${code ?? (err as Error)?.message}); ${notFolder ? 'the path, or a part of it, is a file' : 'check the path and its permissions'}`, { cause: err }));
+  }
 }
