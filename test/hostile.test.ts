@@ -3,7 +3,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { suite } from 'uvu';
-import { open } from 'lineage-ledger';
+import { File, Transform, open } from 'lineage-ledger';
 import { answers, assertNoPollution, checkStored, memorySequences, play, prototypeKeys, sequence } from './support/hostile.js';
 import { tempDir } from './helpers.js';
 
@@ -55,6 +55,18 @@ test(`${DISK_RUNS} sequences on classic-level: nothing written outside the ledge
   } finally {
     cleanup();
   }
+});
+
+test('found by the soak: the lineage of a transform whose runs do not fit under maxNodes is cut short, not a TypeError', async () => {
+  const ledger = await open({ memory: true });
+  const t = new Transform({ name: 'busy' });
+  await ledger.run(t, async () => ledger.add(new File(Buffer.from('a'), { name: 'a.txt' })));
+  await ledger.run(t, async () => ledger.add(new File(Buffer.from('b'), { name: 'b.txt' })));
+  const graph = ledger.lineage(t, { direction: 'downstream', maxNodes: 1 });
+  assert.equal(graph.truncated, true);
+  assert.deepEqual(graph.nodes.map((n) => [n.kind, n.truncated]), [['transform', true]]);
+  assert.equal(ledger.lineage(t, { direction: 'downstream', maxNodes: 2 }).nodes.length, 2);
+  await ledger.close();
 });
 
 test.run();

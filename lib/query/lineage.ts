@@ -94,8 +94,14 @@ export function lineage(view: View, kind: NodeKind, id: string, options: Lineage
   if (kind === 'transform') {
     if (!view.transform(id)) throw new LineageError('TRANSFORM_NOT_FOUND', `no transform ${id} in this snapshot`);
     addNode(id, 'transform', 0);
-    frontier = view.runsOf(id).map((r) => ({ id: r, kind: 'run' as const }));
-    for (const f of frontier) if (addNode(f.id, 'run', 0)) addEdge(id, f.id, 'transform');
+    frontier = [];
+    for (const r of view.runsOf(id)) {
+      // Only runs that fit under maxNodes go on: the others mark the transform as cut short.
+      if (addNode(r, 'run', 0)) {
+        addEdge(id, r, 'transform');
+        frontier.push({ id: r, kind: 'run' });
+      } else nodes.get(id)!.truncated = true;
+    }
   } else {
     if (kind === 'file' ? !view.file(id) : !view.run(id)) {
       throw new LineageError(kind === 'file' ? 'FILE_NOT_FOUND' : 'RUN_NOT_FOUND', `no ${kind} ${id} in this snapshot`);
