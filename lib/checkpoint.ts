@@ -42,8 +42,8 @@ export async function loadProjection(log: EventLog, onProgress?: (done: number, 
     }
   }
   projection ??= new Projection();
-  // Replay without hashing each event: nothing but the head needs a hash, and the log has it.
-  for await (const batch of log.read(projection.seq + 1, Number.MAX_SAFE_INTEGER, undefined, false)) {
+  // The tail must link to the checkpointed event, and each event to the one before: read() checks both.
+  for await (const batch of log.read(projection.seq + 1, Number.MAX_SAFE_INTEGER, undefined, report.from > 0 ? projection.hash : undefined)) {
     for (const { event } of batch) {
       const data = upcast(event.type, event.v, event.data);
       projection.apply(data === event.data ? event : ({ ...event, data } as LedgerEvent));

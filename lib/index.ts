@@ -34,3 +34,5 @@ export { renderDot } from './render/dot.js';
 export { renderSvg } from './render/svg.js';
 export { renderHtml } from './render/html.js';
 export type { HtmlMeta } from './render/html.js';
+export { repair } from './repair.js';
+export type { RepairReport } from './repair.js';

@@ -12,7 +12,8 @@ import { LIMITS } from './limits.js';
 import { type Durability, EventLog, type Head, type InlineBlob } from './log/event-log.js';
 import type { Binding, LoadOptions } from './model/binding.js';
 import { File, type LineageRecord, Run, suffixOf, Transform } from './model/records.js';
-import { cleanName, cleanParams, describe } from './model/sanitize.js';
+import { cleanName, cleanParams, describe, errorText } from './model/sanitize.js';
+import { show } from './util/show.js';
 import { Reader } from './reader.js';
 import { Snapshot } from './snapshot.js';
 import type { Projection } from './state/projection.js';
@@ -95,7 +96,7 @@ export class Ledger extends Reader {
   static async open(options: OpenOptions): Promise<Ledger> {
     if (options === null || typeof options !== 'object') throw new LineageError('INVALID_ARGUMENT', 'open() takes a path or an options object');
     const durability = options.durability ?? 'batched';
-    if (!DURABILITIES.includes(durability)) throw new LineageError('INVALID_ARGUMENT', `durability is one of ${DURABILITIES.join(', ')}, not ${String(durability)}`);
+    if (!DURABILITIES.includes(durability)) throw new LineageError('INVALID_ARGUMENT', `durability is one of ${DURABILITIES.join(', ')}, not ${show(durability)}`);
     const memory = options.memory === true;
     if (options.path !== undefined && typeof options.path !== 'string') throw new LineageError('INVALID_ARGUMENT', `path must be a string, not ${describe(options.path)}`);
     if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new LineageError('INVALID_ARGUMENT', 'onProgress must be a function');
@@ -165,8 +166,9 @@ export class Ledger extends Reader {
     this.#assertOpen();
     checkOptions(options, 'finish()');
     const status = options.status ?? 'completed';
-    if (status !== 'completed' && status !== 'failed') throw new LineageError('INVALID_ARGUMENT', `status is 'completed' or 'failed', not ${String(status)}`);
+    if (status !== 'completed' && status !== 'failed') throw new LineageError('INVALID_ARGUMENT', `status is 'completed' or 'failed', not ${show(status)}`);
     if (options.error !== undefined && typeof options.error !== 'string') throw new LineageError('INVALID_ARGUMENT', 'error must be a string');
+    if (options.error !== undefined && options.error.length > LIMITS.errorLength) throw new LineageError('LIMIT_EXCEEDED', `the error message has ${options.error.length} characters; the limit is ${LIMITS.errorLength}`);
     const ctx = this.#ctx.current();
     const run = ctx.run;
     if (!run) throw new LineageError('NO_RUN_CONTEXT', 'finish() needs a run: call track() first');
@@ -194,9 +196,9 @@ export class Ledger extends Reader {
     try {
       result = await this.#ctx.scope(ctx, async () => fn(run));
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      const message = errorText(err);
       for (const r of new Set([ctx.run?.id, run.id])) {
-        if (r && this.#isStarted(r)) await this.#finishRun(r, 'failed', message.slice(0, LIMITS.errorLength)).catch(() => {});
+        if (r && this.#isStarted(r)) await this.#finishRun(r, 'failed', message).catch(() => {});
       }
       throw err;
     }
@@ -380,7 +382,7 @@ export class Ledger extends Reader {
     const name = cleanName(init.name, 'transform name');
     const version = init.version === undefined ? undefined : cleanName(init.version, 'transform version', 256);
     const type = init.type ?? 'pipeline';
-    if (!['pipeline', 'notebook', 'script', 'function'].includes(type)) throw new LineageError('INVALID_ARGUMENT', `transform type is pipeline, notebook, script or function, not ${String(type)}`);
+    if (!['pipeline', 'notebook', 'script', 'function'].includes(type)) throw new LineageError('INVALID_ARGUMENT', `transform type is pipeline, notebook, script or function, not ${show(type)}`);
     const reference = init.reference === undefined ? undefined : cleanName(init.reference, 'transform reference');
     const id = await this.#locks.run(`t\0${name}`, async () => {
       const rows = view.transformsNamed(name).map((tid) => view.transform(tid)!);

@@ -10,6 +10,7 @@ import { registerImport } from './commands/import.js';
 import { registerForward } from './commands/forward.js';
 import { registerShow } from './commands/show.js';
 import { registerGraph } from './commands/graph.js';
+import { registerRepair } from './commands/repair.js';
 
 /** Builds the `lineage` command with all its subcommands. */
 export function program(): Command {
@@ -46,6 +47,7 @@ Examples:
   registerForward(p);
   registerShow(p);
   registerGraph(p);
+  registerRepair(p);
   for (const c of p.commands) c.exitOverride();
   return p;
 }

@@ -1,5 +1,6 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import { LineageError } from '../errors.js';
+import { show } from '../util/show.js';
 import { LIMITS } from '../limits.js';
 import { JSON_VALUE_SCHEMA, SCHEMAS } from './schemas.js';
 import type { EventInput, EventType, RunStarted, RunStartedV1 } from './types.js';
@@ -39,7 +40,7 @@ export function validateEvent(type: string, v: number, data: unknown): void {
 /** Validates an event about to be written at the current version of its type. */
 export function validateInput(event: EventInput): number {
   if (event === null || typeof event !== 'object' || typeof event.type !== 'string' || !isEventType(event.type)) {
-    throw new LineageError('INVALID_EVENT', `unknown event type: ${String((event as { type?: unknown })?.type)}`);
+    throw new LineageError('INVALID_EVENT', `unknown event type: ${show((event as { type?: unknown })?.type)}`);
   }
   const v = CURRENT_VERSION[event.type];
   validateEvent(event.type, v, event.data);

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { MemoryLevel } from 'memory-level';
@@ -6,7 +6,7 @@ import { LineageError } from '../errors.js';
 import { newId } from '../ids.js';
 import { LIMITS } from '../limits.js';
 import type { EventInput, LedgerEvent } from '../events/types.js';
-import { GENESIS_HASH, seal, unseal, type Sealed } from './envelope.js';
+import { GENESIS_HASH, seal, sha256Hex, unseal, type Sealed } from './envelope.js';
 import { keySeq, seqKey } from './keys.js';
 
 /**
@@ -46,6 +46,8 @@ export interface StoredEvent {
 }
 
 const FORMAT = 1;
+/** The file, next to `log/`, that holds the head as of the last clean close. */
+export const CLOSED_HEAD = 'head.json';
 // A group commit holds at most this many events; a single job larger than this is still one batch.
 const MAX_GROUP_EVENTS = 4096;
 const READ_BATCH = 1000;
@@ -61,6 +63,11 @@ interface Job {
 // abstract-level's generics do not survive sublevels of two backends well; the log keeps them internal.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Db = any;
+
+// Ledgers open in this process. LevelDB's own check for a second open in the same process closes a
+// descriptor of the LOCK file on its way out, and POSIX then drops the lock the first open holds:
+// another process could open the ledger next and fork its chain. So a second open never reaches LevelDB.
+const OPEN_HERE = new Set<string>();
 
 /** Where a log lives: a folder on disk (classic-level), or memory (memory-level). */
 export type LogLocation = { memory: true } | { memory?: false; path: string };
@@ -78,50 +85,92 @@ export class EventLog {
   #queue: Job[] = [];
   #writing: Promise<void> | null = null;
   #closed = false;
+  // Set by a failed write: LevelDB may have left a torn record in its write-ahead log.
+  #damaged = false;
   #onCommit: (events: LedgerEvent[]) => void = () => {};
   #syncTimer: NodeJS.Timeout | undefined;
   #syncing: Promise<void> | undefined;
   #info: LedgerMeta | undefined;
+  #claim: string | undefined;
+  // Opened by openForAudit: its head was never loaded, so it must never record one.
+  #auditOnly = false;
   readonly location: string;
+  /** The ledger folder (or `:memory:`), as error messages name it. */
+  readonly ledger: string;
 
-  private constructor(db: Db, durability: Durability, location: string) {
+  private constructor(db: Db, durability: Durability, location: string, ledger: string) {
     this.#db = db;
+    this.ledger = ledger;
     this.#durability = durability;
     this.location = location;
-    this.#log = db.sublevel('log', { keyEncoding: 'utf8', valueEncoding: 'view' });
-    this.#meta = db.sublevel('meta', { keyEncoding: 'utf8', valueEncoding: 'json' });
-    this.#blobs = db.sublevel('blobs', { keyEncoding: 'utf8', valueEncoding: 'view' });
-    this.#checkpoint = db.sublevel('checkpoint', { keyEncoding: 'utf8', valueEncoding: 'utf8' });
+    this.#sublevels();
+  }
+
+  #sublevels(): void {
+    this.#log = this.#db.sublevel('log', { keyEncoding: 'utf8', valueEncoding: 'view' });
+    this.#meta = this.#db.sublevel('meta', { keyEncoding: 'utf8', valueEncoding: 'json' });
+    this.#blobs = this.#db.sublevel('blobs', { keyEncoding: 'utf8', valueEncoding: 'view' });
+    this.#checkpoint = this.#db.sublevel('checkpoint', { keyEncoding: 'utf8', valueEncoding: 'utf8' });
   }
 
   /** Opens (creating if needed) the log; a log open elsewhere fails with LEDGER_LOCKED. */
   static async open(where: LogLocation, durability: Durability = 'batched'): Promise<EventLog> {
     let db: Db;
     let location: string;
+    let claim: string | undefined;
     if (where.memory) {
       db = new MemoryLevel({ storeEncoding: 'view' });
       location = ':memory:';
     } else {
       location = join(where.path, 'log');
-      await mkdir(where.path, { recursive: true });
+      claim = await makeFolder(where.path);
+      if (OPEN_HERE.has(claim)) throw lockedError(where.path);
+      OPEN_HERE.add(claim);
       db = new ClassicLevel(location, { keyEncoding: 'utf8', valueEncoding: 'view' });
     }
     try {
       await db.open();
     } catch (err) {
+      if (claim) OPEN_HERE.delete(claim);
       throw openError(err, where.memory ? ':memory:' : where.path);
     }
-    const log = new EventLog(db, durability, location);
+    const log = new EventLog(db, durability, location, where.memory ? ':memory:' : where.path);
+    log.#claim = claim;
     try {
       await log.#load();
     } catch (err) {
-      await db.close().catch(() => {});
+      await log.#release();
       throw err;
     }
     return log;
   }
 
+  async #release(): Promise<void> {
+    try {
+      await this.#db.close();
+    } catch {
+      // Closing a database that failed to load; the error that matters is the one being thrown.
+    } finally {
+      if (this.#claim) OPEN_HERE.delete(this.#claim);
+    }
+  }
+
   async #load(): Promise<void> {
+    try {
+      await this.#loadHead();
+    } catch (err) {
+      throw this.#corrupt('could not be read', err);
+    }
+  }
+
+  /** A LEDGER_CORRUPT error that names the ledger and says what to do; a LineageError passes through. */
+  #corrupt(what: string, err?: unknown): LineageError {
+    if (err instanceof LineageError) return err;
+    const detail = err === undefined ? '' : ` (${(err as Error)?.message ?? String(err)})`;
+    return new LineageError('LEDGER_CORRUPT', `ledger ${this.ledger} is damaged: ${what}${detail}; run \`lineage repair --db ${this.ledger}\` (it keeps the intact events and sets the damaged ones aside) or restore a backup`, { cause: err });
+  }
+
+  async #loadHead(): Promise<void> {
     let info = (await this.#meta.get('info')) as LedgerMeta | undefined;
     if (!info) {
       info = { format: FORMAT, ledgerId: newId(22), createdAt: new Date().toISOString() };
@@ -134,12 +183,38 @@ export class EventLog {
     // The head is the log's last entry: it is written in the same batch as its event, so the two agree.
     for await (const [key, bytes] of this.#log.iterator({ reverse: true, limit: 1 })) {
       const event = unseal(bytes);
-      if (event.seq !== keySeq(key)) {
-        throw new LineageError('LEDGER_CORRUPT', `ledger ${this.location}: event at key ${key} says seq ${event.seq}; run \`lineage verify\``);
-      }
+      if (event.seq !== keySeq(key)) throw this.#corrupt(`the event at key ${key} says seq ${event.seq}`);
       this.#head = { seq: event.seq, hash: event.hash };
       this.#lastAt = event.at;
     }
+    // The head is also recorded in the batch of each commit: a last event that was lost or changed shows here.
+    const recorded = (await this.#meta.get('head')) as Head | undefined;
+    if (recorded && (recorded.seq !== this.#head.seq || recorded.hash !== this.#head.hash)) {
+      throw this.#corrupt(`the log ends at seq ${this.#head.seq}, but its recorded head is seq ${recorded.seq}${recorded.seq === this.#head.seq ? ' with another hash' : ''}`);
+    }
+    await this.#checkClosedHead();
+  }
+
+  // LevelDB drops a damaged tail of its write-ahead log without a word (and the head recorded in the
+  // same batch with it). The head written outside LevelDB at the last clean close still tells.
+  async #checkClosedHead(): Promise<void> {
+    if (this.ledger === ':memory:') return;
+    let text: string;
+    try {
+      text = await readFile(join(this.ledger, CLOSED_HEAD), 'utf8');
+    } catch {
+      return;
+    }
+    let closed: Head;
+    try {
+      closed = JSON.parse(text) as Head;
+    } catch {
+      return;
+    }
+    if (!Number.isSafeInteger(closed?.seq) || closed.seq < 1) return;
+    if (closed.seq > this.#head.seq) throw this.#corrupt(`it was closed at seq ${closed.seq}, but its log now ends at seq ${this.#head.seq}: events were lost`);
+    const bytes = await this.#log.get(seqKey(closed.seq));
+    if (!bytes || sha256Hex(bytes) !== closed.hash) throw this.#corrupt(`event ${closed.seq} is not the one it held when it was last closed`);
   }
 
   /** Called synchronously, in log order, after each group commit is durable and before appends resolve. */
@@ -167,6 +242,7 @@ export class EventLog {
 
   /** Appends validated events atomically (all or none), with any inline blobs; resolves with the sealed events. */
   append(events: EventInput[], versions: number[], blobs: InlineBlob[] = []): Promise<LedgerEvent[]> {
+    if (this.#auditOnly) return Promise.reject(new LineageError('LEDGER_CLOSED', `ledger ${this.location} is open for auditing only`));
     if (this.#closed) return Promise.reject(new LineageError('LEDGER_CLOSED', `ledger ${this.location} is closed; open it again to append`));
     if (events.length === 0) return Promise.resolve([]);
     return new Promise((resolve, reject) => {
@@ -222,12 +298,16 @@ export class EventLog {
       hash = h;
     }
     if (accepted.length === 0) return;
+    if (this.#damaged && !(await this.#recover(accepted.map((a) => a.job)))) return;
+    ops.push({ type: 'put', sublevel: this.#meta, key: 'head', value: { seq, hash } });
     try {
       await this.#db.batch(ops, { sync: this.#durability === 'sync' });
     } catch (err) {
       const e = this.#closed && !this.#db.status.startsWith('open')
         ? new LineageError('LEDGER_CLOSED', `ledger ${this.location} closed before the write completed; nothing was recorded`, { cause: err })
-        : new LineageError('WRITE_FAILED', `ledger ${this.location}: the write failed and nothing was recorded (${(err as Error)?.message ?? err}); check disk space and permissions`, { cause: err });
+        : new LineageError('WRITE_FAILED', `ledger ${this.ledger}: the write failed and nothing was recorded (${(err as Error)?.message ?? err}); check disk space and permissions`, { cause: err });
+      // Memory has no write-ahead log to tear.
+      if (!this.#closed && this.ledger !== ':memory:') this.#damaged = true;
       for (const a of accepted) a.job.reject(e);
       return;
     }
@@ -262,10 +342,34 @@ export class EventLog {
     }
   }
 
+  /**
+   * After a failed write, LevelDB's write-ahead log may end in a torn record; a later record written
+   * after it in the same block would be dropped with it on recovery, acknowledged or not. Reopening
+   * the database recovers the log (dropping only the torn record) and starts a fresh one.
+   */
+  async #recover(jobs: Job[]): Promise<boolean> {
+    try {
+      await this.#db.close();
+      await this.#db.open();
+      // Sublevels stay closed when their database closes; new ones follow the reopened database.
+      this.#sublevels();
+      this.#damaged = false;
+      return true;
+    } catch (err) {
+      const e = new LineageError('WRITE_FAILED', `ledger ${this.ledger}: it could not recover from an earlier failed write (${(err as { cause?: Error })?.cause?.message ?? (err as Error)?.message ?? err}); nothing was recorded; free disk space, or close and reopen the ledger`, { cause: err });
+      for (const job of jobs) job.reject(e);
+      return false;
+    }
+  }
+
   /** Reads one inline blob, or undefined. */
   async getBlob(key: string): Promise<Uint8Array | undefined> {
     this.#assertOpen();
-    return (await this.#blobs.get(key)) ?? undefined;
+    try {
+      return (await this.#blobs.get(key)) ?? undefined;
+    } catch (err) {
+      throw this.#corrupt(`content ${key} could not be read`, err);
+    }
   }
 
   /** The stored bytes of event `seq`, or undefined. */
@@ -275,28 +379,43 @@ export class EventLog {
   }
 
   /**
-   * Streams stored events with `from ≤ seq ≤ to` in order, reading in batches. With `hashes` false
-   * each event's `hash` is left empty (a replay that needs only the head's hash skips the work).
+   * Streams stored events with `from ≤ seq ≤ to` in order, reading in batches. A missing event, a key
+   * that disagrees with its event, or a broken prev link is LEDGER_CORRUPT: a reader never sees a gap
+   * or a changed event (each event is hashed: about 1 µs, a few percent of a replay).
    */
-  async *read(from = 1, to = Number.MAX_SAFE_INTEGER, batch = READ_BATCH, hashes = true): AsyncGenerator<StoredEvent[]> {
+  async *read(from = 1, to = Number.MAX_SAFE_INTEGER, batch = READ_BATCH, after?: string): AsyncGenerator<StoredEvent[]> {
     this.#assertOpen();
-    const it = this.#log.iterator({ gte: seqKey(Math.max(1, from)), lte: seqKey(to) });
+    let expect = Math.max(1, from);
+    // `after`: the hash of event from - 1, when the caller knows it (a checkpoint), so the first link is checked too.
+    let prev: string | undefined = expect === 1 ? GENESIS_HASH : after;
+    const it = this.#log.iterator({ gte: seqKey(expect), lte: seqKey(to) });
     try {
       for (;;) {
-        const entries: [string, Uint8Array][] = await it.nextv(batch);
+        let entries: [string, Uint8Array][];
+        try {
+          entries = await it.nextv(batch);
+        } catch (err) {
+          throw this.#corrupt(`events from seq ${expect} could not be read`, err);
+        }
         if (entries.length === 0) return;
         yield entries.map(([key, bytes]) => {
           let event: LedgerEvent;
           try {
-            event = unseal(bytes, hashes);
+            event = unseal(bytes);
           } catch (err) {
-            throw new LineageError('LEDGER_CORRUPT', `ledger ${this.location}: event at key ${key} is not valid JSON; run \`lineage verify\``, { cause: err });
+            throw this.#corrupt(`the event at key ${key} is not valid JSON`, err);
           }
+          const seq = keySeq(key);
+          if (seq !== expect) throw this.#corrupt(`event ${expect} is missing (the next stored key is ${key})`);
+          if (event.seq !== seq) throw this.#corrupt(`the event at key ${key} says seq ${event.seq}`);
+          if (prev !== undefined && event.prev !== prev) throw this.#corrupt(`event ${seq} does not link to event ${seq - 1} (its bytes, or those before it, changed)`);
+          prev = event.hash;
+          expect++;
           return { event, bytes };
         });
       }
     } finally {
-      await it.close();
+      await it.close().catch(() => {});
     }
   }
 
@@ -335,13 +454,25 @@ export class EventLog {
    */
   static async openForAudit(path: string): Promise<EventLog> {
     const location = join(path, 'log');
+    // Same-process claim first: LevelDB's own same-process lock check would release the owner's lock.
+    let claim: string | undefined;
+    try {
+      claim = await realpath(path);
+    } catch {
+      claim = undefined;
+    }
+    if (claim && OPEN_HERE.has(claim)) throw lockedError(path);
+    if (claim) OPEN_HERE.add(claim);
     const db: Db = new ClassicLevel(location, { keyEncoding: 'utf8', valueEncoding: 'view', createIfMissing: false });
     try {
       await db.open();
     } catch (err) {
+      if (claim) OPEN_HERE.delete(claim);
       throw openError(err, path);
     }
-    const log = new EventLog(db, 'none', location);
+    const log = new EventLog(db, 'none', location, path);
+    log.#claim = claim;
+    log.#auditOnly = true;
     log.#info = ((await log.#meta.get('info').catch(() => undefined)) as LedgerMeta | undefined) ?? { format: FORMAT, ledgerId: '', createdAt: '' };
     return log;
   }
@@ -405,14 +536,20 @@ export class EventLog {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.flush();
-    if (this.#syncTimer) {
-      clearTimeout(this.#syncTimer);
-      this.#syncTimer = undefined;
-      if (this.#durability === 'batched') await this.#syncNow();
+    try {
+      await this.flush();
+      if (this.#syncTimer) {
+        clearTimeout(this.#syncTimer);
+        this.#syncTimer = undefined;
+        if (this.#durability === 'batched') await this.#syncNow();
+      }
+      await this.#syncing;
+      await this.#db.close();
+      // Best effort: without it the next open merely cannot tell a silently shortened log.
+      if (this.ledger !== ':memory:' && !this.#auditOnly) await writeHead(this.ledger, this.#head, this.#durability === 'sync').catch(() => {});
+    } finally {
+      if (this.#claim) OPEN_HERE.delete(this.#claim);
     }
-    await this.#syncing;
-    await this.#db.close();
   }
 
   #assertOpen(): void {
@@ -428,11 +565,29 @@ function pieceKey(seq: number, i: number): string {
 function openError(err: unknown, path: string): LineageError {
   const cause = (err as { cause?: { code?: string } })?.cause;
   const code = cause?.code ?? (err as { code?: string })?.code;
-  if (code === 'LEVEL_LOCKED') {
-    return new LineageError('LEDGER_LOCKED', `ledger ${path} is already open (in another process, or earlier in this one); close it there first`, { cause: err });
+  if (code === 'LEVEL_LOCKED') return lockedError(path, err);
+  const detail = (cause as Error | undefined)?.message ?? (err as Error)?.message ?? String(err);
+  const what = code === 'LEVEL_CORRUPTION' ? 'is damaged' : 'could not be opened';
+  return new LineageError('LEDGER_CORRUPT', `ledger ${path} ${what}: ${detail}; run \`lineage repair --db ${path}\` (it keeps the intact events and sets the damaged ones aside) or restore a backup`, { cause: err });
+}
+
+function lockedError(path: string, cause?: unknown): LineageError {
+  return new LineageError('LEDGER_LOCKED', `ledger ${path} is already open (in another process, or earlier in this one); close it there first`, { cause });
+}
+
+/** Records `head` in the ledger folder, outside LevelDB: the next open checks the log still reaches it. */
+export async function writeHead(ledger: string, head: Head, sync: boolean): Promise<void> {
+  await writeFile(join(ledger, CLOSED_HEAD), `${JSON.stringify(head)}\n`, { flush: sync });
+}
+
+/** Creates the ledger folder and returns its real path, or a coded error that says why it cannot be. */
+async function makeFolder(path: string): Promise<string> {
+  try {
+    await mkdir(path, { recursive: true });
+    return await realpath(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException)?.code;
+    const notFolder = code === 'EEXIST' || code === 'ENOTDIR';
+    return Promise.reject(new LineageError(notFolder ? 'INVALID_ARGUMENT' : 'WRITE_FAILED', `cannot make the ledger folder ${path} (${code ?? (err as Error)?.message}); ${notFolder ? 'the path, or a part of it, is a file' : 'check the path and its permissions'}`, { cause: err }));
   }
-  if (code === 'LEVEL_CORRUPTION') {
-    return new LineageError('LEDGER_CORRUPT', `ledger ${path} is corrupt: ${(cause as Error | undefined)?.message ?? ''}; run \`lineage repair --db ${path}\` (it may drop damaged events) or restore a backup`, { cause: err });
-  }
-  return new LineageError('LEDGER_CORRUPT', `ledger ${path} could not be opened: ${(cause as Error | undefined)?.message ?? (err as Error)?.message}; run \`lineage verify --db ${path}\``, { cause: err });
 }

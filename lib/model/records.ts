@@ -134,10 +134,12 @@ export class Run {
 
   constructor(init: RunInit) {
     if ((init as unknown) === BOUND) return;
-    if (init === null || typeof init !== 'object' || !(init.transform instanceof Transform)) {
+    // Checked on the copy: an inherited property (an Error's name, a prototype's transform) is not copied.
+    const copy = init !== null && typeof init === 'object' ? { ...init } : undefined;
+    if (!copy || !(copy.transform instanceof Transform)) {
       throw new LineageError('INVALID_ARGUMENT', 'new Run() takes { transform: Transform, name?, params? }');
     }
-    this.#init = { ...init };
+    this.#init = copy;
   }
 
   /** @internal */
@@ -244,12 +246,13 @@ export class File {
       throw new LineageError('INVALID_ARGUMENT', 'new File() takes a path (string) or content (Buffer or Uint8Array)');
     }
     if (init === null || typeof init !== 'object') throw new LineageError('INVALID_ARGUMENT', 'new File(x, options): options must be an object');
-    if (typeof pathOrContent !== 'string' && (typeof init.name !== 'string' || init.name === '')) {
+    const copy = { ...init };
+    if (typeof pathOrContent !== 'string' && (typeof copy.name !== 'string' || copy.name === '')) {
       throw new LineageError('INVALID_ARGUMENT', 'new File(content, { name }) needs a name for in-memory content');
     }
-    if (init.run !== undefined && !(init.run instanceof Run)) throw new LineageError('INVALID_ARGUMENT', 'new File(x, { run }): run must be a Run');
+    if (copy.run !== undefined && !(copy.run instanceof Run)) throw new LineageError('INVALID_ARGUMENT', 'new File(x, { run }): run must be a Run');
     this.#source = pathOrContent;
-    this.#init = { ...init };
+    this.#init = copy;
   }
 
   /** @internal */

@@ -5,6 +5,8 @@ import { LIMITS } from '../limits.js';
 /** Checks a name-like string, NFC-normalizes it, and rejects what no name should hold. */
 export function cleanName(value: unknown, what: string, max: number = LIMITS.nameLength): string {
   if (typeof value !== 'string') throw new LineageError('INVALID_ARGUMENT', `${what} must be a string, not ${describe(value)}`);
+  // NFC shrinks a string at most a few times: far longer input is refused before any O(n) work on it.
+  if (value.length > max * 8) throw new LineageError('LIMIT_EXCEEDED', `${what} has ${value.length} characters; the limit is ${max}`);
   if (!value.isWellFormed()) throw new LineageError('INVALID_ARGUMENT', `${what} contains a lone surrogate; pass well-formed Unicode`);
   const s = value.normalize('NFC');
   if (s.length === 0) throw new LineageError('INVALID_ARGUMENT', `${what} must not be empty`);
@@ -27,8 +29,8 @@ function copy(value: unknown, depth: number, seen: Set<object>, budget: { bytes:
   charge(budget, 8, path);
   switch (typeof value) {
     case 'string':
-      if (!value.isWellFormed()) throw new LineageError('INVALID_ARGUMENT', `${path} contains a lone surrogate`);
       charge(budget, value.length * 3, path);
+      if (!value.isWellFormed()) throw new LineageError('INVALID_ARGUMENT', `${path} contains a lone surrogate`);
       return value;
     case 'boolean':
       return value;
@@ -44,8 +46,8 @@ function copy(value: unknown, depth: number, seen: Set<object>, budget: { bytes:
         if (!isPlainObject(value)) throw new LineageError('INVALID_ARGUMENT', `${path} is a ${describe(value)}; params hold plain objects, arrays, strings, finite numbers, booleans and null`);
         const out: { [key: string]: JsonValue } = {};
         for (const key of Object.keys(value)) {
-          if (!key.isWellFormed()) throw new LineageError('INVALID_ARGUMENT', `${path} has a key with a lone surrogate`);
           charge(budget, key.length * 3, path);
+          if (!key.isWellFormed()) throw new LineageError('INVALID_ARGUMENT', `${path} has a key with a lone surrogate`);
           // defineProperty: a key named __proto__ stays data and never touches a prototype.
           Object.defineProperty(out, key, { value: copy((value as Record<string, unknown>)[key], depth + 1, seen, budget, `${path}.${key}`), enumerable: true, writable: true, configurable: true });
         }
@@ -77,3 +79,15 @@ export function describe(v: unknown): string {
   if (typeof v === 'object') return (v as object).constructor?.name ?? 'object';
   return typeof v;
 }
+
+/** The message to record for whatever a scoped run threw (an Error, a string, or an object that cannot even be printed). */
+export function errorText(err: unknown): string {
+  let text: string;
+  try {
+    text = err instanceof Error && typeof err.message === 'string' ? err.message : String(err);
+  } catch {
+    text = `a thrown ${describe(err)}`;
+  }
+  return text.slice(0, LIMITS.errorLength).toWellFormed();
+}
+

@@ -1,4 +1,5 @@
 import { LineageError } from '../errors.js';
+import { show } from '../util/show.js';
 import type { View } from '../state/view.js';
 
 /** Which way a lineage traversal goes from its start. */
@@ -51,9 +52,10 @@ export interface LineageOptions {
  * direction, a depth limit and a node limit.
  */
 export function lineage(view: View, kind: NodeKind, id: string, options: LineageOptions = {}): LineageGraph {
+  checkLineageOptions(options);
   const direction = options.direction ?? 'upstream';
   if (direction !== 'upstream' && direction !== 'downstream' && direction !== 'both') {
-    throw new LineageError('INVALID_ARGUMENT', `direction is 'upstream', 'downstream' or 'both', not ${String(direction)}`);
+    throw new LineageError('INVALID_ARGUMENT', `direction is 'upstream', 'downstream' or 'both', not ${show(direction)}`);
   }
   const maxDepth = options.depth ?? Infinity;
   const maxNodes = options.maxNodes ?? 10_000;
@@ -99,10 +101,12 @@ export function lineage(view: View, kind: NodeKind, id: string, options: Lineage
     if (!view.transform(id)) throw new LineageError('TRANSFORM_NOT_FOUND', `no transform ${id} in this snapshot`);
     addNode(id, 'transform', 0);
     frontier = [];
-    // A run that the node limit kept out is not expanded.
     for (const r of view.runsOf(id)) {
-      if (addNode(r, 'run', 0)) addEdge(id, r, 'transform');
-      if (nodes.has(r)) frontier.push({ id: r, kind: 'run' });
+      // Only runs that fit under maxNodes go on: the others mark the transform as cut short.
+      if (addNode(r, 'run', 0)) {
+        addEdge(id, r, 'transform');
+        frontier.push({ id: r, kind: 'run' });
+      } else nodes.get(id)!.truncated = true;
     }
   } else {
     if (kind === 'file' ? !view.file(id) : !view.run(id)) {
@@ -167,4 +171,14 @@ function labelOf(view: View, kind: NodeKind, id: string): string {
   const r = view.run(id);
   if (!r) return id;
   return r.name ?? view.transform(r.transformId)?.name ?? id;
+}
+
+function checkLineageOptions(options: unknown): asserts options is LineageOptions {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new LineageError('INVALID_ARGUMENT', `lineage() options must be an object, not ${show(options)}`);
+  const { depth, maxNodes, transforms } = options as Record<string, unknown>;
+  if (depth !== undefined && !(typeof depth === 'number' && depth >= 0 && (Number.isSafeInteger(depth) || depth === Infinity))) {
+    throw new LineageError('INVALID_ARGUMENT', `depth is a non-negative integer or Infinity, not ${show(depth)}`);
+  }
+  if (maxNodes !== undefined && !(Number.isSafeInteger(maxNodes) && (maxNodes as number) >= 1)) throw new LineageError('INVALID_ARGUMENT', `maxNodes is a positive integer, not ${show(maxNodes)}`);
+  if (transforms !== undefined && typeof transforms !== 'boolean') throw new LineageError('INVALID_ARGUMENT', `transforms is a boolean, not ${show(transforms)}`);
 }

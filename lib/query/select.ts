@@ -1,4 +1,5 @@
 import { LineageError } from '../errors.js';
+import { show } from '../util/show.js';
 import type { Binding } from '../model/binding.js';
 import { File, type LineageRecord, type Model, Run, Transform } from '../model/records.js';
 import type { View } from '../state/view.js';
@@ -82,7 +83,7 @@ export class Query<R extends LineageRecord> {
     const kind = kindOf(model);
     checkWhere(kind, where);
     const via = options?.via ?? 'outputs';
-    if (via !== 'outputs' && via !== 'inputs') throw new LineageError('QUERY_INVALID', `join(..., { via }) takes 'outputs' or 'inputs', not ${String(via)}`);
+    if (via !== 'outputs' && via !== 'inputs') throw new LineageError('QUERY_INVALID', `join(..., { via }) takes 'outputs' or 'inputs', not ${show(via)}`);
     const prev = this.#steps[this.#steps.length - 1]!.kind;
     if (prev === kind) throw new LineageError('QUERY_INVALID', `cannot join ${kind} to ${kind}: join a different model`);
     return this.#with({ steps: [...this.#steps, { kind, where, via }] });
@@ -99,20 +100,20 @@ export class Query<R extends LineageRecord> {
   /** Orders by a field of the first model. */
   orderBy(field: string, dir: 'asc' | 'desc' = 'asc'): Query<R> {
     const kind = this.#steps[0]!.kind;
-    if (!FIELDS[kind].has(field)) throw new LineageError('QUERY_INVALID', `${kind} has no field ${field}; fields: ${[...FIELDS[kind]].join(', ')}`);
-    if (dir !== 'asc' && dir !== 'desc') throw new LineageError('QUERY_INVALID', `orderBy direction is 'asc' or 'desc', not ${String(dir)}`);
+    if (!FIELDS[kind].has(field)) throw new LineageError('QUERY_INVALID', `${kind} has no field ${show(field)}; fields: ${[...FIELDS[kind]].join(', ')}`);
+    if (dir !== 'asc' && dir !== 'desc') throw new LineageError('QUERY_INVALID', `orderBy direction is 'asc' or 'desc', not ${show(dir)}`);
     return this.#with({ order: { field, dir } });
   }
 
   /** At most `n` records. */
   limit(n: number): Query<R> {
-    if (!Number.isSafeInteger(n) || n < 0) throw new LineageError('QUERY_INVALID', `limit takes a non-negative integer, not ${String(n)}`);
+    if (!Number.isSafeInteger(n) || n < 0) throw new LineageError('QUERY_INVALID', `limit takes a non-negative integer, not ${show(n)}`);
     return this.#with({ limit: n });
   }
 
   /** Skips the first `n` records. */
   offset(n: number): Query<R> {
-    if (!Number.isSafeInteger(n) || n < 0) throw new LineageError('QUERY_INVALID', `offset takes a non-negative integer, not ${String(n)}`);
+    if (!Number.isSafeInteger(n) || n < 0) throw new LineageError('QUERY_INVALID', `offset takes a non-negative integer, not ${show(n)}`);
     return this.#with({ offset: n });
   }
 

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { LineageError } from '../errors.js';
@@ -37,7 +37,11 @@ export class ObjectStore {
   async prepare(source: string | Uint8Array): Promise<PreparedContent> {
     if (typeof source !== 'string') {
       const bytes = Buffer.from(source.buffer, source.byteOffset, source.byteLength);
-      return { hash: sha256(bytes), size: bytes.length, bytes: Buffer.from(bytes) };
+      // Large in-memory content goes to a file like large content from a path: never one huge LevelDB value.
+      if (bytes.length <= LIMITS.inlineContentBytes || !this.#dir) return { hash: sha256(bytes), size: bytes.length, bytes: Buffer.from(bytes) };
+      const tmpPath = await this.#tmpPath();
+      await writeFile(tmpPath, bytes);
+      return { hash: sha256(bytes), size: bytes.length, tmpPath };
     }
     let size: number;
     try {
@@ -52,9 +56,7 @@ export class ObjectStore {
       const bytes = await readFile(source);
       return { hash: sha256(bytes), size: bytes.length, bytes };
     }
-    const tmpDir = join(this.#dir, 'tmp');
-    await mkdir(tmpDir, { recursive: true });
-    const tmpPath = join(tmpDir, randomBytes(12).toString('hex'));
+    const tmpPath = await this.#tmpPath();
     const hasher = createHash('sha256');
     let copied = 0;
     try {
@@ -74,6 +76,12 @@ export class ObjectStore {
       throw new LineageError('FILE_NOT_FOUND', `cannot copy ${source} into the store: ${(err as Error).message}`, { cause: err });
     }
     return { hash: hasher.digest('hex'), size: copied, tmpPath };
+  }
+
+  async #tmpPath(): Promise<string> {
+    const tmpDir = join(this.#dir!, 'tmp');
+    await mkdir(tmpDir, { recursive: true });
+    return join(tmpDir, randomBytes(12).toString('hex'));
   }
 
   /** Makes prepared content permanent; returns its key and the blob to write with the event, if inline. */

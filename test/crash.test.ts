@@ -1,0 +1,20 @@
+import assert from 'node:assert/strict';
+import { suite } from 'uvu';
+import { crashLoop } from './support/crash-loop.js';
+import { tempDir } from './helpers.js';
+
+const test = suite('crashes');
+
+test('a ledger killed with SIGKILL 60 times at random moments keeps every acknowledged event, in sync and batched mode', async () => {
+  const { dir, cleanup } = tempDir('lineage-crash-');
+  try {
+    const figures = await crashLoop(dir, 60);
+    console.log(`  crash: ${figures.kills} kills (${figures.byMode.sync} sync, ${figures.byMode.batched} batched, ${figures.killedBeforeOpen} while opening), ${figures.acknowledged} acknowledged events checked, ${figures.events} events in the log`);
+    assert.equal(figures.kills, 60);
+    assert.ok(figures.acknowledged > 0);
+  } finally {
+    cleanup();
+  }
+});
+
+test.run();

@@ -1,0 +1,51 @@
+// A child process for the crash tests: appends events from concurrent scoped runs, forever, and
+// writes one line per acknowledged event on stdout, until the parent kills it with SIGKILL.
+//   node crash-child.js LEDGER DURABILITY TAG
+import { writeSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { open, File, Transform, type Durability } from 'lineage-ledger';
+import { contentOf } from './crash-content.js';
+
+const [path, durability, tag] = process.argv.slice(2) as [string, Durability, string];
+// writeSync: the line is in the pipe before the next event is even attempted.
+const say = (line: string) => writeSync(1, `${line}\n`);
+
+const ledger = await open(path, { durability });
+say(`open ${ledger.head.seq}`);
+const scratch = join(path, '..', `scratch-${tag}`);
+mkdirSync(scratch, { recursive: true });
+const transforms = [new Transform({ name: 'crash-a', version: '1' }), new Transform({ name: 'crash-b', version: '2' })];
+
+let n = 0;
+async function worker(w: number): Promise<void> {
+  for (;;) {
+    const t = transforms[w % transforms.length]!;
+    const run = await ledger.run(t, async (r) => {
+      say(`ack run-started ${r.id} ${ledger.head.seq}`);
+      for (let i = 0; i < 3; i++) {
+        const name = `${tag}-${w}-${n++}.txt`;
+        // Now and then a large content, stored as a file under objects/ before its event.
+        const big = n % 17 === 0;
+        let file: File;
+        if (big) {
+          const p = join(scratch, name);
+          writeFileSync(p, contentOf(name, true));
+          file = new File(p);
+        } else {
+          file = new File(contentOf(name, false), { name });
+        }
+        await ledger.add(file);
+        say(`ack file ${file.id} ${ledger.head.seq} ${name} ${big ? 'big' : 'small'}`);
+        const earlier = ledger.select(File).offset(Math.floor(Math.random() * 10)).first();
+        if (earlier && !r.outputs.some((o) => o.id === earlier.id)) {
+          await earlier.load({ isRunInput: true });
+          say(`ack input ${earlier.id} ${r.id} ${ledger.head.seq}`);
+        }
+      }
+      return r;
+    });
+    say(`ack run-finished ${run.id} ${ledger.head.seq}`);
+  }
+}
+
+await Promise.all([0, 1, 2, 3, 4, 5].map(worker));

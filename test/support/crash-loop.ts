@@ -1,0 +1,184 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { open, File, Run, Transform, type Durability } from 'lineage-ledger';
+import { validateEvent } from '../../lib/events/catalog.js';
+import { walkChain } from './chain.js';
+import { contentOf } from './crash-content.js';
+
+const CHILD = fileURLToPath(new URL('./crash-child.js', import.meta.url));
+
+/** What a crash loop did. */
+export interface CrashFigures {
+  kills: number;
+  killedBeforeOpen: number;
+  acknowledged: number;
+  /** Events in all the ledgers at the end. */
+  events: number;
+  byMode: Record<Durability, number>;
+}
+
+interface Acks {
+  opened: number | undefined;
+  maxSeq: number;
+  files: { id: string; name: string; big: boolean }[];
+  runs: string[];
+  inputs: { fileId: string; runId: string }[];
+  count: number;
+}
+
+/**
+ * Kills a child that appends to one ledger `kills` times with SIGKILL at random moments; after each
+ * kill, checks the stored chain and every acknowledged event, and appends again.
+ */
+export async function crashLoop(dir: string, kills: number, perLedger = 10, random: () => number = Math.random, progress?: (i: number) => void): Promise<CrashFigures> {
+  const figures: CrashFigures = { kills: 0, killedBeforeOpen: 0, acknowledged: 0, events: 0, byMode: { sync: 0, batched: 0, none: 0 } };
+  const tags: string[] = [];
+  let path = '';
+  for (let i = 0; i < kills; i++) {
+    // A fresh ledger every `perLedger` kills keeps replays short; within one, crashes pile up on each other.
+    if (i % perLedger === 0) {
+      if (path) figures.events += await lastHead(path);
+      path = join(dir, `ledger-${i}`);
+      tags.length = 0;
+    }
+    const mode: Durability = i % 2 === 0 ? 'sync' : 'batched';
+    const tag = `k${i}`;
+    tags.push(tag);
+    const acks = await runAndKill(path, mode, tag, random);
+    figures.kills++;
+    figures.byMode[mode]++;
+    if (acks.opened === undefined) figures.killedBeforeOpen++;
+    figures.acknowledged += acks.count;
+    await checkAfterCrash(path, acks, tags, i);
+    progress?.(i);
+  }
+  if (path) figures.events += await lastHead(path);
+  return figures;
+}
+
+function runAndKill(path: string, mode: Durability, tag: string, random: () => number): Promise<Acks> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CHILD, path, mode, tag], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    let timer: NodeJS.Timeout | undefined;
+    const kill = () => child.kill('SIGKILL');
+    // Most kills land while appends are in flight; some land while the child is still opening and replaying.
+    if (random() < 0.1) timer = setTimeout(kill, 20 + random() * 300);
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (d: string) => {
+      const first = !out.includes('\n');
+      out += d;
+      if (first && out.includes('\n') && !timer) timer = setTimeout(kill, random() * 150);
+    });
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (signal !== 'SIGKILL') return reject(new Error(`crash child ended by itself (code ${code}): ${err}`));
+      resolve(parseAcks(out));
+    });
+  });
+}
+
+function parseAcks(out: string): Acks {
+  // Only whole lines count: a line cut by the kill was never fully acknowledged.
+  const lines = out.slice(0, out.lastIndexOf('\n') + 1).split('\n').filter(Boolean);
+  const acks: Acks = { opened: undefined, maxSeq: 0, files: [], runs: [], inputs: [], count: 0 };
+  for (const line of lines) {
+    const [what, ...rest] = line.split(' ');
+    if (what === 'open') {
+      acks.opened = Number(rest[0]);
+      continue;
+    }
+    acks.count++;
+    const [kind, a, b, c, d] = rest as [string, string, string, string, string];
+    if (kind === 'file') {
+      acks.files.push({ id: a, name: c, big: d === 'big' });
+      acks.maxSeq = Math.max(acks.maxSeq, Number(b));
+    } else if (kind === 'input') {
+      acks.inputs.push({ fileId: a, runId: b });
+      acks.maxSeq = Math.max(acks.maxSeq, Number(c));
+    } else {
+      if (kind === 'run-finished') acks.runs.push(a);
+      acks.maxSeq = Math.max(acks.maxSeq, Number(b));
+    }
+  }
+  return acks;
+}
+
+async function lastHead(path: string): Promise<number> {
+  return (await walkChain(path)).head.seq;
+}
+
+async function checkAfterCrash(path: string, acks: Acks, tags: string[], i: number): Promise<void> {
+  // The stored bytes first, through a raw handle, before the library touches them.
+  const chain = await walkChain(path);
+  assert.equal(chain.broken, undefined, `after kill ${i}: the chain breaks at ${chain.broken?.key}: ${chain.broken?.reason}`);
+  assert.ok(chain.head.seq >= acks.maxSeq, `after kill ${i}: acknowledged seq ${acks.maxSeq} but the log ends at ${chain.head.seq}`);
+  if (acks.opened !== undefined) assert.ok(chain.head.seq >= acks.opened, `after kill ${i}: the log shrank below ${acks.opened}`);
+  checkEvents(chain.events.map((e) => e.env), tags, i);
+
+  const ledger = await open(path);
+  try {
+    assert.deepEqual(ledger.head, chain.head, `after kill ${i}: the ledger's head differs from the stored chain`);
+    for (const f of acks.files) {
+      const file = ledger.select(File, { id: f.id }).one();
+      assert.equal(file.name, f.name);
+      assert.deepEqual(await file.load(), contentOf(f.name, f.big), `after kill ${i}: content of ${f.name}`);
+    }
+    for (const id of acks.runs) assert.equal(ledger.select(Run, { id }).one().status, 'completed');
+    for (const x of acks.inputs) {
+      const run = ledger.select(Run, { id: x.runId }).one();
+      assert.ok(run.inputs.some((f) => f.id === x.fileId) || run.outputs.some((f) => f.id === x.fileId), `after kill ${i}: input ${x.fileId} of run ${x.runId} is lost`);
+    }
+    // The ledger takes new appends, contiguous with what survived.
+    const before = ledger.head.seq;
+    await ledger.run(new Transform({ name: 'after-crash' }), async () => {
+      await ledger.add(new File(Buffer.from(`after crash ${i}`), { name: `after-${i}.txt` }));
+    });
+    const after = ledger.select(File, { name: `after-${i}.txt` }).one();
+    assert.equal(after.run!.status, 'completed');
+    assert.ok(ledger.head.seq >= before + 3, `after kill ${i}: the new run, file and finish are appended after ${before}`);
+  } finally {
+    await ledger.close();
+  }
+}
+
+/** Every stored event passes its schema, and refers only to what came before it (no partial or invented event). */
+function checkEvents(events: { seq: number; type: string; v: number; data: Record<string, unknown> }[], tags: string[], i: number): void {
+  const transforms = new Set<string>();
+  const runs = new Set<string>();
+  const files = new Set<string>();
+  for (const e of events) {
+    validateEvent(e.type, e.v, e.data);
+    const d = e.data as Record<string, string>;
+    const where = `after kill ${i}, event ${e.seq} (${e.type})`;
+    switch (e.type) {
+      case 'transform.registered':
+        assert.ok(!transforms.has(d.id!), where);
+        assert.ok(['crash-a', 'crash-b', 'after-crash'].includes(d.name!), `${where}: unknown transform ${d.name}`);
+        transforms.add(d.id!);
+        break;
+      case 'run.started':
+        assert.ok(transforms.has(d.transformId!) && !runs.has(d.id!), where);
+        runs.add(d.id!);
+        break;
+      case 'file.created':
+        assert.ok(!files.has(d.id!) && (d.runId === undefined || runs.has(d.runId)), where);
+        assert.ok(tags.some((t) => d.name!.startsWith(`${t}-`)) || /^after-\d+\.txt$/.test(d.name!), `${where}: a file nobody added: ${d.name}`);
+        files.add(d.id!);
+        break;
+      case 'file.loaded_as_input':
+        assert.ok(files.has(d.fileId!) && runs.has(d.runId!), where);
+        break;
+      case 'run.finished':
+        assert.ok(runs.has(d.runId!), where);
+        break;
+      default:
+        assert.fail(`${where}: unexpected event type`);
+    }
+  }
+}
