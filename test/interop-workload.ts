@@ -1,16 +1,6 @@
 import { File, Transform, type Ledger } from 'lineage-ledger';
-
-/** A small deterministic pseudo-random generator (mulberry32), so that a workload is the same each time. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The benchmark's seeded generator: one generator for both workloads.
+import { prng } from '../bench/workload.js';
 
 /**
  * A generated workload: pipelines of several versions whose runs read earlier files and write new
