@@ -1,6 +1,8 @@
 import { createHash, type Hash } from 'node:crypto';
+import type { Adjacency } from './adjacency.js';
 import { deepFreeze, Projection } from './projection.js';
 import { SeqList } from './seq-list.js';
+import type { Table } from './table.js';
 
 /** The format of a checkpoint; a checkpoint of another format is ignored and rebuilt. */
 export const CHECKPOINT_FORMAT = 1;
@@ -16,9 +18,21 @@ export interface CheckpointHeader {
   digest: string;
 }
 
-const INDEXES = ['transformsByName', 'filesByName', 'filesByHash', 'transformRuns', 'runInputs', 'runOutputs', 'fileConsumers', 'fileProducers', 'runChildren'] as const;
+const INDEXES = ['transformsByName', 'filesByName', 'filesByHash'] as const;
 type IndexName = (typeof INDEXES)[number];
 const TABLES = ['transforms', 'runs', 'files'] as const;
+type AnyTable = Table<{ seq: number; id: string }>;
+/** The lineage index: each relation's source and target tables (its pieces hold ids, not integers). */
+const RELATIONS = {
+  transformRuns: ['transforms', 'runs'],
+  runInputs: ['runs', 'files'],
+  runOutputs: ['runs', 'files'],
+  fileConsumers: ['files', 'runs'],
+  fileProducers: ['files', 'runs'],
+  runChildren: ['runs', 'runs'],
+} as const;
+type RelationName = keyof typeof RELATIONS;
+const relation = (p: Projection, name: RelationName): [Adjacency, AnyTable, AnyTable] => [p[name], p[RELATIONS[name][0]] as AnyTable, p[RELATIONS[name][1]] as AnyTable];
 const ORDER = { transforms: 'transformOrder', runs: 'runOrder', files: 'fileOrder' } as const;
 
 // Entries per piece: every stored value stays a few MB, far below V8's string limit, and a load
@@ -40,12 +54,12 @@ export function checkpointPieces(p: Projection): { seq: number; hash: string; pi
     yield JSON.stringify(['counts', counts]);
     for (const name of TABLES) {
       const order = p[ORDER[name]];
-      const map = p[name] as Map<string, { seq: number }[]>;
+      const table = p[name] as AnyTable;
       const n = order.countAt(w);
       for (let i = 0; i < n; i += PIECE) {
-        const rows: { seq: number }[][] = [];
+        const rows: (readonly { seq: number }[])[] = [];
         for (let j = i; j < Math.min(n, i + PIECE); j++) {
-          const versions = map.get(order.idAt(j))!;
+          const versions = table.get(order.idAt(j))!;
           rows.push(versions[versions.length - 1]!.seq <= w ? versions : versions.filter((v) => v.seq <= w));
         }
         yield JSON.stringify([name, rows]);
@@ -53,23 +67,23 @@ export function checkpointPieces(p: Projection): { seq: number; hash: string; pi
     }
     for (let i = 0; i < w; i += PIECE) yield JSON.stringify(['times', p.times.slice(i, Math.min(w, i + PIECE))]);
     for (const name of INDEXES) {
-      let keys: string[] = [];
-      let seqs: number[][] = [];
-      let ids: string[][] = [];
-      for (const [key, list] of p[name]) {
-        const n = list.countAt(w);
-        if (n === 0) continue;
-        keys.push(key);
-        seqs.push(list.seqs.slice(0, n));
-        ids.push(list.ids.slice(0, n));
-        if (keys.length === PIECE) {
-          yield JSON.stringify([name, keys, seqs, ids]);
-          keys = [];
-          seqs = [];
-          ids = [];
+      yield* indexPieces(name, function* () {
+        for (const [key, list] of p[name]) {
+          const n = list.countAt(w);
+          if (n > 0) yield [key, list.seqs.slice(0, n), list.ids.slice(0, n)];
         }
-      }
-      if (keys.length) yield JSON.stringify([name, keys, seqs, ids]);
+      });
+    }
+    for (const name of Object.keys(RELATIONS) as RelationName[]) {
+      const [rel, from, to] = relation(p, name);
+      yield* indexPieces(name, function* () {
+        const n = Math.min(from.size, rel.sources);
+        for (let i = 0; i < n; i++) {
+          const seqs = rel.seqs(i, w, []);
+          if (seqs.length === 0) continue;
+          yield [from.idOf(i), seqs, rel.targets(i, w, []).map((t) => to.idOf(t))];
+        }
+      });
     }
   }
   function* pieces(): Generator<string> {
@@ -81,6 +95,25 @@ export function checkpointPieces(p: Projection): { seq: number; hash: string; pi
   }
   const header = () => JSON.stringify({ format: CHECKPOINT_FORMAT, seq: w, hash, pieces: count, digest: digest.digest('hex') } satisfies CheckpointHeader);
   return { seq: w, hash, pieces: pieces(), header };
+}
+
+/** The pieces of one index: its lists as [name, keys, seqs, ids], PIECE lists per piece. */
+function* indexPieces(name: string, lists: () => Iterable<[string, number[], string[]]>): Generator<string> {
+  let keys: string[] = [];
+  let seqs: number[][] = [];
+  let ids: string[][] = [];
+  for (const [key, s, i] of lists()) {
+    keys.push(key);
+    seqs.push(s);
+    ids.push(i);
+    if (keys.length === PIECE) {
+      yield JSON.stringify([name, keys, seqs, ids]);
+      keys = [];
+      seqs = [];
+      ids = [];
+    }
+  }
+  if (keys.length) yield JSON.stringify([name, keys, seqs, ids]);
 }
 
 /** Parses a checkpoint's header; throws when it is not one this version understands. */
@@ -117,24 +150,35 @@ export class CheckpointLoader {
     if (name === 'counts') {
       for (const [type, n] of piece[1] as [string, number][]) p.eventCounts.set(type, n);
     } else if (name === 'transforms' || name === 'runs' || name === 'files') {
-      const map = p[name] as Map<string, { seq: number; id: string }[]>;
+      const table = p[name] as AnyTable;
       const order = p[ORDER[name]];
       for (const versions of piece[1] as { seq: number; id: string }[][]) {
         const first = versions[0];
         if (!first || typeof first.id !== 'string' || !Number.isSafeInteger(first.seq)) throw new Error('checkpoint row is malformed');
         for (const v of versions) name === 'runs' ? deepFreeze(v) : Object.freeze(v);
-        map.set(first.id, versions);
+        table.create(first);
+        for (let j = 1; j < versions.length; j++) table.update(first.id, () => versions[j]!);
         order.push(first.seq, first.id);
       }
     } else if (name === 'times') {
       for (const t of piece[1] as number[]) p.times.push(t);
-    } else if ((INDEXES as readonly string[]).includes(name)) {
+    } else if ((INDEXES as readonly string[]).includes(name) || name in RELATIONS) {
       const [, keys, seqs, ids] = piece as [string, string[], number[][], string[][]];
       if (keys.length !== seqs.length || keys.length !== ids.length) throw new Error(`checkpoint index ${name} is malformed`);
-      const map = p[name as IndexName];
       for (let i = 0; i < keys.length; i++) {
         if (seqs[i]!.length !== ids[i]!.length) throw new Error(`checkpoint index ${name} is malformed`);
-        map.set(keys[i]!, SeqList.from(seqs[i]!, ids[i]!));
+      }
+      if (name in RELATIONS) {
+        const [rel, from, to] = relation(p, name as RelationName);
+        for (let i = 0; i < keys.length; i++) {
+          const f = from.ref(keys[i]!);
+          const s = seqs[i]!;
+          const t = ids[i]!;
+          for (let j = 0; j < s.length; j++) rel.push(f, s[j]!, to.ref(t[j]!));
+        }
+      } else {
+        const map = p[name as IndexName];
+        for (let i = 0; i < keys.length; i++) map.set(keys[i]!, SeqList.from(seqs[i]!, ids[i]!));
       }
     } else {
       throw new Error(`checkpoint piece of unknown kind ${String(name)}`);
