@@ -68,7 +68,7 @@ export function lineage(view: View, kind: NodeKind, id: string, options: Lineage
   const { files, runs, transforms } = p;
   const tables = [files, runs, transforms] as const;
   const marks = [MARKS[FILE].fit(files.size), MARKS[RUN].fit(runs.size), MARKS[TRANSFORM].fit(transforms.size)] as const;
-  const stamp = nextStamp();
+  const stamp = traversalStamp();
   const nodes: LineageNode[] = [];
   const edges: LineageEdge[] = [];
   // One direction reaches each edge from one end only, expanded once: a key set is needed only
@@ -137,7 +137,6 @@ export function lineage(view: View, kind: NodeKind, id: string, options: Lineage
   let depth = 1;
   // The node being expanded.
   let current: LineageNode = nodes[0]!;
-  const around: number[] = [];
   for (; frontier.length > 0; depth++) {
     next = [];
     for (const code of frontier) {
@@ -158,17 +157,21 @@ export function lineage(view: View, kind: NodeKind, id: string, options: Lineage
 
   /** Reaches the neighbours of the current node in `rel` (of kind `xk`) over edges of `type`, going out of it when `out`. */
   function hop(rel: Adjacency, i: number, xk: Kind, type: 'input' | 'output', out: boolean): void {
-    around.length = 0;
-    const xs = distinct(rel.targets(i, w, around));
-    for (let j = 0; j < xs.length; j++) {
-      const x = xs[j]!;
+    const m = marks[xk];
+    // A list may name a neighbour twice (a file loaded twice): the second time is skipped.
+    const once = nextStamp();
+    for (let e = rel.first(i); e !== 0; e = rel.after(e)) {
+      if (rel.stamp(e) > w) break;
+      const x = rel.target(e);
+      if (m.hop[x] === once) continue;
+      m.hop[x] = once;
       let isNew = false;
       if (depth <= maxDepth) isNew = addNode(xk, x, depth);
-      if (!seen(xk, x)) {
+      if (m.stamp[x] !== stamp) {
         current.truncated = true;
         continue;
       }
-      const xid = nodes[marks[xk].pos[x]!]!.id;
+      const xid = nodes[m.pos[x]!]!.id;
       if (out) addEdge(current.id, xid, type);
       else addEdge(xid, current.id, type);
       if (isNew) next.push(2 * x + xk);
@@ -189,6 +192,8 @@ type Kind = typeof FILE | typeof RUN | typeof TRANSFORM;
 class Marks {
   stamp = new Int32Array(0);
   pos = new Int32Array(0);
+  /** The expansion that last reached each entity. */
+  hop = new Int32Array(0);
 
   /** These marks, with room for `n` entities. */
   fit(n: number): this {
@@ -198,6 +203,7 @@ class Marks {
       stamp.set(this.stamp);
       this.stamp = stamp;
       this.pos = new Int32Array(size);
+      this.hop = new Int32Array(size);
     }
     return this;
   }
@@ -207,23 +213,14 @@ let lastStamp = 0;
 
 /** A stamp no entity carries yet. */
 function nextStamp(): number {
-  if (lastStamp === 0x7fffffff) {
-    for (const m of MARKS) m.stamp.fill(0);
-    lastStamp = 0;
-  }
   return ++lastStamp;
 }
 
-/** The integers of `xs` without repeats, first occurrence first (a list from the index rarely has any). */
-function distinct(xs: number[]): number[] {
-  if (xs.length < 2) return xs;
-  if (xs.length > 16) return [...new Set(xs)];
-  let n = 0;
-  outer: for (let j = 0; j < xs.length; j++) {
-    const x = xs[j]!;
-    for (let k = 0; k < n; k++) if (xs[k] === x) continue outer;
-    xs[n++] = x;
+/** The stamp of a new traversal: stamps restart from 1 between traversals, never during one (one takes fewer than 2³⁰). */
+function traversalStamp(): number {
+  if (lastStamp >= 0x3fffffff) {
+    for (const m of MARKS) (m.stamp.fill(0), m.hop.fill(0));
+    lastStamp = 0;
   }
-  xs.length = n;
-  return xs;
+  return nextStamp();
 }

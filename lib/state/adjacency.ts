@@ -46,6 +46,26 @@ export class Adjacency {
     this.#last[from] = e + 1;
   }
 
+  /** The first edge of `from`, as a handle for `target`, `stamp` and `after` (0: none). */
+  first(from: number): number {
+    return from < this.#first.length ? this.#first[from]! : 0;
+  }
+
+  /** The edge after `edge` of the same source (0: none). */
+  after(edge: number): number {
+    return this.#next[edge - 1]!;
+  }
+
+  /** The target of `edge`. */
+  target(edge: number): number {
+    return this.#to[edge - 1]!;
+  }
+
+  /** The seq that added `edge`. */
+  stamp(edge: number): number {
+    return this.#seq[edge - 1]!;
+  }
+
   /** Appends to `out` the targets of `from` that a snapshot at `watermark` sees, in order; returns `out`. */
   targets(from: number, watermark: number, out: number[]): number[] {
     if (from >= this.#first.length) return out;
