@@ -116,6 +116,21 @@ function* indexPieces(name: string, lists: () => Iterable<[string, number[], str
   if (keys.length) yield JSON.stringify([name, keys, seqs, ids]);
 }
 
+/** The row fields that refer to another entity, and the table of that entity. */
+const REFERENCES: [string, (p: Projection) => AnyTable][] = [
+  ['runId', (p) => p.runs as AnyTable],
+  ['transformId', (p) => p.transforms as AnyTable],
+  ['parentRunId', (p) => p.runs as AnyTable],
+  ['revises', (p) => p.transforms as AnyTable],
+];
+const TIMES = ['createdAt', 'startedAt', 'finishedAt'];
+
+/** `id` as the table holds it (the same string), or `id` when the table does not know it. */
+function canonical(table: AnyTable, id: string): string {
+  const i = table.indexOf(id);
+  return i < 0 ? id : table.idOf(i);
+}
+
 /** Parses a checkpoint's header; throws when it is not one this version understands. */
 export function decodeHeader(text: string): CheckpointHeader {
   const h = JSON.parse(text) as CheckpointHeader;
@@ -135,6 +150,7 @@ export class CheckpointLoader {
   readonly #p = new Projection();
   readonly #digest: Hash = createHash('sha256');
   #count = 0;
+  #lastTime = '';
 
   constructor(header: CheckpointHeader) {
     this.header = header;
@@ -155,6 +171,7 @@ export class CheckpointLoader {
       for (const versions of piece[1] as { seq: number; id: string }[][]) {
         const first = versions[0];
         if (!first || typeof first.id !== 'string' || !Number.isSafeInteger(first.seq)) throw new Error('checkpoint row is malformed');
+        this.#share(versions as unknown as Record<string, unknown>[]);
         for (const v of versions) name === 'runs' ? deepFreeze(v) : Object.freeze(v);
         table.create(first);
         for (let j = 1; j < versions.length; j++) table.update(first.id, () => versions[j]!);
@@ -178,10 +195,44 @@ export class CheckpointLoader {
         }
       } else {
         const map = p[name as IndexName];
-        for (let i = 0; i < keys.length; i++) map.set(keys[i]!, SeqList.from(seqs[i]!, ids[i]!));
+        const table = (name === 'transformsByName' ? p.transforms : p.files) as AnyTable;
+        const field = name === 'filesByHash' ? 'hash' : 'name';
+        for (let i = 0; i < keys.length; i++) {
+          // The ids and the key as the rows hold them: one string each, not a copy per index.
+          const list = ids[i]!.map((id) => canonical(table, id));
+          const key = (table.row(list[0]!, Infinity) as Record<string, unknown> | undefined)?.[field];
+          map.set(key === keys[i] ? (key as string) : keys[i]!, SeqList.from(seqs[i]!, list));
+        }
       }
     } else {
       throw new Error(`checkpoint piece of unknown kind ${String(name)}`);
+    }
+  }
+
+  /**
+   * Makes freshly parsed versions share the strings the projection already holds: a reference is
+   * the interned id, a later version reuses the equal fields of the one before (a finished run its
+   * start's params), and equal consecutive times are one string. A live projection shares them the
+   * same way; a parsed one would hold a copy of each.
+   */
+  #share(versions: Record<string, unknown>[]): void {
+    const p = this.#p;
+    const first = versions[0]!;
+    for (const [field, table] of REFERENCES) {
+      if (typeof first[field] === 'string') first[field] = canonical(table(p), first[field] as string);
+    }
+    for (const field of TIMES) {
+      const t = first[field];
+      if (typeof t === 'string') t === this.#lastTime ? (first[field] = this.#lastTime) : (this.#lastTime = t);
+    }
+    for (let j = 1; j < versions.length; j++) {
+      const v = versions[j]!;
+      const prev = versions[j - 1]!;
+      for (const k in v) {
+        const a = v[k];
+        const b = prev[k];
+        if (a === b || (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null && JSON.stringify(a) === JSON.stringify(b))) v[k] = b;
+      }
     }
   }
 
