@@ -66,6 +66,17 @@ export class Adjacency {
     return this.#seq[edge - 1]!;
   }
 
+  /** The edges a snapshot at `watermark` sees (a prefix: seqs never decrease), in the order added. */
+  edgesAt(watermark: number): { from: Int32Array; seq: Int32Array; to: Int32Array } {
+    let n = this.#edges;
+    while (n > 0 && this.#seq[n - 1]! > watermark) n--;
+    const from = new Int32Array(n);
+    for (let s = 0; s < this.#first.length; s++) {
+      for (let e = this.#first[s]!; e !== 0 && e <= n; e = this.#next[e - 1]!) from[e - 1] = s;
+    }
+    return { from, seq: this.#seq.slice(0, n), to: this.#to.slice(0, n) };
+  }
+
   /** Appends to `out` the targets of `from` that a snapshot at `watermark` sees, in order; returns `out`. */
   targets(from: number, watermark: number, out: number[]): number[] {
     if (from >= this.#first.length) return out;

@@ -1,11 +1,11 @@
 import { createHash, type Hash } from 'node:crypto';
-import type { Adjacency } from './adjacency.js';
 import { deepFreeze, Projection } from './projection.js';
-import { SeqList } from './seq-list.js';
+import type { FileRow, TransformRow } from './rows.js';
+import { pushTo } from './seq-list.js';
 import type { Table } from './table.js';
 
 /** The format of a checkpoint; a checkpoint of another format is ignored and rebuilt. */
-export const CHECKPOINT_FORMAT = 1;
+export const CHECKPOINT_FORMAT = 2;
 
 /** What a stored checkpoint's header says: where it stands in the log, and what its pieces add up to. */
 export interface CheckpointHeader {
@@ -18,21 +18,22 @@ export interface CheckpointHeader {
   digest: string;
 }
 
-const INDEXES = ['transformsByName', 'filesByName', 'filesByHash'] as const;
-type IndexName = (typeof INDEXES)[number];
 const TABLES = ['transforms', 'runs', 'files'] as const;
+type TableName = (typeof TABLES)[number];
 type AnyTable = Table<{ seq: number; id: string }>;
-/** The lineage index: each relation's source and target tables (its pieces hold ids, not integers). */
+/**
+ * The lineage index as stored: each relation's edges in seq order, with its source and target
+ * tables, and the relation that holds the same edges reversed (rebuilt, not stored). An entity is
+ * stored as its position in its table's creation order (an id only when it was never created).
+ * The name and hash lookups are rebuilt from the rows.
+ */
 const RELATIONS = {
-  transformRuns: ['transforms', 'runs'],
-  runInputs: ['runs', 'files'],
-  runOutputs: ['runs', 'files'],
-  fileConsumers: ['files', 'runs'],
-  fileProducers: ['files', 'runs'],
-  runChildren: ['runs', 'runs'],
+  transformRuns: { from: 'transforms', to: 'runs', mirror: undefined },
+  runChildren: { from: 'runs', to: 'runs', mirror: undefined },
+  runInputs: { from: 'runs', to: 'files', mirror: 'fileConsumers' },
+  runOutputs: { from: 'runs', to: 'files', mirror: 'fileProducers' },
 } as const;
 type RelationName = keyof typeof RELATIONS;
-const relation = (p: Projection, name: RelationName): [Adjacency, AnyTable, AnyTable] => [p[name], p[RELATIONS[name][0]] as AnyTable, p[RELATIONS[name][1]] as AnyTable];
 const ORDER = { transforms: 'transformOrder', runs: 'runOrder', files: 'fileOrder' } as const;
 
 // Entries per piece: every stored value stays a few MB, far below V8's string limit, and a load
@@ -66,24 +67,39 @@ export function checkpointPieces(p: Projection): { seq: number; hash: string; pi
       }
     }
     for (let i = 0; i < w; i += PIECE) yield JSON.stringify(['times', p.times.slice(i, Math.min(w, i + PIECE))]);
-    for (const name of INDEXES) {
-      yield* indexPieces(name, function* () {
-        for (const [key, list] of p[name]) {
-          const n = list.countAt(w);
-          if (n > 0) yield [key, list.seqs.slice(0, n), list.ids.slice(0, n)];
-        }
-      });
-    }
+    const positions = new Map<TableName, Int32Array>();
+    const positionsOf = (name: TableName): Int32Array => {
+      let pos = positions.get(name);
+      if (!pos) {
+        const table = p[name] as AnyTable;
+        const order = p[ORDER[name]];
+        pos = new Int32Array(table.size).fill(-1);
+        const n = order.countAt(w);
+        for (let j = 0; j < n; j++) pos[table.indexOf(order.idAt(j))] = j;
+        positions.set(name, pos);
+      }
+      return pos;
+    };
     for (const name of Object.keys(RELATIONS) as RelationName[]) {
-      const [rel, from, to] = relation(p, name);
-      yield* indexPieces(name, function* () {
-        const n = Math.min(from.size, rel.sources);
-        for (let i = 0; i < n; i++) {
-          const seqs = rel.seqs(i, w, []);
-          if (seqs.length === 0) continue;
-          yield [from.idOf(i), seqs, rel.targets(i, w, []).map((t) => to.idOf(t))];
+      const r = RELATIONS[name];
+      const from = p[r.from] as AnyTable;
+      const to = p[r.to] as AnyTable;
+      const fromPos = positionsOf(r.from);
+      const toPos = positionsOf(r.to);
+      const edges = p[name].edgesAt(w);
+      const n = edges.seq.length;
+      for (let i = 0; i < n; i += EDGES) {
+        const end = Math.min(n, i + EDGES);
+        const froms: (number | string)[] = [];
+        const tos: (number | string)[] = [];
+        for (let e = i; e < end; e++) {
+          const f = edges.from[e]!;
+          const t = edges.to[e]!;
+          froms.push(fromPos[f]! >= 0 ? fromPos[f]! : from.idOf(f));
+          tos.push(toPos[t]! >= 0 ? toPos[t]! : to.idOf(t));
         }
-      });
+        yield JSON.stringify([name, froms, Array.from(edges.seq.subarray(i, end)), tos]);
+      }
     }
   }
   function* pieces(): Generator<string> {
@@ -97,24 +113,8 @@ export function checkpointPieces(p: Projection): { seq: number; hash: string; pi
   return { seq: w, hash, pieces: pieces(), header };
 }
 
-/** The pieces of one index: its lists as [name, keys, seqs, ids], PIECE lists per piece. */
-function* indexPieces(name: string, lists: () => Iterable<[string, number[], string[]]>): Generator<string> {
-  let keys: string[] = [];
-  let seqs: number[][] = [];
-  let ids: string[][] = [];
-  for (const [key, s, i] of lists()) {
-    keys.push(key);
-    seqs.push(s);
-    ids.push(i);
-    if (keys.length === PIECE) {
-      yield JSON.stringify([name, keys, seqs, ids]);
-      keys = [];
-      seqs = [];
-      ids = [];
-    }
-  }
-  if (keys.length) yield JSON.stringify([name, keys, seqs, ids]);
-}
+// Edges per piece of a relation (a few numbers each).
+const EDGES = 100_000;
 
 /** The row fields that refer to another entity, and the table of that entity. */
 const REFERENCES: [string, (p: Projection) => AnyTable][] = [
@@ -151,6 +151,9 @@ export class CheckpointLoader {
   readonly #digest: Hash = createHash('sha256');
   #count = 0;
   #lastTime = '';
+  #malformed: Error | undefined;
+  /** Each table's integers, by position in its creation order. */
+  readonly #positions: Record<TableName, number[]> = { transforms: [], runs: [], files: [] };
 
   constructor(header: CheckpointHeader) {
     this.header = header;
@@ -161,6 +164,17 @@ export class CheckpointLoader {
     this.#digest.update(text).update('\0');
     this.#count++;
     const piece = JSON.parse(text) as [string, ...unknown[]];
+    // A piece that does not fit the ones before is reported after the digest: a damaged piece is
+    // named as such, not by what it breaks further on.
+    if (this.#malformed) return;
+    try {
+      this.#take(piece);
+    } catch (err) {
+      this.#malformed = err as Error;
+    }
+  }
+
+  #take(piece: [string, ...unknown[]]): void {
     const p = this.#p;
     const name = piece[0];
     if (name === 'counts') {
@@ -173,40 +187,46 @@ export class CheckpointLoader {
         if (!first || typeof first.id !== 'string' || !Number.isSafeInteger(first.seq)) throw new Error('checkpoint row is malformed');
         this.#share(versions as unknown as Record<string, unknown>[]);
         for (const v of versions) name === 'runs' ? deepFreeze(v) : Object.freeze(v);
-        table.create(first);
+        this.#positions[name].push(table.create(first));
         for (let j = 1; j < versions.length; j++) table.update(first.id, () => versions[j]!);
         order.push(first.seq, first.id);
+        // The lookups by name and hash, as apply() makes them.
+        if (name === 'transforms') pushTo(p.transformsByName, (first as unknown as TransformRow).name, first.seq, first.id);
+        else if (name === 'files') {
+          const f = first as unknown as FileRow;
+          pushTo(p.filesByName, f.name, f.seq, f.id);
+          if (f.hash) pushTo(p.filesByHash, f.hash, f.seq, f.id);
+        }
       }
     } else if (name === 'times') {
       for (const t of piece[1] as number[]) p.times.push(t);
-    } else if ((INDEXES as readonly string[]).includes(name) || name in RELATIONS) {
-      const [, keys, seqs, ids] = piece as [string, string[], number[][], string[][]];
-      if (keys.length !== seqs.length || keys.length !== ids.length) throw new Error(`checkpoint index ${name} is malformed`);
-      for (let i = 0; i < keys.length; i++) {
-        if (seqs[i]!.length !== ids[i]!.length) throw new Error(`checkpoint index ${name} is malformed`);
+    } else if (name in RELATIONS) {
+      const [, froms, seqs, tos] = piece as [RelationName, unknown[], unknown[], unknown[]];
+      if (!Array.isArray(froms) || !Array.isArray(seqs) || !Array.isArray(tos) || froms.length !== seqs.length || froms.length !== tos.length) {
+        throw new Error(`checkpoint relation ${name} is malformed`);
       }
-      if (name in RELATIONS) {
-        const [rel, from, to] = relation(p, name as RelationName);
-        for (let i = 0; i < keys.length; i++) {
-          const f = from.ref(keys[i]!);
-          const s = seqs[i]!;
-          const t = ids[i]!;
-          for (let j = 0; j < s.length; j++) rel.push(f, s[j]!, to.ref(t[j]!));
-        }
-      } else {
-        const map = p[name as IndexName];
-        const table = (name === 'transformsByName' ? p.transforms : p.files) as AnyTable;
-        const field = name === 'filesByHash' ? 'hash' : 'name';
-        for (let i = 0; i < keys.length; i++) {
-          // The ids and the key as the rows hold them: one string each, not a copy per index.
-          const list = ids[i]!.map((id) => canonical(table, id));
-          const key = (table.row(list[0]!, Infinity) as Record<string, unknown> | undefined)?.[field];
-          map.set(key === keys[i] ? (key as string) : keys[i]!, SeqList.from(seqs[i]!, list));
-        }
+      const r = RELATIONS[name as RelationName];
+      const rel = p[name as RelationName];
+      const mirror = r.mirror === undefined ? undefined : p[r.mirror];
+      for (let i = 0; i < froms.length; i++) {
+        const f = this.#entity(r.from, froms[i]);
+        const t = this.#entity(r.to, tos[i]);
+        const seq = seqs[i];
+        if (!Number.isSafeInteger(seq) || (seq as number) < 1 || (seq as number) > this.header.seq) throw new Error(`checkpoint relation ${name} is malformed`);
+        rel.push(f, seq as number, t);
+        mirror?.push(t, seq as number, f);
       }
     } else {
       throw new Error(`checkpoint piece of unknown kind ${String(name)}`);
     }
+  }
+
+  /** The integer of an entity of `table` stored as its position, or as its id. */
+  #entity(table: TableName, x: unknown): number {
+    if (typeof x === 'string') return (this.#p[table] as AnyTable).ref(x);
+    const i = typeof x === 'number' ? this.#positions[table][x] : undefined;
+    if (i === undefined) throw new Error(`checkpoint refers to ${table} position ${String(x)}, which it does not hold`);
+    return i;
   }
 
   /**
@@ -241,6 +261,7 @@ export class CheckpointLoader {
     const h = this.header;
     if (this.#count !== h.pieces) throw new Error(`checkpoint has ${this.#count} pieces, its header says ${h.pieces}`);
     if (this.#digest.digest('hex') !== h.digest) throw new Error('checkpoint pieces do not match their digest');
+    if (this.#malformed) throw this.#malformed;
     const p = this.#p;
     if (p.times.length !== h.seq) throw new Error(`checkpoint at seq ${h.seq} has ${p.times.length} times`);
     p.seq = h.seq;
