@@ -79,36 +79,19 @@ export class Adjacency {
 
   /** Appends to `out` the targets of `from` that a snapshot at `watermark` sees, in order; returns `out`. */
   targets(from: number, watermark: number, out: number[]): number[] {
-    if (from >= this.#first.length) return out;
-    const to = this.#to;
-    const seq = this.#seq;
-    const next = this.#next;
-    for (let e = this.#first[from]!; e !== 0; e = next[e - 1]!) {
-      if (seq[e - 1]! > watermark) break;
-      out.push(to[e - 1]!);
-    }
+    for (let e = this.first(from); e !== 0 && this.stamp(e) <= watermark; e = this.after(e)) out.push(this.target(e));
     return out;
   }
 
   /** Appends to `out` the seqs of the edges of `from` that a snapshot at `watermark` sees; returns `out`. */
   seqs(from: number, watermark: number, out: number[]): number[] {
-    if (from >= this.#first.length) return out;
-    const seq = this.#seq;
-    const next = this.#next;
-    for (let e = this.#first[from]!; e !== 0; e = next[e - 1]!) {
-      if (seq[e - 1]! > watermark) break;
-      out.push(seq[e - 1]!);
-    }
+    for (let e = this.first(from); e !== 0 && this.stamp(e) <= watermark; e = this.after(e)) out.push(this.stamp(e));
     return out;
   }
 
   /** True when the edge from → to was added at or before `watermark`. */
   has(from: number, to: number, watermark: number): boolean {
-    if (from >= this.#first.length) return false;
-    for (let e = this.#first[from]!; e !== 0; e = this.#next[e - 1]!) {
-      if (this.#seq[e - 1]! > watermark) return false;
-      if (this.#to[e - 1] === to) return true;
-    }
+    for (let e = this.first(from); e !== 0 && this.stamp(e) <= watermark; e = this.after(e)) if (this.target(e) === to) return true;
     return false;
   }
 }

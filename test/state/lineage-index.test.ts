@@ -222,4 +222,26 @@ test('lineage over the integer index equals the reference traversal on random gr
   );
 });
 
+test('a checkpoint keeps relations to ids that no event created, and the watermark of every edge', () => {
+  const e = (seq: number, type: LedgerEvent['type'], data: object) => ({ seq, type, v: 1, at: '2026-01-01T00:00:00.000Z', data, prev: '', hash: String(seq) }) as LedgerEvent;
+  const p = new Projection();
+  p.apply(e(1, 'transform.registered', { id: 't', name: 'T', version: '1', type: 'script' }));
+  p.apply(e(2, 'run.started', { id: 'r', transformId: 't', startedAt: '2026-01-01T00:00:00.000Z' }));
+  p.apply(e(3, 'file.loaded_as_input', { fileId: 'ghost', runId: 'r' }));
+  p.apply(e(4, 'file.created', { id: 'f', name: 'f.csv', suffix: '.csv', runId: 'r' }));
+  p.apply(e(5, 'file.loaded_as_input', { fileId: 'f', runId: 'r' }));
+  const cp = checkpointPieces(p);
+  const pieces = [...cp.pieces];
+  const loader = new CheckpointLoader(decodeHeader(cp.header()));
+  for (const piece of pieces) loader.add(piece);
+  const q = loader.finish();
+  for (const [w, inputs] of [[2, []], [3, ['ghost']], [5, ['ghost', 'f']]] as const) {
+    assert.equal(new View(q, w).inputsOf('r'), inputs);
+    assert.equal(new View(q, w).inputsOf('r'), new View(p, w).inputsOf('r'));
+  }
+  assert.equal(new View(q).consumersOf('ghost'), ['r']);
+  assert.equal(new View(q).producersOf('f'), ['r']);
+  assert.equal(new View(q, 3).producersOf('f'), []);
+});
+
 test.run();
