@@ -1,5 +1,6 @@
 import { LineageError } from '../errors.js';
 import { show } from '../util/show.js';
+import type { Adjacency } from '../state/adjacency.js';
 import type { View } from '../state/view.js';
 
 /** Which way a lineage traversal goes from its start. */
@@ -64,113 +65,167 @@ export function lineage(view: View, kind: NodeKind, id: string, options: Lineage
   const up = direction !== 'downstream';
   const down = direction !== 'upstream';
 
-  const nodes = new Map<string, LineageNode>();
+  const p = view.projection;
+  const w = view.watermark;
+  const { files, runs, transforms } = p;
+  const tables = [files, runs, transforms] as const;
+  const marks = [MARKS[FILE].fit(files.size), MARKS[RUN].fit(runs.size), MARKS[TRANSFORM].fit(transforms.size)] as const;
+  const stamp = traversalStamp();
+  const nodes: LineageNode[] = [];
   const edges: LineageEdge[] = [];
   // One direction reaches each edge from one end only, expanded once: a key set is needed only
-  // for both directions, a transform's start (its runs' edges come twice), or repeats in a list.
+  // for both directions or a transform's start (its runs' edges come twice).
   const edgeKeys = direction === 'both' || kind === 'transform' ? new Set<string>() : undefined;
   let truncated = false;
 
+  const seen = (k: Kind, i: number) => marks[k].stamp[i] === stamp;
   const addEdge = (from: string, to: string, type: LineageEdge['type']) => {
     if (edgeKeys) {
-      const k = `${from}\u0000${to}\u0000${type}`;
-      if (edgeKeys.has(k)) return;
-      edgeKeys.add(k);
+      const key = `${from}\u0000${to}\u0000${type}`;
+      if (edgeKeys.has(key)) return;
+      edgeKeys.add(key);
     }
     edges.push({ from, to, type });
   };
-  const addNode = (nid: string, nkind: NodeKind, depth: number): boolean => {
-    if (nodes.has(nid)) return false;
-    if (nodes.size >= maxNodes) {
+  const addNode = (k: Kind, i: number, depth: number): boolean => {
+    const m = marks[k];
+    if (m.stamp[i] === stamp) return false;
+    if (nodes.length >= maxNodes) {
       truncated = true;
       return false;
     }
-    if (nkind === 'run') {
-      const row = view.run(nid);
-      nodes.set(nid, { id: nid, kind: nkind, label: row ? (row.name ?? view.transform(row.transformId)?.name ?? nid) : nid, depth });
-      const t = row?.transformId;
-      if (withTransforms && t && (nodes.has(t) || addNode(t, 'transform', depth))) addEdge(t, nid, 'transform');
+    m.stamp[i] = stamp;
+    m.pos[i] = nodes.length;
+    if (k === RUN) {
+      const nid = runs.idOf(i);
+      const row = runs.at(i, w);
+      // A run's transform was interned when the run started.
+      const t = row ? transforms.indexOf(row.transformId) : -1;
+      nodes.push({ id: nid, kind: 'run', label: row ? (row.name ?? (t >= 0 ? transforms.at(t, w)?.name : undefined) ?? nid) : nid, depth });
+      if (withTransforms && t >= 0 && (seen(TRANSFORM, t) || addNode(TRANSFORM, t, depth))) addEdge(transforms.idOf(t), nid, 'transform');
+    } else if (k === FILE) {
+      const nid = files.idOf(i);
+      nodes.push({ id: nid, kind: 'file', label: files.at(i, w)?.name ?? nid, depth });
     } else {
-      nodes.set(nid, { id: nid, kind: nkind, label: labelOf(view, nkind, nid), depth });
+      const nid = transforms.idOf(i);
+      const t = transforms.at(i, w);
+      nodes.push({ id: nid, kind: 'transform', label: t ? `${t.name}${t.version ? ` v${t.version}` : ''}` : nid, depth });
     }
     return true;
   };
 
-  let frontier: { id: string; kind: 'file' | 'run' }[];
+  // The frontier holds files as 2i and runs as 2i + 1.
+  let frontier: number[] = [];
   if (kind === 'transform') {
-    if (!view.transform(id)) throw new LineageError('TRANSFORM_NOT_FOUND', `no transform ${id} in this snapshot`);
-    addNode(id, 'transform', 0);
-    frontier = [];
-    for (const r of view.runsOf(id)) {
-      // Only runs that fit under maxNodes go on: the others mark the transform as cut short.
-      if (addNode(r, 'run', 0)) {
-        addEdge(id, r, 'transform');
-        frontier.push({ id: r, kind: 'run' });
-      } else nodes.get(id)!.truncated = true;
+    const t = transforms.indexOf(id);
+    if (t < 0 || !transforms.at(t, w)) throw new LineageError('TRANSFORM_NOT_FOUND', `no transform ${id} in this snapshot`);
+    addNode(TRANSFORM, t, 0);
+    // Only runs that fit under maxNodes go on: the others mark the transform as cut short.
+    for (const r of p.transformRuns.targets(t, w, [])) {
+      if (addNode(RUN, r, 0)) addEdge(id, runs.idOf(r), 'transform');
+      if (seen(RUN, r)) frontier.push(2 * r + 1);
+      else nodes[marks[TRANSFORM].pos[t]!]!.truncated = true;
     }
   } else {
-    if (kind === 'file' ? !view.file(id) : !view.run(id)) {
+    const k = kind === 'file' ? FILE : RUN;
+    const i = tables[k].indexOf(id);
+    if (i < 0 || !tables[k].at(i, w)) {
       throw new LineageError(kind === 'file' ? 'FILE_NOT_FOUND' : 'RUN_NOT_FOUND', `no ${kind} ${id} in this snapshot`);
     }
-    addNode(id, kind, 0);
-    frontier = [{ id, kind }];
+    addNode(k, i, 0);
+    frontier = [2 * i + k];
   }
 
-  let next: { id: string; kind: 'file' | 'run' }[] = [];
+  let next: number[] = [];
   let depth = 1;
-  let current: { id: string; kind: 'file' | 'run' } = frontier[0]!;
-  // One neighbour x of the node being expanded, reached over the edge from → to.
-  const hop = (x: string, xkind: 'file' | 'run', from: string, to: string, type: 'input' | 'output') => {
-    if (depth > maxDepth) {
-      if (nodes.has(x)) addEdge(from, to, type);
-      else nodes.get(current.id)!.truncated = true;
-      return;
-    }
-    const isNew = addNode(x, xkind, depth);
-    if (!isNew && !nodes.has(x)) {
-      nodes.get(current.id)!.truncated = true;
-      return;
-    }
-    addEdge(from, to, type);
-    if (isNew) next.push({ id: x, kind: xkind });
-  };
-  const each = (ids: string[], fn: (x: string) => void) => {
-    if (ids.length === 1 || edgeKeys) {
-      for (const x of ids) fn(x);
-    } else {
-      // Repeats in a list would repeat an edge: skip them.
-      const seen = new Set<string>();
-      for (const x of ids) if (!seen.has(x)) (seen.add(x), fn(x));
-    }
-  };
-
+  // The node being expanded.
+  let current: LineageNode = nodes[0]!;
   for (; frontier.length > 0; depth++) {
     next = [];
-    for (const n of frontier) {
-      current = n;
-      const nid = n.id;
-      if (n.kind === 'file') {
-        if (up) each(view.producersOf(nid), (r) => hop(r, 'run', r, nid, 'output'));
-        if (down) each(view.consumersOf(nid), (r) => hop(r, 'run', nid, r, 'input'));
+    for (const code of frontier) {
+      const i = code >>> 1;
+      const isRun = (code & 1) === 1;
+      current = nodes[marks[isRun ? RUN : FILE].pos[i]!]!;
+      if (!isRun) {
+        if (up) hop(p.fileProducers, i, RUN, 'output', false);
+        if (down) hop(p.fileConsumers, i, RUN, 'input', true);
       } else {
-        if (up) each(view.inputsOf(nid), (f) => hop(f, 'file', f, nid, 'input'));
-        if (down) each(view.outputsOf(nid), (f) => hop(f, 'file', nid, f, 'output'));
+        if (up) hop(p.runInputs, i, FILE, 'input', false);
+        if (down) hop(p.runOutputs, i, FILE, 'output', true);
       }
     }
     frontier = next;
   }
-  return { start: id, direction, nodes: [...nodes.values()], edges, truncated };
+  return { start: id, direction, nodes, edges, truncated };
+
+  /** Reaches the neighbours of the current node in `rel` (of kind `xk`) over edges of `type`, going out of it when `out`. */
+  function hop(rel: Adjacency, i: number, xk: Kind, type: 'input' | 'output', out: boolean): void {
+    const m = marks[xk];
+    // A list may name a neighbour twice (a file loaded twice): the second time is skipped.
+    const once = nextStamp();
+    for (let e = rel.first(i); e !== 0; e = rel.after(e)) {
+      if (rel.stamp(e) > w) break;
+      const x = rel.target(e);
+      if (m.hop[x] === once) continue;
+      m.hop[x] = once;
+      let isNew = false;
+      if (depth <= maxDepth) isNew = addNode(xk, x, depth);
+      if (m.stamp[x] !== stamp) {
+        current.truncated = true;
+        continue;
+      }
+      const xid = nodes[m.pos[x]!]!.id;
+      if (out) addEdge(current.id, xid, type);
+      else addEdge(xid, current.id, type);
+      if (isNew) next.push(2 * x + xk);
+    }
+  }
 }
 
-function labelOf(view: View, kind: NodeKind, id: string): string {
-  if (kind === 'file') return view.file(id)?.name ?? id;
-  if (kind === 'transform') {
-    const t = view.transform(id);
-    return t ? `${t.name}${t.version ? ` v${t.version}` : ''}` : id;
+const FILE = 0;
+const RUN = 1;
+const TRANSFORM = 2;
+type Kind = typeof FILE | typeof RUN | typeof TRANSFORM;
+
+/**
+ * Per table, which traversal last reached each entity (its stamp) and where its node sits: kept
+ * across calls, so that a traversal allocates nothing per entity it passes; lineage() never yields,
+ * so one traversal runs at a time.
+ */
+class Marks {
+  stamp = new Int32Array(0);
+  pos = new Int32Array(0);
+  /** The expansion that last reached each entity. */
+  hop = new Int32Array(0);
+
+  /** These marks, with room for `n` entities. */
+  fit(n: number): this {
+    if (this.stamp.length < n) {
+      const size = Math.max(n, this.stamp.length * 2);
+      const stamp = new Int32Array(size);
+      stamp.set(this.stamp);
+      this.stamp = stamp;
+      this.pos = new Int32Array(size);
+      this.hop = new Int32Array(size);
+    }
+    return this;
   }
-  const r = view.run(id);
-  if (!r) return id;
-  return r.name ?? view.transform(r.transformId)?.name ?? id;
+}
+const MARKS = [new Marks(), new Marks(), new Marks()] as const;
+let lastStamp = 0;
+
+/** A stamp no entity carries yet. */
+function nextStamp(): number {
+  return ++lastStamp;
+}
+
+/** The stamp of a new traversal: stamps restart from 1 between traversals, never during one (one takes fewer than 2³⁰). */
+function traversalStamp(): number {
+  if (lastStamp >= 0x3fffffff) {
+    for (const m of MARKS) (m.stamp.fill(0), m.hop.fill(0));
+    lastStamp = 0;
+  }
+  return nextStamp();
 }
 
 function checkLineageOptions(options: unknown): asserts options is LineageOptions {

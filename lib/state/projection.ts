@@ -1,16 +1,18 @@
 import type { LedgerEvent } from '../events/types.js';
 import type { FileRow, RunRow, TransformRow } from './rows.js';
+import { Adjacency } from './adjacency.js';
 import { pushTo, SeqList } from './seq-list.js';
+import { Table } from './table.js';
 
 /**
  * The in-memory projection of the log: versioned tables and a lineage index, all append-only and
  * stamped with seqs, so that a snapshot is nothing but a watermark seq.
  */
 export class Projection {
-  /** Each entity's versions, oldest first; a version is frozen and never changed. */
-  readonly transforms = new Map<string, TransformRow[]>();
-  readonly runs = new Map<string, RunRow[]>();
-  readonly files = new Map<string, FileRow[]>();
+  /** Each entity's versions, oldest first, by its interned integer; a version is frozen and never changed. */
+  readonly transforms = new Table<TransformRow>();
+  readonly runs = new Table<RunRow>();
+  readonly files = new Table<FileRow>();
 
   /** Every id of each table, in creation order. */
   readonly transformOrder = new SeqList();
@@ -22,14 +24,14 @@ export class Projection {
   readonly filesByName = new Map<string, SeqList>();
   readonly filesByHash = new Map<string, SeqList>();
 
-  /** The lineage index. */
-  readonly transformRuns = new Map<string, SeqList>();
-  readonly runInputs = new Map<string, SeqList>();
-  readonly runOutputs = new Map<string, SeqList>();
-  readonly fileConsumers = new Map<string, SeqList>();
+  /** The lineage index, between the tables' integers: transform → run, run → file, file → run, run → run. */
+  readonly transformRuns = new Adjacency();
+  readonly runInputs = new Adjacency();
+  readonly runOutputs = new Adjacency();
+  readonly fileConsumers = new Adjacency();
   /** The runs that created a file and those that re-created it, in order. */
-  readonly fileProducers = new Map<string, SeqList>();
-  readonly runChildren = new Map<string, SeqList>();
+  readonly fileProducers = new Adjacency();
+  readonly runChildren = new Adjacency();
 
   /** The time of each event in ms, by seq - 1 (never decreasing). */
   readonly times: number[] = [];
@@ -48,7 +50,7 @@ export class Projection {
       case 'transform.registered': {
         const d = event.data;
         const row: TransformRow = Object.freeze({ seq, ...d, createdAt: at });
-        this.transforms.set(d.id, [row]);
+        this.transforms.create(row);
         this.transformOrder.push(seq, d.id);
         pushTo(this.transformsByName, d.name, seq, d.id);
         break;
@@ -57,49 +59,43 @@ export class Projection {
         const d = event.data;
         const row: RunRow = Object.freeze({ seq, ...d, status: 'started' as const });
         if (d.params) deepFreeze(d.params);
-        this.runs.set(d.id, [row]);
+        const r = this.runs.create(row);
         this.runOrder.push(seq, d.id);
-        pushTo(this.transformRuns, d.transformId, seq, d.id);
-        if (d.parentRunId) pushTo(this.runChildren, d.parentRunId, seq, d.id);
+        this.transformRuns.push(this.transforms.ref(d.transformId), seq, r);
+        if (d.parentRunId) this.runChildren.push(this.runs.ref(d.parentRunId), seq, r);
         break;
       }
       case 'run.finished': {
         const d = event.data;
-        const versions = this.runs.get(d.runId);
-        if (versions) {
-          // A new frozen version that shares params with the earlier one (what immer's produce
-          // would make, with the same field order, at a fraction of the cost on the replay path).
-          const prev = versions[versions.length - 1]!;
-          const next: RunRow = d.error === undefined
+        // A new frozen version that shares params with the earlier one (what immer's produce
+        // would make, with the same field order, at a fraction of the cost on the replay path).
+        this.runs.update(d.runId, (prev) =>
+          Object.freeze(d.error === undefined
             ? { ...prev, seq, status: d.status, finishedAt: d.finishedAt }
-            : { ...prev, seq, status: d.status, finishedAt: d.finishedAt, error: d.error };
-          versions.push(Object.freeze(next));
-        }
+            : { ...prev, seq, status: d.status, finishedAt: d.finishedAt, error: d.error }));
         break;
       }
       case 'file.created': {
         const d = event.data;
         const row: FileRow = Object.freeze({ seq, ...d, createdAt: at });
-        this.files.set(d.id, [row]);
+        const f = this.files.create(row);
         this.fileOrder.push(seq, d.id);
         pushTo(this.filesByName, d.name, seq, d.id);
         if (d.hash) pushTo(this.filesByHash, d.hash, seq, d.id);
-        if (d.runId) {
-          pushTo(this.runOutputs, d.runId, seq, d.id);
-          pushTo(this.fileProducers, d.id, seq, d.runId);
-        }
+        if (d.runId) this.#produced(this.runs.ref(d.runId), seq, f);
         break;
       }
       case 'file.recreated': {
         const d = event.data;
-        pushTo(this.runOutputs, d.runId, seq, d.fileId);
-        pushTo(this.fileProducers, d.fileId, seq, d.runId);
+        this.#produced(this.runs.ref(d.runId), seq, this.files.ref(d.fileId));
         break;
       }
       case 'file.loaded_as_input': {
         const d = event.data;
-        pushTo(this.runInputs, d.runId, seq, d.fileId);
-        pushTo(this.fileConsumers, d.fileId, seq, d.runId);
+        const r = this.runs.ref(d.runId);
+        const f = this.files.ref(d.fileId);
+        this.runInputs.push(r, seq, f);
+        this.fileConsumers.push(f, seq, r);
         break;
       }
     }
@@ -113,13 +109,12 @@ export class Projection {
     this.seq = seq;
     this.hash = event.hash;
   }
-}
 
-/** The version of an entity that a snapshot at `watermark` sees, or undefined. */
-export function versionAt<T extends { seq: number }>(versions: readonly T[] | undefined, watermark: number): T | undefined {
-  if (!versions) return undefined;
-  for (let i = versions.length - 1; i >= 0; i--) if (versions[i]!.seq <= watermark) return versions[i];
-  return undefined;
+  /** Records that run `r` created or re-created file `f` at `seq`. */
+  #produced(r: number, seq: number, f: number): void {
+    this.runOutputs.push(r, seq, f);
+    this.fileProducers.push(f, seq, r);
+  }
 }
 
 /** Freezes a JSON value and everything in it. */

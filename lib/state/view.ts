@@ -1,6 +1,8 @@
 import type { FileRow, RunRow, TransformRow } from './rows.js';
-import { type Projection, versionAt } from './projection.js';
+import type { Adjacency } from './adjacency.js';
+import type { Projection } from './projection.js';
 import type { SeqList } from './seq-list.js';
+import type { Table } from './table.js';
 
 const EMPTY: string[] = [];
 
@@ -25,13 +27,13 @@ export class View {
   }
 
   transform(id: string): TransformRow | undefined {
-    return versionAt(this.#p.transforms.get(id), this.watermark);
+    return this.#p.transforms.row(id, this.watermark);
   }
   run(id: string): RunRow | undefined {
-    return versionAt(this.#p.runs.get(id), this.watermark);
+    return this.#p.runs.row(id, this.watermark);
   }
   file(id: string): FileRow | undefined {
-    return versionAt(this.#p.files.get(id), this.watermark);
+    return this.#p.files.row(id, this.watermark);
   }
 
   transformIds(): string[] {
@@ -54,34 +56,40 @@ export class View {
     return this.#at(this.#p.filesByHash.get(hash));
   }
   runsOf(transformId: string): string[] {
-    return this.#at(this.#p.transformRuns.get(transformId));
+    const p = this.#p;
+    return this.#related(p.transforms, transformId, p.transformRuns, p.runs);
   }
   inputsOf(runId: string): string[] {
-    return this.#at(this.#p.runInputs.get(runId));
+    const p = this.#p;
+    return this.#related(p.runs, runId, p.runInputs, p.files);
   }
   /** Files the run created or re-created, in order, without repeats. */
   outputsOf(runId: string): string[] {
-    return unique(this.#at(this.#p.runOutputs.get(runId)));
+    const p = this.#p;
+    return unique(this.#related(p.runs, runId, p.runOutputs, p.files));
   }
   /** Runs that loaded the file as input, in order, without repeats. */
   consumersOf(fileId: string): string[] {
-    return unique(this.#at(this.#p.fileConsumers.get(fileId)));
+    const p = this.#p;
+    return unique(this.#related(p.files, fileId, p.fileConsumers, p.runs));
   }
   /** The run that created the file, then those that re-created it. */
   producersOf(fileId: string): string[] {
-    return this.#at(this.#p.fileProducers.get(fileId));
+    const p = this.#p;
+    return this.#related(p.files, fileId, p.fileProducers, p.runs);
   }
   childrenOf(runId: string): string[] {
-    return this.#at(this.#p.runChildren.get(runId));
+    const p = this.#p;
+    return this.#related(p.runs, runId, p.runChildren, p.runs);
   }
 
   /** True when the run already loaded the file as input. */
   isInputOf(fileId: string, runId: string): boolean {
-    return this.#p.runInputs.get(runId)?.hasAt(fileId, this.watermark) ?? false;
+    return this.#linked(this.#p.runInputs, runId, fileId);
   }
   /** True when the run created or re-created the file. */
   isOutputOf(fileId: string, runId: string): boolean {
-    return this.#p.runOutputs.get(runId)?.hasAt(fileId, this.watermark) ?? false;
+    return this.#linked(this.#p.runOutputs, runId, fileId);
   }
 
   /**
@@ -93,22 +101,12 @@ export class View {
     const p = this.#p;
     const w = this.watermark;
     const seqs: number[] = [];
-    const take = (list: SeqList | undefined) => {
-      if (!list) return;
-      const n = list.countAt(w);
-      for (let i = 0; i < n; i++) seqs.push(list.seqAt(i));
-    };
-    const versions = kind === 'file' ? p.files.get(id) : kind === 'run' ? p.runs.get(id) : p.transforms.get(id);
-    for (const v of versions ?? []) if (v.seq <= w) seqs.push(v.seq);
-    if (kind === 'file') {
-      take(p.fileProducers.get(id));
-      take(p.fileConsumers.get(id));
-    } else if (kind === 'run') {
-      take(p.runInputs.get(id));
-      take(p.runOutputs.get(id));
-      take(p.runChildren.get(id));
-    } else {
-      take(p.transformRuns.get(id));
+    const table = kind === 'file' ? p.files : kind === 'run' ? p.runs : p.transforms;
+    for (const v of table.get(id) ?? []) if (v.seq <= w) seqs.push(v.seq);
+    const i = table.indexOf(id);
+    if (i >= 0) {
+      const lists = kind === 'file' ? [p.fileProducers, p.fileConsumers] : kind === 'run' ? [p.runInputs, p.runOutputs, p.runChildren] : [p.transformRuns];
+      for (const list of lists) list.seqs(i, w, seqs);
     }
     return [...new Set(seqs)].sort((a, b) => a - b);
   }
@@ -120,6 +118,24 @@ export class View {
 
   #at(list: SeqList | undefined): string[] {
     return list ? list.idsAt(this.watermark) : EMPTY;
+  }
+
+  /** The ids that `id` of table `from` relates to in table `to`, in order. */
+  #related<F extends { seq: number; id: string }, T extends { seq: number; id: string }>(from: Table<F>, id: string, rel: Adjacency, to: Table<T>): string[] {
+    const i = from.indexOf(id);
+    if (i < 0) return [];
+    const targets = rel.targets(i, this.watermark, []);
+    const ids: string[] = new Array(targets.length);
+    for (let j = 0; j < targets.length; j++) ids[j] = to.idOf(targets[j]!);
+    return ids;
+  }
+
+  /** True when the run relates to the file in `rel` at the watermark. */
+  #linked(rel: Adjacency, runId: string, fileId: string): boolean {
+    const p = this.#p;
+    const r = p.runs.indexOf(runId);
+    const f = p.files.indexOf(fileId);
+    return r >= 0 && f >= 0 && rel.has(r, f, this.watermark);
   }
 }
 
