@@ -312,6 +312,23 @@ test('imported lineage survives a reopen of an on-disk ledger', async () => {
   }
 });
 
+test('runs that start in the same millisecond keep the order they were written in', async () => {
+  const { ledger } = await demoLedger();
+  const events = await toOpenLineage(ledger);
+  await ledger.close();
+  // The same instant for every event, written newest run first: only the order of the lines can
+  // tell the runs apart (their UUIDv7 ids sort the other way).
+  const same = [...events].reverse().map((e) => ({ ...e, eventTime: events[0]!.eventTime }));
+  const ln = await open({ memory: true });
+  try {
+    await importOpenLineage(ln, same);
+    const starts = (await toOpenLineage(ln)).filter((e) => e.eventType === 'START').map((e) => e.run.runId);
+    assert.deepEqual(starts, [...new Set(same.map((e) => e.run.runId))]);
+  } finally {
+    await ln.close();
+  }
+});
+
 test('concurrent imports of the same events create each record once', async () => {
   const { ledger } = await demoLedger();
   const events = await toOpenLineage(ledger);

@@ -81,6 +81,8 @@ interface MergedRun {
   job: JobRef;
   startedAt: string;
   start: number;
+  /** Where its first event stands in the input: ties in start time keep the producer's order. */
+  line: number;
   parentUuid?: string;
   name?: string;
   params?: { [key: string]: JsonValue };
@@ -252,7 +254,7 @@ function merge(events: Parsed[]): MergedRun[] {
   for (const [uuid, list] of byRun) {
     list.sort((a, b) => a.time - b.time || ORDER[a.type] - ORDER[b.type] || a.line - b.line);
     const start = list.find((e) => e.type === 'START') ?? list[0]!;
-    const run: MergedRun = { uuid, id: `olr_${uuid.replace(/-/g, '')}`, job: start.job, startedAt: new Date(start.time).toISOString(), start: start.time, inputs: [], outputs: [] };
+    const run: MergedRun = { uuid, id: `olr_${uuid.replace(/-/g, '')}`, job: start.job, startedAt: new Date(start.time).toISOString(), start: start.time, line: Math.min(...list.map((e) => e.line)), inputs: [], outputs: [] };
     const inputs = new Map<string, DatasetRef>();
     const outputs = new Map<string, DatasetRef>();
     // Later events replace what earlier ones said (OpenLineage's rule for facets of the same name).
@@ -273,7 +275,9 @@ function merge(events: Parsed[]): MergedRun[] {
     run.outputs = [...outputs.values()];
     runs.push(run);
   }
-  return runs.sort((a, b) => a.start - b.start || (a.uuid < b.uuid ? -1 : 1));
+  // Runs that start in the same millisecond keep the order the producer wrote them in (our own
+  // exports write them in creation order), so a round trip keeps that order too.
+  return runs.sort((a, b) => a.start - b.start || a.line - b.line || (a.uuid < b.uuid ? -1 : 1));
 }
 
 function fileKey(d: DatasetRef): string {
