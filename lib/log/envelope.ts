@@ -19,13 +19,10 @@ export function seal(seq: number, type: EventType, v: number, at: string, data: 
   return { event: { seq, type, v, at, data, prev, hash } as LedgerEvent, bytes };
 }
 
-/**
- * Parses stored bytes back into an event; `hash` is recomputed from the bytes, never trusted.
- * Without `hash` (a replay that only needs the head's hash, which the log knows) it is left empty.
- */
-export function unseal(bytes: Uint8Array, hash = true): LedgerEvent {
+/** Parses stored bytes back into an event; `hash` is recomputed from the bytes, never trusted. */
+export function unseal(bytes: Uint8Array): LedgerEvent {
   const env = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
-  env.hash = hash ? sha256Hex(bytes) : '';
+  env.hash = sha256Hex(bytes);
   return env as LedgerEvent;
 }
 
