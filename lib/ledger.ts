@@ -236,12 +236,12 @@ export class Ledger extends Reader {
     return {
       events: p.seq,
       head: this.head,
-      transforms: p.transformOrder.ids.length,
-      runs: p.runOrder.ids.length,
-      files: p.fileOrder.ids.length,
+      transforms: p.transformOrder.length,
+      runs: p.runOrder.length,
+      files: p.fileOrder.length,
       eventsByType: Object.fromEntries([...p.eventCounts.entries()].sort()),
-      firstAt: p.times.length ? new Date(p.times[0]!).toISOString() : undefined,
-      lastAt: p.times.length ? new Date(p.times[p.times.length - 1]!).toISOString() : undefined,
+      firstAt: p.seq ? new Date(p.timeline.msAt(1)).toISOString() : undefined,
+      lastAt: p.seq ? new Date(p.timeline.msAt(p.seq)).toISOString() : undefined,
     };
   }
 
@@ -334,17 +334,10 @@ export class Ledger extends Reader {
       return at;
     }
     if (!(at instanceof Date) || Number.isNaN(at.getTime())) throw new LineageError('INVALID_ARGUMENT', `asOf() takes an integer seq or a valid Date, not ${describe(at)}`);
-    const times = this.#projection.times;
-    const t = at.getTime();
-    let lo = 0;
-    let hi = times.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (times[mid]! <= t) lo = mid + 1;
-      else hi = mid;
-    }
+    const timeline = this.#projection.timeline;
+    const lo = timeline.countAtOrBefore(at.getTime());
     if (lo === 0) {
-      const first = times.length ? `; its first event is at ${new Date(times[0]!).toISOString()}` : ' (it has no events yet)';
+      const first = timeline.length ? `; its first event is at ${new Date(timeline.msAt(1)).toISOString()}` : ' (it has no events yet)';
       throw new LineageError('OUT_OF_RANGE', `asOf(${at.toISOString()}): the ledger has no event at or before that time${first}`);
     }
     return lo;

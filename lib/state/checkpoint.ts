@@ -1,11 +1,15 @@
 import { createHash, type Hash } from 'node:crypto';
-import { deepFreeze, Projection } from './projection.js';
-import type { FileRow, TransformRow } from './rows.js';
-import { pushTo } from './seq-list.js';
-import type { Table } from './table.js';
+import type { Adjacency } from './adjacency.js';
+import { FileTable, type FileColumns } from './file-table.js';
+import { Order } from './order.js';
+import { Projection } from './projection.js';
+import type { TransformRow } from './rows.js';
+import { RunTable, type RunColumns } from './run-table.js';
+import { Table } from './table.js';
+import { Timeline } from './timeline.js';
 
 /** The format of a checkpoint; a checkpoint of another format is ignored and rebuilt. */
-export const CHECKPOINT_FORMAT = 2;
+export const CHECKPOINT_FORMAT = 3;
 
 /** What a stored checkpoint's header says: where it stands in the log, and what its pieces add up to. */
 export interface CheckpointHeader {
@@ -18,87 +22,72 @@ export interface CheckpointHeader {
   digest: string;
 }
 
-const TABLES = ['transforms', 'runs', 'files'] as const;
-type TableName = (typeof TABLES)[number];
-type AnyTable = Table<{ seq: number; id: string }>;
 /**
- * The lineage index as stored: each relation's edges in seq order, with its source and target
- * tables, and the relation that holds the same edges reversed (rebuilt, not stored). An entity is
- * stored as its position in its table's creation order (an id only when it was never created).
- * The name and hash lookups are rebuilt from the rows.
+ * The lineage index as stored: each relation's edges in seq order, between the tables' integers,
+ * and the relation that holds the same edges reversed (rebuilt, not stored).
  */
 const RELATIONS = {
-  transformRuns: { from: 'transforms', to: 'runs', mirror: undefined },
-  runChildren: { from: 'runs', to: 'runs', mirror: undefined },
-  runInputs: { from: 'runs', to: 'files', mirror: 'fileConsumers' },
-  runOutputs: { from: 'runs', to: 'files', mirror: 'fileProducers' },
+  transformRuns: undefined,
+  runChildren: undefined,
+  runInputs: 'fileConsumers',
+  runOutputs: 'fileProducers',
 } as const;
 type RelationName = keyof typeof RELATIONS;
-const ORDER = { transforms: 'transformOrder', runs: 'runOrder', files: 'fileOrder' } as const;
+const ENDS: Record<RelationName, ['transforms' | 'runs', 'runs' | 'files']> = {
+  transformRuns: ['transforms', 'runs'],
+  runChildren: ['runs', 'runs'],
+  runInputs: ['runs', 'files'],
+  runOutputs: ['runs', 'files'],
+};
 
-// Entries per piece: every stored value stays a few MB, far below V8's string limit, and a load
-// holds one piece's text at a time, whatever the size of the ledger.
-const PIECE = 20_000;
+// Entries per piece of a column, edges per piece of a relation: every stored value stays a few MB,
+// far below V8's string limit, whatever the size of the ledger.
+const CHUNK = 50_000;
+const EDGES = 100_000;
 
 /**
- * The checkpoint of a projection as it is now (its seq is the watermark), as a header and a
- * lazy sequence of JSON pieces. Everything is read at that watermark, so events applied while the
- * pieces are being made (and written) do not leak into it. Pure: no I/O.
+ * The checkpoint of a projection as it is now (its seq is the watermark), as a header and a lazy
+ * sequence of JSON pieces: the tables column by column (one entry per interned integer, so that the
+ * index needs no translation), the creation orders, the timeline and the relations. Everything is
+ * read at that watermark, so events applied while the pieces are being made (and written) do not
+ * leak into it. Pure: no I/O.
  */
 export function checkpointPieces(p: Projection): { seq: number; hash: string; pieces: Iterable<string>; header: () => string } {
   const w = p.seq;
   const hash = p.hash;
   const counts = [...p.eventCounts];
+  // Ids interned so far: later ones may be interned while the pieces are made.
+  const sizes = { transforms: p.transforms.size, runs: p.runs.size, files: p.files.size };
+  const orders = { transforms: p.transformOrder.countAt(w), runs: p.runOrder.countAt(w), files: p.fileOrder.countAt(w) };
   const digest = createHash('sha256');
   let count = 0;
   function* make(): Generator<string> {
     yield JSON.stringify(['counts', counts]);
-    for (const name of TABLES) {
-      const order = p[ORDER[name]];
-      const table = p[name] as AnyTable;
-      const n = order.countAt(w);
-      for (let i = 0; i < n; i += PIECE) {
-        const rows: (readonly { seq: number }[])[] = [];
-        for (let j = i; j < Math.min(n, i + PIECE); j++) {
-          const versions = table.get(order.idAt(j))!;
-          rows.push(versions[versions.length - 1]!.seq <= w ? versions : versions.filter((v) => v.seq <= w));
-        }
-        yield JSON.stringify([name, rows]);
-      }
+    const spans = p.timeline.spansUpTo(w);
+    yield* column('timeline.starts', spans.starts);
+    yield* column('timeline.iso', spans.iso);
+    const transformIds: string[] = [];
+    for (let i = 0; i < sizes.transforms; i++) transformIds.push(p.transforms.idOf(i));
+    yield* column('transforms.ids', transformIds);
+    const rows: TransformRow[] = [];
+    for (let j = 0; j < orders.transforms; j++) rows.push(p.transforms.at(p.transformOrder.at(j), w)!);
+    yield* column('transforms.rows', rows);
+    for (const [table, t] of [['runs', p.runs], ['files', p.files]] as const) {
+      const columns = t.columns(sizes[table], w) as unknown as Record<string, unknown[]>;
+      for (const [name, values] of Object.entries(columns)) yield* column(`${table}.${name}`, values);
     }
-    for (let i = 0; i < w; i += PIECE) yield JSON.stringify(['times', p.times.slice(i, Math.min(w, i + PIECE))]);
-    const positions = new Map<TableName, Int32Array>();
-    const positionsOf = (name: TableName): Int32Array => {
-      let pos = positions.get(name);
-      if (!pos) {
-        const table = p[name] as AnyTable;
-        const order = p[ORDER[name]];
-        pos = new Int32Array(table.size).fill(-1);
-        const n = order.countAt(w);
-        for (let j = 0; j < n; j++) pos[table.indexOf(order.idAt(j))] = j;
-        positions.set(name, pos);
-      }
-      return pos;
-    };
+    for (const table of ['transforms', 'runs', 'files'] as const) {
+      const order = p[ORDER[table]];
+      const ints: number[] = [];
+      for (let j = 0; j < orders[table]; j++) ints.push(order.at(j));
+      yield* column(`order.${table}`, ints);
+    }
     for (const name of Object.keys(RELATIONS) as RelationName[]) {
-      const r = RELATIONS[name];
-      const from = p[r.from] as AnyTable;
-      const to = p[r.to] as AnyTable;
-      const fromPos = positionsOf(r.from);
-      const toPos = positionsOf(r.to);
       const edges = p[name].edgesAt(w);
       const n = edges.seq.length;
       for (let i = 0; i < n; i += EDGES) {
         const end = Math.min(n, i + EDGES);
-        const froms: (number | string)[] = [];
-        const tos: (number | string)[] = [];
-        for (let e = i; e < end; e++) {
-          const f = edges.from[e]!;
-          const t = edges.to[e]!;
-          froms.push(fromPos[f]! >= 0 ? fromPos[f]! : from.idOf(f));
-          tos.push(toPos[t]! >= 0 ? toPos[t]! : to.idOf(t));
-        }
-        yield JSON.stringify([name, froms, Array.from(edges.seq.subarray(i, end)), tos]);
+        yield JSON.stringify([name, Array.from(edges.from.subarray(i, end)), Array.from(edges.seq.subarray(i, end)), Array.from(edges.to.subarray(i, end))]);
       }
     }
   }
@@ -113,22 +102,12 @@ export function checkpointPieces(p: Projection): { seq: number; hash: string; pi
   return { seq: w, hash, pieces: pieces(), header };
 }
 
-// Edges per piece of a relation (a few numbers each).
-const EDGES = 100_000;
+const ORDER = { transforms: 'transformOrder', runs: 'runOrder', files: 'fileOrder' } as const;
 
-/** The row fields that refer to another entity, and the table of that entity. */
-const REFERENCES: [string, (p: Projection) => AnyTable][] = [
-  ['runId', (p) => p.runs as AnyTable],
-  ['transformId', (p) => p.transforms as AnyTable],
-  ['parentRunId', (p) => p.runs as AnyTable],
-  ['revises', (p) => p.transforms as AnyTable],
-];
-const TIMES = ['createdAt', 'startedAt', 'finishedAt'];
-
-/** `id` as the table holds it (the same string), or `id` when the table does not know it. */
-function canonical(table: AnyTable, id: string): string {
-  const i = table.indexOf(id);
-  return i < 0 ? id : table.idOf(i);
+/** A column as pieces of CHUNK entries: ['column', name, first index, values]. */
+function* column(name: string, values: readonly unknown[]): Generator<string> {
+  if (values.length === 0) yield JSON.stringify(['column', name, 0, []]);
+  for (let i = 0; i < values.length; i += CHUNK) yield JSON.stringify(['column', name, i, values.slice(i, i + CHUNK)]);
 }
 
 /** Parses a checkpoint's header; throws when it is not one this version understands. */
@@ -142,18 +121,18 @@ export function decodeHeader(text: string): CheckpointHeader {
 }
 
 /**
- * Rebuilds a projection from a checkpoint's pieces, one piece at a time; `finish()` checks the
- * digest, the piece count and the shape, and throws when anything does not add up.
+ * Rebuilds a projection from a checkpoint's pieces: `add` takes them one at a time, `finish()`
+ * checks the digest, the piece count and the shape, builds the tables, and throws when anything
+ * does not add up.
  */
 export class CheckpointLoader {
   readonly header: CheckpointHeader;
-  readonly #p = new Projection();
   readonly #digest: Hash = createHash('sha256');
   #count = 0;
-  #lastTime = '';
   #malformed: Error | undefined;
-  /** Each table's integers, by position in its creation order. */
-  readonly #positions: Record<TableName, number[]> = { transforms: [], runs: [], files: [] };
+  #counts: [string, number][] = [];
+  readonly #columns = new Map<string, unknown[]>();
+  readonly #edges = new Map<RelationName, { from: number[]; seq: number[]; to: number[] }>();
 
   constructor(header: CheckpointHeader) {
     this.header = header;
@@ -163,9 +142,9 @@ export class CheckpointLoader {
   add(text: string): void {
     this.#digest.update(text).update('\0');
     this.#count++;
-    const piece = JSON.parse(text) as [string, ...unknown[]];
     // A piece that does not fit the ones before is reported after the digest: a damaged piece is
     // named as such, not by what it breaks further on.
+    const piece = JSON.parse(text) as unknown[];
     if (this.#malformed) return;
     try {
       this.#take(piece);
@@ -174,86 +153,30 @@ export class CheckpointLoader {
     }
   }
 
-  #take(piece: [string, ...unknown[]]): void {
-    const p = this.#p;
-    const name = piece[0];
-    if (name === 'counts') {
-      for (const [type, n] of piece[1] as [string, number][]) p.eventCounts.set(type, n);
-    } else if (name === 'transforms' || name === 'runs' || name === 'files') {
-      const table = p[name] as AnyTable;
-      const order = p[ORDER[name]];
-      for (const versions of piece[1] as { seq: number; id: string }[][]) {
-        const first = versions[0];
-        if (!first || typeof first.id !== 'string' || !Number.isSafeInteger(first.seq)) throw new Error('checkpoint row is malformed');
-        this.#share(versions as unknown as Record<string, unknown>[]);
-        for (const v of versions) name === 'runs' ? deepFreeze(v) : Object.freeze(v);
-        this.#positions[name].push(table.create(first));
-        for (let j = 1; j < versions.length; j++) table.update(first.id, () => versions[j]!);
-        order.push(first.seq, first.id);
-        // The lookups by name and hash, as apply() makes them.
-        if (name === 'transforms') pushTo(p.transformsByName, (first as unknown as TransformRow).name, first.seq, first.id);
-        else if (name === 'files') {
-          const f = first as unknown as FileRow;
-          pushTo(p.filesByName, f.name, f.seq, f.id);
-          if (f.hash) pushTo(p.filesByHash, f.hash, f.seq, f.id);
-        }
-      }
-    } else if (name === 'times') {
-      for (const t of piece[1] as number[]) p.times.push(t);
-    } else if (name in RELATIONS) {
-      const [, froms, seqs, tos] = piece as [RelationName, unknown[], unknown[], unknown[]];
-      if (!Array.isArray(froms) || !Array.isArray(seqs) || !Array.isArray(tos) || froms.length !== seqs.length || froms.length !== tos.length) {
-        throw new Error(`checkpoint relation ${name} is malformed`);
-      }
-      const r = RELATIONS[name as RelationName];
-      const rel = p[name as RelationName];
-      const mirror = r.mirror === undefined ? undefined : p[r.mirror];
-      for (let i = 0; i < froms.length; i++) {
-        const f = this.#entity(r.from, froms[i]);
-        const t = this.#entity(r.to, tos[i]);
-        const seq = seqs[i];
-        if (!Number.isSafeInteger(seq) || (seq as number) < 1 || (seq as number) > this.header.seq) throw new Error(`checkpoint relation ${name} is malformed`);
-        rel.push(f, seq as number, t);
-        mirror?.push(t, seq as number, f);
-      }
+  #take(piece: unknown[]): void {
+    const kind = piece[0];
+    if (kind === 'counts' && Array.isArray(piece[1])) {
+      this.#counts = piece[1] as [string, number][];
+    } else if (kind === 'column' && typeof piece[1] === 'string' && Array.isArray(piece[3])) {
+      const values = this.#columns.get(piece[1]) ?? [];
+      if (piece[2] !== values.length) throw new Error(`checkpoint column ${piece[1]} is out of order`);
+      if (values.length === 0) this.#columns.set(piece[1], piece[3] as unknown[]);
+      else for (const v of piece[3] as unknown[]) values.push(v);
+    } else if (typeof kind === 'string' && kind in RELATIONS) {
+      const [, from, seq, to] = piece as [RelationName, number[], number[], number[]];
+      if (!Array.isArray(from) || !Array.isArray(seq) || !Array.isArray(to) || from.length !== seq.length || from.length !== to.length) throw new Error(`checkpoint relation ${kind} is malformed`);
+      const edges = this.#edges.get(kind as RelationName);
+      if (!edges) this.#edges.set(kind as RelationName, { from, seq, to });
+      else for (let i = 0; i < from.length; i++) edges.from.push(from[i]!), edges.seq.push(seq[i]!), edges.to.push(to[i]!);
     } else {
-      throw new Error(`checkpoint piece of unknown kind ${String(name)}`);
+      throw new Error(`checkpoint piece of unknown kind ${String(kind)}`);
     }
   }
 
-  /** The integer of an entity of `table` stored as its position, or as its id. */
-  #entity(table: TableName, x: unknown): number {
-    if (typeof x === 'string') return (this.#p[table] as AnyTable).ref(x);
-    const i = typeof x === 'number' ? this.#positions[table][x] : undefined;
-    if (i === undefined) throw new Error(`checkpoint refers to ${table} position ${String(x)}, which it does not hold`);
-    return i;
-  }
-
-  /**
-   * Makes freshly parsed versions share the strings the projection already holds: a reference is
-   * the interned id, a later version reuses the equal fields of the one before (a finished run its
-   * start's params), and equal consecutive times are one string. A live projection shares them the
-   * same way; a parsed one would hold a copy of each.
-   */
-  #share(versions: Record<string, unknown>[]): void {
-    const p = this.#p;
-    const first = versions[0]!;
-    for (const [field, table] of REFERENCES) {
-      if (typeof first[field] === 'string') first[field] = canonical(table(p), first[field] as string);
-    }
-    for (const field of TIMES) {
-      const t = first[field];
-      if (typeof t === 'string') t === this.#lastTime ? (first[field] = this.#lastTime) : (this.#lastTime = t);
-    }
-    for (let j = 1; j < versions.length; j++) {
-      const v = versions[j]!;
-      const prev = versions[j - 1]!;
-      for (const k in v) {
-        const a = v[k];
-        const b = prev[k];
-        if (a === b || (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null && JSON.stringify(a) === JSON.stringify(b))) v[k] = b;
-      }
-    }
+  #column<T>(name: string): T[] {
+    const values = this.#columns.get(name);
+    if (!values) throw new Error(`checkpoint has no column ${name}`);
+    return values as T[];
   }
 
   /** The projection at the checkpoint's seq, once every piece is in and checks out. */
@@ -262,10 +185,65 @@ export class CheckpointLoader {
     if (this.#count !== h.pieces) throw new Error(`checkpoint has ${this.#count} pieces, its header says ${h.pieces}`);
     if (this.#digest.digest('hex') !== h.digest) throw new Error('checkpoint pieces do not match their digest');
     if (this.#malformed) throw this.#malformed;
-    const p = this.#p;
-    if (p.times.length !== h.seq) throw new Error(`checkpoint at seq ${h.seq} has ${p.times.length} times`);
-    p.seq = h.seq;
+    const col = <T>(name: string) => this.#column<T>(name);
+    const timeline = Timeline.fromSpans(col<number>('timeline.starts'), col<string>('timeline.iso'), h.seq);
+
+    const transforms = new Table<TransformRow>();
+    for (const id of col<string>('transforms.ids')) transforms.ref(id);
+    for (const row of col<TransformRow>('transforms.rows')) {
+      if (row === null || typeof row !== 'object' || typeof row.id !== 'string' || !Number.isSafeInteger(row.seq) || row.seq < 1 || row.seq > h.seq) throw new Error('checkpoint transform is malformed');
+      if (transforms.indexOf(row.id) < 0) throw new Error(`checkpoint transform ${row.id} is not interned`);
+      transforms.create(Object.freeze(row));
+    }
+    const columns = (table: string, names: readonly string[]) => Object.fromEntries(names.map((n) => [n, col(`${table}.${n}`)]));
+    const runs = RunTable.fromColumns(columns('runs', RUN_COLUMNS) as unknown as RunColumns, (i) => transforms.idOf(i), transforms.size, h.seq);
+    const files = FileTable.fromColumns(columns('files', FILE_COLUMNS) as unknown as FileColumns, timeline, (i) => runs.idOf(i), runs.size);
+    const created = {
+      transforms: (i: number) => (i < transforms.size ? (transforms.at(i, h.seq)?.seq ?? 0) : 0),
+      runs: (i: number) => runs.createdSeq(i),
+      files: (i: number) => files.createdSeq(i),
+    };
+    const orders = { transforms: new Order(), runs: new Order(), files: new Order() };
+    for (const table of ['transforms', 'runs', 'files'] as const) {
+      let last = 0;
+      for (const i of col<number>(`order.${table}`)) {
+        const seq = Number.isInteger(i) && i >= 0 ? created[table](i) : 0;
+        if (seq <= last) throw new Error(`checkpoint order of ${table} is malformed`);
+        orders[table].push(seq, i);
+        last = seq;
+      }
+    }
+    const p = new Projection({ timeline, transforms, runs, files, orders });
+    const sizes = { transforms: transforms.size, runs: runs.size, files: files.size };
+    for (const name of Object.keys(RELATIONS) as RelationName[]) {
+      const edges = this.#edges.get(name);
+      if (!edges) continue;
+      const [fromTable, toTable] = ENDS[name];
+      const rel: Adjacency = p[name];
+      const mirrorName = RELATIONS[name];
+      const mirror: Adjacency | undefined = mirrorName === undefined ? undefined : p[mirrorName];
+      for (let e = 0; e < edges.seq.length; e++) {
+        const f = edges.from[e]!;
+        const s = edges.seq[e]!;
+        const t = edges.to[e]!;
+        if (!(Number.isInteger(f) && f >= 0 && f < sizes[fromTable] && Number.isInteger(t) && t >= 0 && t < sizes[toTable] && Number.isInteger(s) && s >= 1 && s <= h.seq)) {
+          throw new Error(`checkpoint relation ${name} is malformed`);
+        }
+        rel.push(f, s, t);
+        mirror?.push(t, s, f);
+      }
+    }
+    let events = 0;
+    for (const [type, n] of this.#counts) {
+      if (typeof type !== 'string' || !Number.isSafeInteger(n) || n < 1) throw new Error('checkpoint counts are malformed');
+      p.eventCounts.set(type, n);
+      events += n;
+    }
+    if (events !== h.seq) throw new Error(`checkpoint at seq ${h.seq} counts ${events} events`);
     p.hash = h.hash;
     return p;
   }
 }
+
+const RUN_COLUMNS = ['ids', 'seq', 'transform', 'name', 'params', 'parent', 'startedAt', 'environment', 'finishSeq', 'status', 'finishedAt', 'errors', 'older'] as const satisfies readonly (keyof RunColumns)[];
+const FILE_COLUMNS = ['ids', 'seq', 'name', 'suffix', 'size', 'hash', 'keyKind', 'otherKeys', 'run'] as const satisfies readonly (keyof FileColumns)[];

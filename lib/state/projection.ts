@@ -1,28 +1,40 @@
 import type { LedgerEvent } from '../events/types.js';
-import type { FileRow, RunRow, TransformRow } from './rows.js';
 import { Adjacency } from './adjacency.js';
-import { pushTo, SeqList } from './seq-list.js';
+import { FileTable } from './file-table.js';
+import { Order } from './order.js';
+import type { TransformRow } from './rows.js';
+import { RunTable } from './run-table.js';
 import { Table } from './table.js';
+import { Timeline } from './timeline.js';
+
+export { deepFreeze } from './run-table.js';
+
+/** The pieces a projection is made of, for a checkpoint's loader. */
+export interface ProjectionParts {
+  timeline: Timeline;
+  transforms: Table<TransformRow>;
+  runs: RunTable;
+  files: FileTable;
+  orders: { transforms: Order; runs: Order; files: Order };
+}
 
 /**
  * The in-memory projection of the log: versioned tables and a lineage index, all append-only and
- * stamped with seqs, so that a snapshot is nothing but a watermark seq.
+ * stamped with seqs, so that a snapshot is nothing but a watermark seq. Runs and files are stored
+ * column-wise (rows are made when read), the index as integer adjacency lists.
  */
 export class Projection {
-  /** Each entity's versions, oldest first, by its interned integer; a version is frozen and never changed. */
-  readonly transforms = new Table<TransformRow>();
-  readonly runs = new Table<RunRow>();
-  readonly files = new Table<FileRow>();
+  /** The time of every event. */
+  readonly timeline: Timeline;
+  /** Each entity's versions by its interned integer; a version, once made, never changes. */
+  readonly transforms: Table<TransformRow>;
+  readonly runs: RunTable;
+  readonly files: FileTable;
 
-  /** Every id of each table, in creation order. */
-  readonly transformOrder = new SeqList();
-  readonly runOrder = new SeqList();
-  readonly fileOrder = new SeqList();
-
-  /** Lookups by name and content. */
-  readonly transformsByName = new Map<string, SeqList>();
-  readonly filesByName = new Map<string, SeqList>();
-  readonly filesByHash = new Map<string, SeqList>();
+  /** The entities of each table in creation order. */
+  readonly transformOrder: Order;
+  readonly runOrder: Order;
+  readonly fileOrder: Order;
 
   /** The lineage index, between the tables' integers: transform → run, run → file, file → run, run → run. */
   readonly transformRuns = new Adjacency();
@@ -33,56 +45,59 @@ export class Projection {
   readonly fileProducers = new Adjacency();
   readonly runChildren = new Adjacency();
 
-  /** The time of each event in ms, by seq - 1 (never decreasing). */
-  readonly times: number[] = [];
   /** Events by type, at the head. */
   readonly eventCounts = new Map<string, number>();
   seq = 0;
   hash = '0'.repeat(64);
-  #lastAt = '';
-  #lastTime = 0;
+  readonly #transformsByName = new Map<string, number[]>();
+
+  /** An empty projection, or one made of loaded parts (at seq `parts.timeline.length`). */
+  constructor(parts?: ProjectionParts) {
+    this.timeline = parts?.timeline ?? new Timeline();
+    this.transforms = parts?.transforms ?? new Table<TransformRow>();
+    this.runs = parts?.runs ?? new RunTable((i) => this.transforms.idOf(i));
+    this.files = parts?.files ?? new FileTable(this.timeline, (i) => this.runs.idOf(i));
+    this.transformOrder = parts?.orders.transforms ?? new Order();
+    this.runOrder = parts?.orders.runs ?? new Order();
+    this.fileOrder = parts?.orders.files ?? new Order();
+    this.seq = this.timeline.length;
+    const order = this.transformOrder;
+    for (let j = 0; j < order.length; j++) this.#named(this.transforms.at(order.at(j), this.seq)!.name, order.at(j));
+  }
 
   /** Applies one event in log order; events must come with seq = this.seq + 1. */
   apply(event: LedgerEvent): void {
     if (event.seq !== this.seq + 1) throw new Error(`projection expected seq ${this.seq + 1}, got ${event.seq}`);
     const { seq, at } = event;
+    this.timeline.push(seq, at);
     switch (event.type) {
       case 'transform.registered': {
         const d = event.data;
-        const row: TransformRow = Object.freeze({ seq, ...d, createdAt: at });
-        this.transforms.create(row);
-        this.transformOrder.push(seq, d.id);
-        pushTo(this.transformsByName, d.name, seq, d.id);
+        const row: TransformRow = Object.freeze({ seq, ...d, createdAt: this.timeline.isoAt(seq) });
+        const t = this.transforms.create(row);
+        this.transformOrder.push(seq, t);
+        this.#named(d.name, t);
         break;
       }
       case 'run.started': {
         const d = event.data;
-        const row: RunRow = Object.freeze({ seq, ...d, status: 'started' as const });
-        if (d.params) deepFreeze(d.params);
-        const r = this.runs.create(row);
-        this.runOrder.push(seq, d.id);
-        this.transformRuns.push(this.transforms.ref(d.transformId), seq, r);
-        if (d.parentRunId) this.runChildren.push(this.runs.ref(d.parentRunId), seq, r);
+        const t = this.transforms.ref(d.transformId);
+        const parent = d.parentRunId ? this.runs.ref(d.parentRunId) : -1;
+        const r = this.runs.start(seq, d, t, parent);
+        this.runOrder.push(seq, r);
+        this.transformRuns.push(t, seq, r);
+        if (parent >= 0) this.runChildren.push(parent, seq, r);
         break;
       }
-      case 'run.finished': {
-        const d = event.data;
-        // A new frozen version that shares params with the earlier one (what immer's produce
-        // would make, with the same field order, at a fraction of the cost on the replay path).
-        this.runs.update(d.runId, (prev) =>
-          Object.freeze(d.error === undefined
-            ? { ...prev, seq, status: d.status, finishedAt: d.finishedAt }
-            : { ...prev, seq, status: d.status, finishedAt: d.finishedAt, error: d.error }));
+      case 'run.finished':
+        this.runs.finish(seq, event.data);
         break;
-      }
       case 'file.created': {
         const d = event.data;
-        const row: FileRow = Object.freeze({ seq, ...d, createdAt: at });
-        const f = this.files.create(row);
-        this.fileOrder.push(seq, d.id);
-        pushTo(this.filesByName, d.name, seq, d.id);
-        if (d.hash) pushTo(this.filesByHash, d.hash, seq, d.id);
-        if (d.runId) this.#produced(this.runs.ref(d.runId), seq, f);
+        const run = d.runId ? this.runs.ref(d.runId) : -1;
+        const f = this.files.create(seq, d, run);
+        this.fileOrder.push(seq, f);
+        if (run >= 0) this.#produced(run, seq, f);
         break;
       }
       case 'file.recreated': {
@@ -99,15 +114,22 @@ export class Projection {
         break;
       }
     }
-    // The events of one group commit share their time: parse it once.
-    if (at !== this.#lastAt) {
-      this.#lastAt = at;
-      this.#lastTime = Date.parse(at);
-    }
-    this.times.push(this.#lastTime);
     this.eventCounts.set(event.type, (this.eventCounts.get(event.type) ?? 0) + 1);
     this.seq = seq;
     this.hash = event.hash;
+  }
+
+  /** The transforms named `name` that a snapshot at `watermark` sees, as integers, in creation order. */
+  transformsNamed(name: string, watermark: number): number[] {
+    const all = this.#transformsByName.get(name);
+    return all ? all.filter((t) => this.transforms.at(t, watermark) !== undefined) : [];
+  }
+
+  /** Adds transform `t` to the lookup by name (transforms are few: a Map of lists is fine). */
+  #named(name: string, t: number): void {
+    const list = this.#transformsByName.get(name);
+    if (list) list.push(t);
+    else this.#transformsByName.set(name, [t]);
   }
 
   /** Records that run `r` created or re-created file `f` at `seq`. */
@@ -115,10 +137,4 @@ export class Projection {
     this.runOutputs.push(r, seq, f);
     this.fileProducers.push(f, seq, r);
   }
-}
-
-/** Freezes a JSON value and everything in it. */
-export function deepFreeze(o: object): void {
-  Object.freeze(o);
-  for (const v of Object.values(o)) if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) deepFreeze(v);
 }

@@ -1,39 +1,48 @@
+import { Ids } from './ids.js';
+
+/** What every table of the projection answers: ids interned to integers, and each entity's versions as of a watermark. */
+export interface EntityTable<R extends { readonly seq: number; readonly id: string }> {
+  /** How many ids are interned. */
+  readonly size: number;
+  /** The integer of `id`, interned now when it is new. */
+  ref(id: string): number;
+  /** The integer of `id`, or -1 when it was never seen. */
+  indexOf(id: string): number;
+  /** The id of integer `i`. */
+  idOf(i: number): string;
+  /** The version of entity `i` that a snapshot at `watermark` sees, or undefined. */
+  at(i: number, watermark: number): R | undefined;
+  /** The version of `id` that a snapshot at `watermark` sees, or undefined. */
+  row(id: string, watermark: number): R | undefined;
+  /** Every version of `id`, oldest first, or undefined. */
+  get(id: string): readonly R[] | undefined;
+}
+
 /**
- * One table of the projection: entity ids interned to dense integers (in the order they were first
- * seen), and each entity's versions, oldest first, frozen and never changed. The latest version
- * sits in an integer-indexed array; earlier ones only where there are some (a finished run).
+ * A table of frozen row objects, for the small tables (transforms): entity ids interned to dense
+ * integers, the latest version in an integer-indexed array and earlier ones only where there are some.
  */
-export class Table<R extends { readonly seq: number; readonly id: string }> {
-  readonly #index = new Map<string, number>();
-  readonly #ids: string[] = [];
+export class Table<R extends { readonly seq: number; readonly id: string }> implements EntityTable<R> {
+  readonly #ids = new Ids();
   readonly #latest: (R | undefined)[] = [];
   readonly #earlier: (R[] | undefined)[] = [];
 
-  /** How many ids are interned. */
   get size(): number {
-    return this.#ids.length;
+    return this.#ids.size;
   }
 
-  /** The integer of `id`, interned now when it is new. */
   ref(id: string): number {
-    let i = this.#index.get(id);
-    if (i === undefined) {
-      i = this.#ids.length;
-      this.#index.set(id, i);
-      this.#ids.push(id);
-      this.#latest.push(undefined);
-    }
+    const i = this.#ids.ref(id);
+    while (this.#latest.length <= i) this.#latest.push(undefined);
     return i;
   }
 
-  /** The integer of `id`, or -1 when it was never seen. */
   indexOf(id: string): number {
-    return this.#index.get(id) ?? -1;
+    return this.#ids.indexOf(id);
   }
 
-  /** The id of integer `i`. */
   idOf(i: number): string {
-    return this.#ids[i]!;
+    return this.#ids.idOf(i);
   }
 
   /** Makes `row` the first and only version of its entity; returns the entity's integer. */
@@ -46,15 +55,14 @@ export class Table<R extends { readonly seq: number; readonly id: string }> {
 
   /** Adds a version to an entity that has one; false when it has none. */
   update(id: string, make: (prev: R) => R): boolean {
-    const i = this.#index.get(id);
-    const prev = i === undefined ? undefined : this.#latest[i];
+    const i = this.#ids.indexOf(id);
+    const prev = i < 0 ? undefined : this.#latest[i];
     if (prev === undefined) return false;
-    (this.#earlier[i!] ??= []).push(prev);
-    this.#latest[i!] = make(prev);
+    (this.#earlier[i] ??= []).push(prev);
+    this.#latest[i] = make(prev);
     return true;
   }
 
-  /** The version of entity `i` that a snapshot at `watermark` sees, or undefined. */
   at(i: number, watermark: number): R | undefined {
     const r = this.#latest[i];
     if (r === undefined || r.seq <= watermark) return r;
@@ -63,18 +71,16 @@ export class Table<R extends { readonly seq: number; readonly id: string }> {
     return undefined;
   }
 
-  /** The version of `id` that a snapshot at `watermark` sees, or undefined. */
   row(id: string, watermark: number): R | undefined {
-    const i = this.#index.get(id);
-    return i === undefined ? undefined : this.at(i, watermark);
+    const i = this.#ids.indexOf(id);
+    return i < 0 ? undefined : this.at(i, watermark);
   }
 
-  /** Every version of `id`, oldest first, or undefined. */
   get(id: string): readonly R[] | undefined {
-    const i = this.#index.get(id);
-    const r = i === undefined ? undefined : this.#latest[i];
+    const i = this.#ids.indexOf(id);
+    const r = i < 0 ? undefined : this.#latest[i];
     if (r === undefined) return undefined;
-    const earlier = this.#earlier[i!];
+    const earlier = this.#earlier[i];
     return earlier ? [...earlier, r] : [r];
   }
 }

@@ -1,10 +1,8 @@
 import type { FileRow, RunRow, TransformRow } from './rows.js';
 import type { Adjacency } from './adjacency.js';
 import type { Projection } from './projection.js';
-import type { SeqList } from './seq-list.js';
-import type { Table } from './table.js';
-
-const EMPTY: string[] = [];
+import type { Order } from './order.js';
+import type { EntityTable } from './table.js';
 
 /** A read view of a projection at a watermark seq; a live view follows the head. */
 export class View {
@@ -37,23 +35,23 @@ export class View {
   }
 
   transformIds(): string[] {
-    return this.#p.transformOrder.idsAt(this.watermark);
+    return this.#ids(this.#p.transformOrder, this.#p.transforms);
   }
   runIds(): string[] {
-    return this.#p.runOrder.idsAt(this.watermark);
+    return this.#ids(this.#p.runOrder, this.#p.runs);
   }
   fileIds(): string[] {
-    return this.#p.fileOrder.idsAt(this.watermark);
+    return this.#ids(this.#p.fileOrder, this.#p.files);
   }
 
   transformsNamed(name: string): string[] {
-    return this.#at(this.#p.transformsByName.get(name));
+    return idsOf(this.#p.transformsNamed(name, this.watermark), this.#p.transforms);
   }
   filesNamed(name: string): string[] {
-    return this.#at(this.#p.filesByName.get(name));
+    return idsOf(this.#p.files.named(name, this.watermark), this.#p.files);
   }
   filesWithHash(hash: string): string[] {
-    return this.#at(this.#p.filesByHash.get(hash));
+    return idsOf(this.#p.files.withHash(hash, this.watermark), this.#p.files);
   }
   runsOf(transformId: string): string[] {
     const p = this.#p;
@@ -116,18 +114,18 @@ export class View {
     return this.#p;
   }
 
-  #at(list: SeqList | undefined): string[] {
-    return list ? list.idsAt(this.watermark) : EMPTY;
+  /** The ids of the entities of `order` that the view sees, in creation order. */
+  #ids(order: Order, table: EntityTable<{ seq: number; id: string }>): string[] {
+    const n = order.countAt(this.watermark);
+    const ids: string[] = new Array(n);
+    for (let j = 0; j < n; j++) ids[j] = table.idOf(order.at(j));
+    return ids;
   }
 
   /** The ids that `id` of table `from` relates to in table `to`, in order. */
-  #related<F extends { seq: number; id: string }, T extends { seq: number; id: string }>(from: Table<F>, id: string, rel: Adjacency, to: Table<T>): string[] {
+  #related<F extends { seq: number; id: string }, T extends { seq: number; id: string }>(from: EntityTable<F>, id: string, rel: Adjacency, to: EntityTable<T>): string[] {
     const i = from.indexOf(id);
-    if (i < 0) return [];
-    const targets = rel.targets(i, this.watermark, []);
-    const ids: string[] = new Array(targets.length);
-    for (let j = 0; j < targets.length; j++) ids[j] = to.idOf(targets[j]!);
-    return ids;
+    return i < 0 ? [] : idsOf(rel.targets(i, this.watermark, []), to);
   }
 
   /** True when the run relates to the file in `rel` at the watermark. */
@@ -137,6 +135,13 @@ export class View {
     const f = p.files.indexOf(fileId);
     return r >= 0 && f >= 0 && rel.has(r, f, this.watermark);
   }
+}
+
+/** The ids of integers `xs` of `table`. */
+function idsOf(xs: number[], table: EntityTable<{ seq: number; id: string }>): string[] {
+  const ids: string[] = new Array(xs.length);
+  for (let j = 0; j < xs.length; j++) ids[j] = table.idOf(xs[j]!);
+  return ids;
 }
 
 function unique(ids: string[]): string[] {

@@ -1,0 +1,231 @@
+import type { FileCreated } from '../events/types.js';
+import { ensure } from './columns.js';
+import { Ids } from './ids.js';
+import type { FileRow } from './rows.js';
+import { StringIndex } from './string-index.js';
+import type { EntityTable } from './table.js';
+import type { Timeline } from './timeline.js';
+
+/** How a file's storage key relates to its hash: none, `inline/<hash>`, `objects/<hash>`, or another string. */
+const KEY_NONE = 0;
+const KEY_INLINE = 1;
+const KEY_OBJECTS = 2;
+const KEY_OTHER = 3;
+
+/** A file table's columns as a checkpoint stores them: one entry per interned id, in interned order. */
+export interface FileColumns {
+  ids: string[];
+  seq: number[];
+  name: (string | null)[];
+  suffix: (string | null)[];
+  /** -1: no size. */
+  size: number[];
+  hash: (string | null)[];
+  /** Keys that are not `inline/<hash>` or `objects/<hash>`, by entity. */
+  keyKind: number[];
+  otherKeys: [number, string][];
+  /** The producing run's integer, or -1. */
+  run: number[];
+}
+
+/**
+ * The files, stored column-wise: one slot per interned id in typed arrays and string arrays, rows
+ * made on demand. Files have one version each, so a row is the file at its creation. Lookups by
+ * name and by hash are hash indexes onto the newest file with that key, each file linking to the
+ * previous one with the same key: no Map, list or row object per file.
+ */
+export class FileTable implements EntityTable<FileRow> {
+  readonly #ids: Ids;
+  readonly #timeline: Timeline;
+  readonly #runIdOf: (i: number) => string;
+  #seq = new Int32Array(16);
+  #size = new Float64Array(16);
+  #keyKind = new Uint8Array(16);
+  #run = new Int32Array(16);
+  #prevName = new Int32Array(16);
+  #prevHash = new Int32Array(16);
+  readonly #name: (string | undefined)[] = [];
+  readonly #suffix: (string | undefined)[] = [];
+  readonly #hash: (string | undefined)[] = [];
+  readonly #otherKeys = new Map<number, string>();
+  readonly #byName: StringIndex;
+  readonly #byHash: StringIndex;
+  /** Suffixes are few: each is held once, not once per file. */
+  readonly #suffixes = new Map<string, string>();
+
+  /** A table whose rows take `createdAt` from `timeline` and `runId` from `runIdOf`; with `ids`, interned in that order. */
+  constructor(timeline: Timeline, runIdOf: (i: number) => string, ids?: string[]) {
+    this.#timeline = timeline;
+    this.#runIdOf = runIdOf;
+    this.#ids = new Ids(ids);
+    this.#byName = new StringIndex((i) => this.#name[i]!, ids?.length);
+    this.#byHash = new StringIndex((i) => this.#hash[i]!, ids?.length);
+  }
+
+  get size(): number {
+    return this.#ids.size;
+  }
+
+  ref(id: string): number {
+    return this.#ids.ref(id);
+  }
+
+  indexOf(id: string): number {
+    return this.#ids.indexOf(id);
+  }
+
+  idOf(i: number): string {
+    return this.#ids.idOf(i);
+  }
+
+  /** Creates the file of a `file.created` event at `seq`, made by run `run` (-1: none); returns its integer. */
+  create(seq: number, d: FileCreated, run: number): number {
+    const i = this.#ids.ref(d.id);
+    const kind = keyKindOf(d.key, d.hash);
+    this.#set(i, seq, d.name, d.suffix, d.size ?? -1, d.hash, kind, kind === KEY_OTHER ? d.key : undefined, run);
+    return i;
+  }
+
+  #set(i: number, seq: number, name: string, suffix: string, size: number, hash: string | undefined, keyKind: number, otherKey: string | undefined, run: number): void {
+    const n = i + 1;
+    this.#seq = ensure(this.#seq, n);
+    this.#size = ensure(this.#size, n);
+    this.#keyKind = ensure(this.#keyKind, n);
+    this.#run = ensure(this.#run, n);
+    this.#prevName = ensure(this.#prevName, n);
+    this.#prevHash = ensure(this.#prevHash, n);
+    while (this.#name.length < n) {
+      this.#name.push(undefined);
+      this.#suffix.push(undefined);
+      this.#hash.push(undefined);
+    }
+    // A file created a second time (never by this library) keeps its place in the name and hash
+    // lookups: linking it again would make it its own predecessor.
+    const again = this.#seq[i] !== 0;
+    this.#seq[i] = seq;
+    this.#name[i] = name;
+    this.#suffix[i] = this.#intern(suffix);
+    this.#size[i] = size;
+    this.#hash[i] = hash;
+    this.#run[i] = run;
+    this.#otherKeys.delete(i);
+    this.#keyKind[i] = keyKind;
+    if (otherKey !== undefined) this.#otherKeys.set(i, otherKey);
+    if (again) return;
+    this.#prevName[i] = this.#byName.set(name, i);
+    this.#prevHash[i] = hash === undefined ? -1 : this.#byHash.set(hash, i);
+  }
+
+  #intern(s: string): string {
+    const held = this.#suffixes.get(s);
+    if (held !== undefined) return held;
+    if (this.#suffixes.size < 10_000) this.#suffixes.set(s, s);
+    return s;
+  }
+
+  /** The seq that created entity `i`, or 0. */
+  createdSeq(i: number): number {
+    return i < this.#seq.length ? this.#seq[i]! : 0;
+  }
+
+  at(i: number, watermark: number): FileRow | undefined {
+    const seq = this.createdSeq(i);
+    return seq === 0 || seq > watermark ? undefined : this.#row(i, seq);
+  }
+
+  row(id: string, watermark: number): FileRow | undefined {
+    const i = this.#ids.indexOf(id);
+    return i < 0 ? undefined : this.at(i, watermark);
+  }
+
+  get(id: string): readonly FileRow[] | undefined {
+    const i = this.#ids.indexOf(id);
+    const seq = i < 0 ? 0 : this.createdSeq(i);
+    return seq === 0 ? undefined : [this.#row(i, seq)];
+  }
+
+  /** The files named `name` that a snapshot at `watermark` sees, as integers, in creation order. */
+  named(name: string, watermark: number): number[] {
+    return this.#chain(this.#byName.get(name), this.#prevName, watermark);
+  }
+
+  /** The files with content hash `hash` that a snapshot at `watermark` sees, in creation order. */
+  withHash(hash: string, watermark: number): number[] {
+    return this.#chain(this.#byHash.get(hash), this.#prevHash, watermark);
+  }
+
+  #chain(newest: number, prev: Int32Array, watermark: number): number[] {
+    const out: number[] = [];
+    for (let i = newest; i >= 0; i = prev[i]!) if (this.#seq[i]! <= watermark) out.push(i);
+    return out.length > 1 ? out.reverse() : out;
+  }
+
+  #row(i: number, seq: number): FileRow {
+    const row: { -readonly [K in keyof FileRow]: FileRow[K] } = { seq, id: this.#ids.idOf(i), name: this.#name[i]!, suffix: this.#suffix[i]!, createdAt: this.#timeline.isoAt(seq) };
+    const size = this.#size[i]!;
+    if (size >= 0) row.size = size;
+    const hash = this.#hash[i];
+    if (hash !== undefined) row.hash = hash;
+    const kind = this.#keyKind[i];
+    if (kind === KEY_INLINE) row.key = `inline/${hash}`;
+    else if (kind === KEY_OBJECTS) row.key = `objects/${hash}`;
+    else if (kind === KEY_OTHER) row.key = this.#otherKeys.get(i)!;
+    const run = this.#run[i]!;
+    if (run >= 0) row.runId = this.#runIdOf(run);
+    return Object.freeze(row);
+  }
+
+  /** The columns of the first `n` interned entities, with `seq` cut at `watermark` (later creations read as never created). */
+  columns(n: number, watermark: number): FileColumns {
+    const c: FileColumns = { ids: this.#ids.slice(n), seq: [], name: [], suffix: [], size: [], hash: [], keyKind: [], otherKeys: [], run: [] };
+    for (let i = 0; i < n; i++) {
+      const seq = this.createdSeq(i);
+      const seen = seq !== 0 && seq <= watermark;
+      c.seq.push(seen ? seq : 0);
+      c.name.push(seen ? this.#name[i]! : null);
+      c.suffix.push(seen ? this.#suffix[i]! : null);
+      c.size.push(seen ? this.#size[i]! : -1);
+      c.hash.push(seen ? (this.#hash[i] ?? null) : null);
+      c.keyKind.push(seen ? this.#keyKind[i]! : KEY_NONE);
+      if (seen && this.#keyKind[i] === KEY_OTHER) c.otherKeys.push([i, this.#otherKeys.get(i)!]);
+      c.run.push(seen ? this.#run[i]! : -1);
+    }
+    return c;
+  }
+
+  /** A table from stored columns (see `columns`), rebuilding its lookups; throws when they do not fit together. */
+  static fromColumns(c: FileColumns, timeline: Timeline, runIdOf: (i: number) => string, runs: number): FileTable {
+    const n = c.ids.length;
+    for (const k of ['seq', 'name', 'suffix', 'size', 'hash', 'keyKind', 'run'] as const) {
+      if (!Array.isArray(c[k]) || c[k].length !== n) throw new Error(`checkpoint file column ${k} is malformed`);
+    }
+    const t = new FileTable(timeline, runIdOf, c.ids);
+    const other = new Map(c.otherKeys);
+    for (let i = 0; i < n; i++) {
+      const seq = c.seq[i]!;
+      if (seq === 0) continue;
+      const name = c.name[i];
+      const suffix = c.suffix[i];
+      const size = c.size[i]!;
+      const hash = c.hash[i];
+      const kind = c.keyKind[i]!;
+      const run = c.run[i]!;
+      if (!Number.isSafeInteger(seq) || seq < 0 || seq > timeline.length || typeof name !== 'string' || typeof suffix !== 'string' || typeof size !== 'number' || !(hash === null || typeof hash === 'string')
+        || !(kind >= KEY_NONE && kind <= KEY_OTHER) || (kind === KEY_OTHER) !== other.has(i) || ((kind === KEY_INLINE || kind === KEY_OBJECTS) && hash === null) || !Number.isInteger(run) || run < -1 || run >= runs) {
+        throw new Error(`checkpoint file ${i} is malformed`);
+      }
+      t.#set(i, seq, name, suffix, size, hash ?? undefined, kind, other.get(i), run);
+    }
+    return t;
+  }
+}
+
+function keyKindOf(key: string | undefined, hash: string | undefined): number {
+  if (key === undefined) return KEY_NONE;
+  if (hash !== undefined && key.endsWith(hash)) {
+    const prefix = key.length - hash.length;
+    if (prefix === 7 && key.startsWith('inline/')) return KEY_INLINE;
+    if (prefix === 8 && key.startsWith('objects/')) return KEY_OBJECTS;
+  }
+  return KEY_OTHER;
+}

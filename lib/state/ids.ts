@@ -1,0 +1,47 @@
+import { StringIndex } from './string-index.js';
+
+/** The ids of one table, interned to dense integers in the order they were first seen. */
+export class Ids {
+  readonly #ids: string[];
+  readonly #index: StringIndex;
+
+  /** Ids interned in this order (from a checkpoint), or none. */
+  constructor(ids: string[] = []) {
+    this.#ids = ids;
+    this.#index = new StringIndex((i) => this.#ids[i]!, ids.length);
+    for (let i = 0; i < ids.length; i++) {
+      if (this.#index.set(ids[i]!, i) !== -1) throw new Error(`id ${ids[i]} is interned twice`);
+    }
+  }
+
+  /** How many ids are interned. */
+  get size(): number {
+    return this.#ids.length;
+  }
+
+  /** The integer of `id`, interned now when it is new. */
+  ref(id: string): number {
+    let i = this.#index.get(id);
+    if (i < 0) {
+      i = this.#ids.length;
+      this.#ids.push(id);
+      this.#index.set(id, i);
+    }
+    return i;
+  }
+
+  /** The integer of `id`, or -1 when it was never seen. */
+  indexOf(id: string): number {
+    return this.#index.get(id);
+  }
+
+  /** The id of integer `i`. */
+  idOf(i: number): string {
+    return this.#ids[i]!;
+  }
+
+  /** The first `n` ids, in interned order. */
+  slice(n: number): string[] {
+    return this.#ids.slice(0, n);
+  }
+}

@@ -1,0 +1,287 @@
+import type { JsonValue, RunEnvironment, RunFinished, RunStarted, RunStatus } from '../events/types.js';
+import { ensure } from './columns.js';
+import { Ids } from './ids.js';
+import type { RunRow } from './rows.js';
+import type { EntityTable } from './table.js';
+
+type Params = { readonly [key: string]: JsonValue };
+const STATUSES: readonly RunStatus[] = ['started', 'completed', 'failed'];
+
+/** A run table's columns as a checkpoint stores them: one entry per interned id, in interned order. */
+export interface RunColumns {
+  ids: string[];
+  seq: number[];
+  /** The transform's integer (-1 for a run never started). */
+  transform: number[];
+  name: (string | null)[];
+  params: (Params | null)[];
+  /** The parent run's integer, or -1. */
+  parent: number[];
+  startedAt: (string | null)[];
+  environment: (RunEnvironment | null)[];
+  /** The seq of the latest finish, or 0. */
+  finishSeq: number[];
+  /** Index into started, completed, failed. */
+  status: number[];
+  finishedAt: (string | null)[];
+  errors: [number, string][];
+  /** Finished versions before the latest (a run finished more than once), by entity. */
+  older: [number, RunRow[]][];
+}
+
+/**
+ * The runs, stored column-wise: one slot per interned id, rows made on demand. A run has a started
+ * version and, once finished, a finished one (both made from the same slot); the rare earlier
+ * finished versions of a run finished twice are kept as rows.
+ */
+export class RunTable implements EntityTable<RunRow> {
+  readonly #ids: Ids;
+  readonly #transformIdOf: (i: number) => string;
+  #seq = new Int32Array(16);
+  #transform = new Int32Array(16);
+  #parent = new Int32Array(16);
+  #finishSeq = new Int32Array(16);
+  #status = new Uint8Array(16);
+  readonly #name: (string | undefined)[] = [];
+  readonly #params: (Params | undefined)[] = [];
+  readonly #startedAt: (string | undefined)[] = [];
+  readonly #environment: (RunEnvironment | undefined)[] = [];
+  readonly #finishedAt: (string | undefined)[] = [];
+  readonly #errors = new Map<number, string>();
+  readonly #older = new Map<number, RunRow[]>();
+  // Runs started together share their start time and environment: hold each once.
+  #lastStartedAt = '';
+  #lastEnvironment: RunEnvironment | undefined;
+
+  /** A table whose rows take `transformId` from `transformIdOf`; with `ids`, interned in that order. */
+  constructor(transformIdOf: (i: number) => string, ids?: string[]) {
+    this.#transformIdOf = transformIdOf;
+    this.#ids = new Ids(ids);
+  }
+
+  get size(): number {
+    return this.#ids.size;
+  }
+
+  ref(id: string): number {
+    return this.#ids.ref(id);
+  }
+
+  indexOf(id: string): number {
+    return this.#ids.indexOf(id);
+  }
+
+  idOf(i: number): string {
+    return this.#ids.idOf(i);
+  }
+
+  /** Starts the run of a `run.started` event at `seq`, of transform `transform` and parent run `parent` (-1: none). */
+  start(seq: number, d: RunStarted, transform: number, parent: number): number {
+    const i = this.#ids.ref(d.id);
+    this.#grow(i + 1);
+    if (d.params) deepFreeze(d.params);
+    if (d.environment) Object.freeze(d.environment);
+    this.#seq[i] = seq;
+    this.#transform[i] = transform;
+    this.#parent[i] = parent;
+    this.#name[i] = d.name;
+    this.#params[i] = d.params;
+    this.#startedAt[i] = d.startedAt === this.#lastStartedAt ? this.#lastStartedAt : (this.#lastStartedAt = d.startedAt);
+    this.#environment[i] = this.#share(d.environment);
+    this.#finishSeq[i] = 0;
+    this.#status[i] = 0;
+    this.#finishedAt[i] = undefined;
+    this.#errors.delete(i);
+    this.#older.delete(i);
+    return i;
+  }
+
+  /** Finishes a started run (a `run.finished` event at `seq`); false when the run was never started. */
+  finish(seq: number, d: RunFinished): boolean {
+    const i = this.#ids.indexOf(d.runId);
+    if (i < 0 || this.createdSeq(i) === 0) return false;
+    if (this.#finishSeq[i] !== 0) {
+      const older = this.#older.get(i) ?? [];
+      older.push(this.#finished(i));
+      this.#older.set(i, older);
+    }
+    this.#finishSeq[i] = seq;
+    this.#status[i] = STATUSES.indexOf(d.status);
+    this.#finishedAt[i] = d.finishedAt;
+    if (d.error === undefined) this.#errors.delete(i);
+    else this.#errors.set(i, d.error);
+    return true;
+  }
+
+  #share(environment: RunEnvironment | undefined): RunEnvironment | undefined {
+    if (environment === undefined) return undefined;
+    if (sameEnvironment(environment, this.#lastEnvironment)) return this.#lastEnvironment;
+    return (this.#lastEnvironment = environment);
+  }
+
+  #grow(n: number): void {
+    this.#seq = ensure(this.#seq, n);
+    this.#transform = ensure(this.#transform, n);
+    this.#parent = ensure(this.#parent, n);
+    this.#finishSeq = ensure(this.#finishSeq, n);
+    this.#status = ensure(this.#status, n);
+    while (this.#name.length < n) {
+      this.#name.push(undefined);
+      this.#params.push(undefined);
+      this.#startedAt.push(undefined);
+      this.#environment.push(undefined);
+      this.#finishedAt.push(undefined);
+    }
+  }
+
+  /** The seq that started entity `i`, or 0. */
+  createdSeq(i: number): number {
+    return i < this.#seq.length ? this.#seq[i]! : 0;
+  }
+
+  /** The parent run of entity `i`, or -1. */
+  parentOf(i: number): number {
+    return this.createdSeq(i) === 0 ? -1 : this.#parent[i]!;
+  }
+
+  /** The transform of entity `i`, or -1. */
+  transformOf(i: number): number {
+    return this.createdSeq(i) === 0 ? -1 : this.#transform[i]!;
+  }
+
+  at(i: number, watermark: number): RunRow | undefined {
+    const seq = this.createdSeq(i);
+    if (seq === 0 || seq > watermark) return undefined;
+    const finished = this.#finishSeq[i]!;
+    if (finished === 0) return this.#started(i, seq);
+    if (finished <= watermark) return this.#finished(i);
+    const older = this.#older.get(i);
+    if (older) for (let j = older.length - 1; j >= 0; j--) if (older[j]!.seq <= watermark) return older[j];
+    return this.#started(i, seq);
+  }
+
+  row(id: string, watermark: number): RunRow | undefined {
+    const i = this.#ids.indexOf(id);
+    return i < 0 ? undefined : this.at(i, watermark);
+  }
+
+  get(id: string): readonly RunRow[] | undefined {
+    const i = this.#ids.indexOf(id);
+    const seq = i < 0 ? 0 : this.createdSeq(i);
+    if (seq === 0) return undefined;
+    const started = this.#started(i, seq);
+    return this.#finishSeq[i] === 0 ? [started] : [started, ...(this.#older.get(i) ?? []), this.#finished(i)];
+  }
+
+  #started(i: number, seq: number): RunRow {
+    return Object.freeze(this.#fields(i, seq, 'started'));
+  }
+
+  #finished(i: number): RunRow {
+    const row = this.#fields(i, this.#finishSeq[i]!, STATUSES[this.#status[i]!]!);
+    row.finishedAt = this.#finishedAt[i]!;
+    const error = this.#errors.get(i);
+    if (error !== undefined) row.error = error;
+    return Object.freeze(row);
+  }
+
+  #fields(i: number, seq: number, status: RunStatus): { -readonly [K in keyof RunRow]: RunRow[K] } {
+    const row: { -readonly [K in keyof RunRow]: RunRow[K] } = { seq, id: this.#ids.idOf(i), transformId: this.#transformIdOf(this.#transform[i]!), startedAt: this.#startedAt[i]!, status };
+    const name = this.#name[i];
+    if (name !== undefined) row.name = name;
+    const params = this.#params[i];
+    if (params !== undefined) row.params = params;
+    const parent = this.#parent[i]!;
+    if (parent >= 0) row.parentRunId = this.#ids.idOf(parent);
+    const environment = this.#environment[i];
+    if (environment !== undefined) row.environment = environment;
+    return row;
+  }
+
+  /** The columns of the first `n` interned entities as a snapshot at `watermark` sees them. */
+  columns(n: number, watermark: number): RunColumns {
+    const c: RunColumns = { ids: this.#ids.slice(n), seq: [], transform: [], name: [], params: [], parent: [], startedAt: [], environment: [], finishSeq: [], status: [], finishedAt: [], errors: [], older: [] };
+    for (let i = 0; i < n; i++) {
+      const seq = this.createdSeq(i);
+      const seen = seq !== 0 && seq <= watermark;
+      c.seq.push(seen ? seq : 0);
+      c.transform.push(seen ? this.#transform[i]! : -1);
+      c.name.push(seen ? (this.#name[i] ?? null) : null);
+      c.params.push(seen ? (this.#params[i] ?? null) : null);
+      c.parent.push(seen ? this.#parent[i]! : -1);
+      c.startedAt.push(seen ? this.#startedAt[i]! : null);
+      c.environment.push(seen ? (this.#environment[i] ?? null) : null);
+      // The finish the snapshot sees: the latest, an earlier one, or none.
+      const row = seen ? this.at(i, watermark)! : undefined;
+      const finished = row !== undefined && row.status !== 'started';
+      c.finishSeq.push(finished ? row.seq : 0);
+      c.status.push(finished ? STATUSES.indexOf(row.status) : 0);
+      c.finishedAt.push(finished ? row.finishedAt! : null);
+      if (finished && row.error !== undefined) c.errors.push([i, row.error]);
+      const older = finished ? this.#older.get(i)?.filter((v) => v.seq < row.seq) : undefined;
+      if (older?.length) c.older.push([i, older]);
+    }
+    return c;
+  }
+
+  /** A table from stored columns (see `columns`); throws when they do not fit together. */
+  static fromColumns(c: RunColumns, transformIdOf: (i: number) => string, transforms: number, length: number): RunTable {
+    const n = c.ids.length;
+    for (const k of ['seq', 'transform', 'name', 'params', 'parent', 'startedAt', 'environment', 'finishSeq', 'status', 'finishedAt'] as const) {
+      if (!Array.isArray(c[k]) || c[k].length !== n) throw new Error(`checkpoint run column ${k} is malformed`);
+    }
+    const t = new RunTable(transformIdOf, c.ids);
+    t.#grow(n);
+    const errors = new Map(c.errors);
+    for (let i = 0; i < n; i++) {
+      const seq = c.seq[i]!;
+      if (seq === 0) continue;
+      const transform = c.transform[i]!;
+      const parent = c.parent[i]!;
+      const finishSeq = c.finishSeq[i]!;
+      const status = c.status[i]!;
+      const startedAt = c.startedAt[i];
+      const name = c.name[i];
+      const params = c.params[i];
+      const environment = c.environment[i];
+      const finishedAt = c.finishedAt[i];
+      if (!Number.isSafeInteger(seq) || seq < 0 || seq > length || !Number.isInteger(transform) || transform < 0 || transform >= transforms || !Number.isInteger(parent) || parent < -1 || parent >= n
+        || typeof startedAt !== 'string' || !(name === null || typeof name === 'string') || !(params === null || typeof params === 'object') || !(environment === null || typeof environment === 'object')
+        || !Number.isSafeInteger(finishSeq) || (finishSeq !== 0 && (finishSeq <= seq || finishSeq > length || !(status === 1 || status === 2) || typeof finishedAt !== 'string'))) {
+        throw new Error(`checkpoint run ${i} is malformed`);
+      }
+      if (params) deepFreeze(params);
+      if (environment) Object.freeze(environment);
+      t.#seq[i] = seq;
+      t.#transform[i] = transform;
+      t.#parent[i] = parent;
+      t.#name[i] = name ?? undefined;
+      t.#params[i] = params ?? undefined;
+      t.#startedAt[i] = startedAt === t.#lastStartedAt ? t.#lastStartedAt : (t.#lastStartedAt = startedAt);
+      t.#environment[i] = t.#share(environment ?? undefined);
+      t.#finishSeq[i] = finishSeq;
+      t.#status[i] = finishSeq === 0 ? 0 : status;
+      t.#finishedAt[i] = finishSeq === 0 ? undefined : finishedAt!;
+      const error = errors.get(i);
+      if (error !== undefined) t.#errors.set(i, error);
+    }
+    for (const [i, versions] of c.older) {
+      if (!(t.createdSeq(i) > 0) || !Array.isArray(versions)) throw new Error(`checkpoint run ${i} is malformed`);
+      for (const v of versions) deepFreeze(v);
+      t.#older.set(i, versions);
+    }
+    return t;
+  }
+}
+
+function sameEnvironment(a: RunEnvironment, b: RunEnvironment | undefined): boolean {
+  if (b === undefined) return false;
+  const keys = Object.keys(a) as (keyof RunEnvironment)[];
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
+}
+
+/** Freezes a JSON value and everything in it. */
+export function deepFreeze(o: object): void {
+  Object.freeze(o);
+  for (const v of Object.values(o)) if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) deepFreeze(v);
+}
