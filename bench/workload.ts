@@ -1,4 +1,5 @@
 import type { EventInput } from '../lib/events/types.js';
+import { LIMITS } from '../lib/limits.js';
 
 /** What the synthetic workload is made of, besides its events: the keys the queries look up. */
 export interface Workload {
@@ -106,7 +107,10 @@ export function generateWorkload(options: WorkloadOptions): Workload {
     for (let i = 0; i < writes; i++) {
       const suffix = SUFFIXES[int(SUFFIXES.length)]!;
       const f = { id: id(), name: `sample-${files.length}${suffix}`, seq: events.length + 1 };
-      events.push({ type: 'file.created', data: { id: f.id, name: f.name, suffix, size: 1 + int(1 << 30), hash: hex(), key: `objects/${hex()}`, runId: rid } });
+      // As the ledger's object store names contents: by their hash, inline when small.
+      const size = 1 + int(1 << 30);
+      const hash = hex();
+      events.push({ type: 'file.created', data: { id: f.id, name: f.name, suffix, size, hash, key: `${size <= LIMITS.inlineContentBytes ? 'inline' : 'objects'}/${hash}`, runId: rid } });
       files.push(f);
       out.push(f);
     }

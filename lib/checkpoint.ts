@@ -34,7 +34,7 @@ export async function loadProjection(log: EventLog, onProgress?: (done: number, 
       const bytes = await log.getBytes(header.seq);
       if (!bytes || sha256Hex(bytes) !== header.hash) throw new Error(`checkpoint at seq ${header.seq} does not match the log's event there`);
       const loader = new CheckpointLoader(header);
-      for await (const piece of log.checkpointPieces(header.seq)) loader.add(piece);
+      for await (const piece of log.checkpointPieces(header.seq, header.pieces)) loader.add(piece);
       projection = loader.finish();
       report.from = header.seq;
     } catch (err) {
@@ -63,7 +63,7 @@ export async function loadProjection(log: EventLog, onProgress?: (done: number, 
 export async function saveCheckpoint(log: EventLog, projection: Projection): Promise<number> {
   if (projection.seq === 0) return 0;
   const cp = checkpointPieces(projection);
-  let batch: string[] = [];
+  let batch: Uint8Array[] = [];
   let written = 0;
   for (const piece of cp.pieces) {
     batch.push(piece);
@@ -73,7 +73,10 @@ export async function saveCheckpoint(log: EventLog, projection: Projection): Pro
       batch = [];
     }
   }
-  if (batch.length) await log.putCheckpointPieces(cp.seq, written, batch);
-  await log.commitCheckpoint(cp.seq, cp.header());
+  if (batch.length) {
+    await log.putCheckpointPieces(cp.seq, written, batch);
+    written += batch.length;
+  }
+  await log.commitCheckpoint(cp.seq, cp.header(), written);
   return cp.seq;
 }

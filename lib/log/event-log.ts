@@ -490,16 +490,18 @@ export class EventLog {
   }
 
   /** Writes pieces `from`, `from + 1`, … of the checkpoint at `seq` (its header comes last, in commitCheckpoint). */
-  async putCheckpointPieces(seq: number, from: number, pieces: readonly string[]): Promise<void> {
+  async putCheckpointPieces(seq: number, from: number, pieces: readonly Uint8Array[]): Promise<void> {
     this.#assertOpen();
-    const ops = pieces.map((value, i) => ({ type: 'put', key: pieceKey(seq, from + i), value }));
+    const ops = pieces.map((value, i) => ({ type: 'put', key: pieceKey(seq, from + i), value, valueEncoding: 'view' }));
     await this.#checkpoint.batch(ops, { sync: this.#durability === 'sync' });
   }
 
   /** Makes the checkpoint at `seq` the stored one (its pieces are written), and drops any other's pieces. */
-  async commitCheckpoint(seq: number, header: string): Promise<void> {
+  async commitCheckpoint(seq: number, header: string, pieces: number): Promise<void> {
     this.#assertOpen();
     await this.#checkpoint.put('header', header, { sync: this.#durability === 'sync' });
+    // Pieces past the count are an earlier checkpoint's at the same seq (one of another format).
+    await this.#checkpoint.clear({ gte: pieceKey(seq, pieces), lte: pieceKey(seq, Number.MAX_SAFE_INTEGER) });
     await this.#checkpoint.clear({ gte: 'piece:', lt: pieceKey(seq, 0) });
     await this.#checkpoint.clear({ gt: pieceKey(seq, Number.MAX_SAFE_INTEGER), lt: 'piece;' });
   }
@@ -510,10 +512,10 @@ export class EventLog {
     return ((await this.#checkpoint.get('header')) as string | undefined) ?? undefined;
   }
 
-  /** Streams the pieces of the checkpoint at `seq`, in order. */
-  async *checkpointPieces(seq: number): AsyncGenerator<string> {
+  /** Streams the first `count` pieces of the checkpoint at `seq`, in order. */
+  async *checkpointPieces(seq: number, count = Number.MAX_SAFE_INTEGER): AsyncGenerator<Uint8Array> {
     this.#assertOpen();
-    yield* this.#checkpoint.values({ gte: pieceKey(seq, 0), lte: pieceKey(seq, Number.MAX_SAFE_INTEGER) });
+    yield* this.#checkpoint.values({ gte: pieceKey(seq, 0), lt: pieceKey(seq, count), valueEncoding: 'view' });
   }
 
   /** Drops the stored checkpoint: the next open replays the whole log. */
@@ -523,8 +525,8 @@ export class EventLog {
   }
 
   /** @internal Overwrites one raw checkpoint entry: for tests that damage a checkpoint. */
-  async putCheckpointEntry(key: string, value: string): Promise<void> {
-    await this.#checkpoint.put(key, value);
+  async putCheckpointEntry(key: string, value: string | Uint8Array): Promise<void> {
+    await this.#checkpoint.put(key, value, typeof value === 'string' ? {} : { valueEncoding: 'view' });
   }
 
   /** Waits until every queued append is written. */

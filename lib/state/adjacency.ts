@@ -14,6 +14,30 @@ export class Adjacency {
   #first = new Int32Array(64);
   #last = new Int32Array(64);
 
+  /**
+   * A relation holding the edges from[e] → to[e] stamped seq[e], in this order (which must keep
+   * each source's seqs non-decreasing, as a log does): the arrays are adopted, the links made in
+   * one pass, instead of one push per edge.
+   */
+  static fromEdges(from: Int32Array<ArrayBuffer>, seq: Int32Array<ArrayBuffer>, to: Int32Array<ArrayBuffer>, sources: number): Adjacency {
+    const a = new Adjacency();
+    const n = seq.length;
+    a.#to = to;
+    a.#seq = seq;
+    a.#next = new Int32Array(n);
+    a.#edges = n;
+    a.#first = new Int32Array(Math.max(sources, 1));
+    a.#last = new Int32Array(Math.max(sources, 1));
+    for (let e = 0; e < n; e++) {
+      const f = from[e]!;
+      const last = a.#last[f]!;
+      if (last === 0) a.#first[f] = e + 1;
+      else a.#next[last - 1] = e + 1;
+      a.#last[f] = e + 1;
+    }
+    return a;
+  }
+
   /** How many edges the relation holds at the head. */
   get size(): number {
     return this.#edges;
@@ -27,10 +51,11 @@ export class Adjacency {
   /** Adds the edge from → to, stamped with `seq`. */
   push(from: number, seq: number, to: number): void {
     const e = this.#edges;
-    if (e === this.#to.length) {
-      this.#to = grow(this.#to, e * 2);
-      this.#seq = grow(this.#seq, e * 2);
-      this.#next = grow(this.#next, e * 2);
+    if (e >= this.#to.length) {
+      const n = Math.max(64, e * 2);
+      this.#to = grow(this.#to, n);
+      this.#seq = grow(this.#seq, n);
+      this.#next = grow(this.#next, n);
     }
     if (from >= this.#first.length) {
       const n = Math.max(from + 1, this.#first.length * 2);

@@ -1,15 +1,19 @@
 import { createHash, type Hash } from 'node:crypto';
-import type { Adjacency } from './adjacency.js';
+import { endianness } from 'node:os';
+import { Adjacency } from './adjacency.js';
 import { FileTable, type FileColumns } from './file-table.js';
 import { Order } from './order.js';
-import { Projection } from './projection.js';
+import { Projection, type Relation } from './projection.js';
 import type { TransformRow } from './rows.js';
 import { RunTable, type RunColumns } from './run-table.js';
 import { Table } from './table.js';
 import { Timeline } from './timeline.js';
+import { decodePiece, encodePiece, joinTyped, tagOf, type PieceHead, type Typed } from './piece.js';
 
 /** The format of a checkpoint; a checkpoint of another format is ignored and rebuilt. */
 export const CHECKPOINT_FORMAT = 3;
+// Typed columns are stored in the byte order of the machine that wrote them; another order replays.
+const ENDIAN = endianness();
 
 /** What a stored checkpoint's header says: where it stands in the log, and what its pieces add up to. */
 export interface CheckpointHeader {
@@ -20,6 +24,8 @@ export interface CheckpointHeader {
   pieces: number;
   /** SHA-256 over the pieces, each followed by a NUL: a damaged or missing piece is caught. */
   digest: string;
+  /** The byte order of the typed columns. */
+  endian: 'LE' | 'BE';
 }
 
 /**
@@ -43,7 +49,8 @@ const ENDS: Record<RelationName, ['transforms' | 'runs', 'runs' | 'files']> = {
 // Entries per piece of a column, edges per piece of a relation: every stored value stays a few MB,
 // far below V8's string limit, whatever the size of the ledger.
 const CHUNK = 50_000;
-const EDGES = 100_000;
+const TYPED_CHUNK = 500_000;
+const EDGES = 200_000;
 
 /**
  * The checkpoint of a projection as it is now (its seq is the watermark), as a header and a lazy
@@ -52,7 +59,7 @@ const EDGES = 100_000;
  * read at that watermark, so events applied while the pieces are being made (and written) do not
  * leak into it. Pure: no I/O.
  */
-export function checkpointPieces(p: Projection): { seq: number; hash: string; pieces: Iterable<string>; header: () => string } {
+export function checkpointPieces(p: Projection): { seq: number; hash: string; pieces: Iterable<Uint8Array>; header: () => string } {
   const w = p.seq;
   const hash = p.hash;
   const counts = [...p.eventCounts];
@@ -61,10 +68,10 @@ export function checkpointPieces(p: Projection): { seq: number; hash: string; pi
   const orders = { transforms: p.transformOrder.countAt(w), runs: p.runOrder.countAt(w), files: p.fileOrder.countAt(w) };
   const digest = createHash('sha256');
   let count = 0;
-  function* make(): Generator<string> {
-    yield JSON.stringify(['counts', counts]);
+  function* make(): Generator<Uint8Array> {
+    yield encodePiece({ k: 'counts', t: 'json' }, counts);
     const spans = p.timeline.spansUpTo(w);
-    yield* column('timeline.starts', spans.starts);
+    yield* column('timeline.starts', Int32Array.from(spans.starts));
     yield* column('timeline.iso', spans.iso);
     const transformIds: string[] = [];
     for (let i = 0; i < sizes.transforms; i++) transformIds.push(p.transforms.idOf(i));
@@ -73,13 +80,13 @@ export function checkpointPieces(p: Projection): { seq: number; hash: string; pi
     for (let j = 0; j < orders.transforms; j++) rows.push(p.transforms.at(p.transformOrder.at(j), w)!);
     yield* column('transforms.rows', rows);
     for (const [table, t] of [['runs', p.runs], ['files', p.files]] as const) {
-      const columns = t.columns(sizes[table], w) as unknown as Record<string, unknown[]>;
+      const columns = t.columns(sizes[table], w) as unknown as Record<string, unknown[] | Typed>;
       for (const [name, values] of Object.entries(columns)) yield* column(`${table}.${name}`, values);
     }
     for (const table of ['transforms', 'runs', 'files'] as const) {
       const order = p[ORDER[table]];
-      const ints: number[] = [];
-      for (let j = 0; j < orders[table]; j++) ints.push(order.at(j));
+      const ints = new Int32Array(orders[table]);
+      for (let j = 0; j < ints.length; j++) ints[j] = order.at(j);
       yield* column(`order.${table}`, ints);
     }
     for (const name of Object.keys(RELATIONS) as RelationName[]) {
@@ -87,27 +94,30 @@ export function checkpointPieces(p: Projection): { seq: number; hash: string; pi
       const n = edges.seq.length;
       for (let i = 0; i < n; i += EDGES) {
         const end = Math.min(n, i + EDGES);
-        yield JSON.stringify([name, Array.from(edges.from.subarray(i, end)), Array.from(edges.seq.subarray(i, end)), Array.from(edges.to.subarray(i, end))]);
+        yield encodePiece({ k: 'edges', n: name, i, t: 'i32' }, joinTyped([edges.from.subarray(i, end), edges.seq.subarray(i, end), edges.to.subarray(i, end)]));
       }
     }
   }
-  function* pieces(): Generator<string> {
+  function* pieces(): Generator<Uint8Array> {
     for (const piece of make()) {
       digest.update(piece).update('\0');
       count++;
       yield piece;
     }
   }
-  const header = () => JSON.stringify({ format: CHECKPOINT_FORMAT, seq: w, hash, pieces: count, digest: digest.digest('hex') } satisfies CheckpointHeader);
+  const header = () => JSON.stringify({ format: CHECKPOINT_FORMAT, seq: w, hash, pieces: count, digest: digest.digest('hex'), endian: ENDIAN } satisfies CheckpointHeader);
   return { seq: w, hash, pieces: pieces(), header };
 }
 
 const ORDER = { transforms: 'transformOrder', runs: 'runOrder', files: 'fileOrder' } as const;
 
-/** A column as pieces of CHUNK entries: ['column', name, first index, values]. */
-function* column(name: string, values: readonly unknown[]): Generator<string> {
-  if (values.length === 0) yield JSON.stringify(['column', name, 0, []]);
-  for (let i = 0; i < values.length; i += CHUNK) yield JSON.stringify(['column', name, i, values.slice(i, i + CHUNK)]);
+/** A column as pieces of at most CHUNK entries: JSON values, or a typed array's bytes. */
+function* column(name: string, values: readonly unknown[] | Typed): Generator<Uint8Array> {
+  const typed = ArrayBuffer.isView(values);
+  const t = typed ? tagOf(values) : 'json';
+  const step = typed ? TYPED_CHUNK : CHUNK;
+  if (values.length === 0) yield encodePiece({ k: 'column', n: name, i: 0, t }, typed ? values : []);
+  for (let i = 0; i < values.length; i += step) yield encodePiece({ k: 'column', n: name, i, t }, typed ? values.subarray(i, i + step) : values.slice(i, i + step));
 }
 
 /** Parses a checkpoint's header; throws when it is not one this version understands. */
@@ -117,6 +127,7 @@ export function decodeHeader(text: string): CheckpointHeader {
   if (!Number.isSafeInteger(h.seq) || h.seq < 1 || typeof h.hash !== 'string' || !Number.isSafeInteger(h.pieces) || typeof h.digest !== 'string') {
     throw new Error('checkpoint header is malformed');
   }
+  if (h.endian !== ENDIAN) throw new Error(`checkpoint was written on a ${String(h.endian)} machine, this one is ${ENDIAN}`);
   return h;
 }
 
@@ -131,52 +142,54 @@ export class CheckpointLoader {
   #count = 0;
   #malformed: Error | undefined;
   #counts: [string, number][] = [];
-  readonly #columns = new Map<string, unknown[]>();
-  readonly #edges = new Map<RelationName, { from: number[]; seq: number[]; to: number[] }>();
+  /** Each column's pieces, joined at the end (one copy instead of one push per entry). */
+  readonly #columns = new Map<string, (unknown[] | Typed)[]>();
+  readonly #edges = new Map<RelationName, Int32Array<ArrayBuffer>[]>();
 
   constructor(header: CheckpointHeader) {
     this.header = header;
   }
 
   /** Takes the next piece. */
-  add(text: string): void {
-    this.#digest.update(text).update('\0');
+  add(bytes: Uint8Array): void {
+    this.#digest.update(bytes).update('\0');
     this.#count++;
+    const piece = decodePiece(bytes);
     // A piece that does not fit the ones before is reported after the digest: a damaged piece is
     // named as such, not by what it breaks further on.
-    const piece = JSON.parse(text) as unknown[];
     if (this.#malformed) return;
     try {
-      this.#take(piece);
+      this.#take(piece.head, piece.body);
     } catch (err) {
       this.#malformed = err as Error;
     }
   }
 
-  #take(piece: unknown[]): void {
-    const kind = piece[0];
-    if (kind === 'counts' && Array.isArray(piece[1])) {
-      this.#counts = piece[1] as [string, number][];
-    } else if (kind === 'column' && typeof piece[1] === 'string' && Array.isArray(piece[3])) {
-      const values = this.#columns.get(piece[1]) ?? [];
-      if (piece[2] !== values.length) throw new Error(`checkpoint column ${piece[1]} is out of order`);
-      if (values.length === 0) this.#columns.set(piece[1], piece[3] as unknown[]);
-      else for (const v of piece[3] as unknown[]) values.push(v);
-    } else if (typeof kind === 'string' && kind in RELATIONS) {
-      const [, from, seq, to] = piece as [RelationName, number[], number[], number[]];
-      if (!Array.isArray(from) || !Array.isArray(seq) || !Array.isArray(to) || from.length !== seq.length || from.length !== to.length) throw new Error(`checkpoint relation ${kind} is malformed`);
-      const edges = this.#edges.get(kind as RelationName);
-      if (!edges) this.#edges.set(kind as RelationName, { from, seq, to });
-      else for (let i = 0; i < from.length; i++) edges.from.push(from[i]!), edges.seq.push(seq[i]!), edges.to.push(to[i]!);
+  #take(head: PieceHead, body: unknown): void {
+    const typed = head.t !== 'json';
+    if (head.k === 'counts' && Array.isArray(body)) {
+      this.#counts = body as [string, number][];
+    } else if (head.k === 'column' && typeof head.n === 'string' && (typed || Array.isArray(body))) {
+      const chunks = this.#columns.get(head.n) ?? [];
+      const length = chunks.reduce((n, chunk) => n + chunk.length, 0);
+      if (head.i !== length || (chunks.length > 0 && ArrayBuffer.isView(chunks[0]) !== typed)) throw new Error(`checkpoint column ${head.n} is out of order`);
+      chunks.push(body as unknown[] | Typed);
+      this.#columns.set(head.n, chunks);
+    } else if (head.k === 'edges' && typeof head.n === 'string' && head.n in RELATIONS && head.t === 'i32' && (body as Int32Array).length % 3 === 0) {
+      const chunks = this.#edges.get(head.n as RelationName) ?? [];
+      if (head.i !== chunks.reduce((n, chunk) => n + chunk.length / 3, 0)) throw new Error(`checkpoint relation ${head.n} is out of order`);
+      chunks.push(body as Int32Array<ArrayBuffer>);
+      this.#edges.set(head.n as RelationName, chunks);
     } else {
-      throw new Error(`checkpoint piece of unknown kind ${String(kind)}`);
+      throw new Error(`checkpoint piece of unknown kind ${String(head.k)}`);
     }
   }
 
-  #column<T>(name: string): T[] {
-    const values = this.#columns.get(name);
-    if (!values) throw new Error(`checkpoint has no column ${name}`);
-    return values as T[];
+  #column<T>(name: string): T {
+    const chunks = this.#columns.get(name);
+    if (!chunks) throw new Error(`checkpoint has no column ${name}`);
+    if (chunks.length === 1) return chunks[0] as T;
+    return (ArrayBuffer.isView(chunks[0]) ? joinTyped(chunks as Typed[]) : ([] as unknown[]).concat(...(chunks as unknown[][]))) as T;
   }
 
   /** The projection at the checkpoint's seq, once every piece is in and checks out. */
@@ -186,11 +199,11 @@ export class CheckpointLoader {
     if (this.#digest.digest('hex') !== h.digest) throw new Error('checkpoint pieces do not match their digest');
     if (this.#malformed) throw this.#malformed;
     const col = <T>(name: string) => this.#column<T>(name);
-    const timeline = Timeline.fromSpans(col<number>('timeline.starts'), col<string>('timeline.iso'), h.seq);
+    const timeline = Timeline.fromSpans(Array.from(col<Int32Array>('timeline.starts')), col<string[]>('timeline.iso'), h.seq);
 
     const transforms = new Table<TransformRow>();
-    for (const id of col<string>('transforms.ids')) transforms.ref(id);
-    for (const row of col<TransformRow>('transforms.rows')) {
+    for (const id of col<string[]>('transforms.ids')) transforms.ref(id);
+    for (const row of col<TransformRow[]>('transforms.rows')) {
       if (row === null || typeof row !== 'object' || typeof row.id !== 'string' || !Number.isSafeInteger(row.seq) || row.seq < 1 || row.seq > h.seq) throw new Error('checkpoint transform is malformed');
       if (transforms.indexOf(row.id) < 0) throw new Error(`checkpoint transform ${row.id} is not interned`);
       transforms.create(Object.freeze(row));
@@ -206,33 +219,43 @@ export class CheckpointLoader {
     const orders = { transforms: new Order(), runs: new Order(), files: new Order() };
     for (const table of ['transforms', 'runs', 'files'] as const) {
       let last = 0;
-      for (const i of col<number>(`order.${table}`)) {
-        const seq = Number.isInteger(i) && i >= 0 ? created[table](i) : 0;
+      const ints = col<Int32Array>(`order.${table}`);
+      if (!(ints instanceof Int32Array)) throw new Error(`checkpoint order of ${table} is malformed`);
+      for (const i of ints) {
+        const seq = i >= 0 ? created[table](i) : 0;
         if (seq <= last) throw new Error(`checkpoint order of ${table} is malformed`);
         orders[table].push(seq, i);
         last = seq;
       }
     }
-    const p = new Projection({ timeline, transforms, runs, files, orders });
     const sizes = { transforms: transforms.size, runs: runs.size, files: files.size };
+    const relations: Partial<Record<Relation, Adjacency>> = {};
     for (const name of Object.keys(RELATIONS) as RelationName[]) {
-      const edges = this.#edges.get(name);
-      if (!edges) continue;
-      const [fromTable, toTable] = ENDS[name];
-      const rel: Adjacency = p[name];
-      const mirrorName = RELATIONS[name];
-      const mirror: Adjacency | undefined = mirrorName === undefined ? undefined : p[mirrorName];
-      for (let e = 0; e < edges.seq.length; e++) {
-        const f = edges.from[e]!;
-        const s = edges.seq[e]!;
-        const t = edges.to[e]!;
-        if (!(Number.isInteger(f) && f >= 0 && f < sizes[fromTable] && Number.isInteger(t) && t >= 0 && t < sizes[toTable] && Number.isInteger(s) && s >= 1 && s <= h.seq)) {
-          throw new Error(`checkpoint relation ${name} is malformed`);
-        }
-        rel.push(f, s, t);
-        mirror?.push(t, s, f);
+      const chunks = this.#edges.get(name) ?? [];
+      const n = chunks.reduce((k, chunk) => k + chunk.length / 3, 0);
+      const from = new Int32Array(n);
+      const seq = new Int32Array(n);
+      const to = new Int32Array(n);
+      let at = 0;
+      for (const chunk of chunks) {
+        const m = chunk.length / 3;
+        from.set(chunk.subarray(0, m), at);
+        seq.set(chunk.subarray(m, 2 * m), at);
+        to.set(chunk.subarray(2 * m), at);
+        at += m;
       }
+      const [fromTable, toTable] = ENDS[name];
+      for (let e = 0; e < n; e++) {
+        const f = from[e]!;
+        const s = seq[e]!;
+        const t = to[e]!;
+        if (!(f >= 0 && f < sizes[fromTable] && t >= 0 && t < sizes[toTable] && s >= 1 && s <= h.seq)) throw new Error(`checkpoint relation ${name} is malformed`);
+      }
+      relations[name] = Adjacency.fromEdges(from, seq, to, sizes[fromTable]);
+      const mirror = RELATIONS[name];
+      if (mirror !== undefined) relations[mirror] = Adjacency.fromEdges(to, seq.slice(), from, sizes[toTable]);
     }
+    const p = new Projection({ timeline, transforms, runs, files, orders, relations });
     let events = 0;
     for (const [type, n] of this.#counts) {
       if (typeof type !== 'string' || !Number.isSafeInteger(n) || n < 1) throw new Error('checkpoint counts are malformed');

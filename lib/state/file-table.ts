@@ -15,17 +15,17 @@ const KEY_OTHER = 3;
 /** A file table's columns as a checkpoint stores them: one entry per interned id, in interned order. */
 export interface FileColumns {
   ids: string[];
-  seq: number[];
+  seq: Int32Array<ArrayBuffer>;
   name: (string | null)[];
   suffix: (string | null)[];
   /** -1: no size. */
-  size: number[];
+  size: Float64Array<ArrayBuffer>;
   hash: (string | null)[];
-  /** Keys that are not `inline/<hash>` or `objects/<hash>`, by entity. */
-  keyKind: number[];
+  /** How the key relates to the hash; keys of neither form are in `otherKeys`, by entity. */
+  keyKind: Uint8Array<ArrayBuffer>;
   otherKeys: [number, string][];
   /** The producing run's integer, or -1. */
-  run: number[];
+  run: Int32Array<ArrayBuffer>;
 }
 
 /**
@@ -44,9 +44,10 @@ export class FileTable implements EntityTable<FileRow> {
   #run = new Int32Array(16);
   #prevName = new Int32Array(16);
   #prevHash = new Int32Array(16);
-  readonly #name: (string | undefined)[] = [];
-  readonly #suffix: (string | undefined)[] = [];
-  readonly #hash: (string | undefined)[] = [];
+  // Absent entries are undefined, or null when adopted from a checkpoint.
+  #name: (string | null | undefined)[] = [];
+  #suffix: (string | null | undefined)[] = [];
+  #hash: (string | null | undefined)[] = [];
   readonly #otherKeys = new Map<number, string>();
   readonly #byName: StringIndex;
   readonly #byHash: StringIndex;
@@ -165,7 +166,7 @@ export class FileTable implements EntityTable<FileRow> {
     const size = this.#size[i]!;
     if (size >= 0) row.size = size;
     const hash = this.#hash[i];
-    if (hash !== undefined) row.hash = hash;
+    if (hash != null) row.hash = hash;
     const kind = this.#keyKind[i];
     if (kind === KEY_INLINE) row.key = `inline/${hash}`;
     else if (kind === KEY_OBJECTS) row.key = `objects/${hash}`;
@@ -177,30 +178,36 @@ export class FileTable implements EntityTable<FileRow> {
 
   /** The columns of the first `n` interned entities, with `seq` cut at `watermark` (later creations read as never created). */
   columns(n: number, watermark: number): FileColumns {
-    const c: FileColumns = { ids: this.#ids.slice(n), seq: [], name: [], suffix: [], size: [], hash: [], keyKind: [], otherKeys: [], run: [] };
+    const c: FileColumns = { ids: this.#ids.slice(n), seq: new Int32Array(n), name: [], suffix: [], size: new Float64Array(n).fill(-1), hash: [], keyKind: new Uint8Array(n), otherKeys: [], run: new Int32Array(n).fill(-1) };
     for (let i = 0; i < n; i++) {
       const seq = this.createdSeq(i);
       const seen = seq !== 0 && seq <= watermark;
-      c.seq.push(seen ? seq : 0);
       c.name.push(seen ? this.#name[i]! : null);
       c.suffix.push(seen ? this.#suffix[i]! : null);
-      c.size.push(seen ? this.#size[i]! : -1);
       c.hash.push(seen ? (this.#hash[i] ?? null) : null);
-      c.keyKind.push(seen ? this.#keyKind[i]! : KEY_NONE);
-      if (seen && this.#keyKind[i] === KEY_OTHER) c.otherKeys.push([i, this.#otherKeys.get(i)!]);
-      c.run.push(seen ? this.#run[i]! : -1);
+      if (!seen) continue;
+      c.seq[i] = seq;
+      c.size[i] = this.#size[i]!;
+      c.keyKind[i] = this.#keyKind[i]!;
+      if (this.#keyKind[i] === KEY_OTHER) c.otherKeys.push([i, this.#otherKeys.get(i)!]);
+      c.run[i] = this.#run[i]!;
     }
     return c;
   }
 
-  /** A table from stored columns (see `columns`), rebuilding its lookups; throws when they do not fit together. */
+  /** A table from stored columns (see `columns`), adopting them and rebuilding its lookups; throws when they do not fit together. */
   static fromColumns(c: FileColumns, timeline: Timeline, runIdOf: (i: number) => string, runs: number): FileTable {
     const n = c.ids.length;
     for (const k of ['seq', 'name', 'suffix', 'size', 'hash', 'keyKind', 'run'] as const) {
-      if (!Array.isArray(c[k]) || c[k].length !== n) throw new Error(`checkpoint file column ${k} is malformed`);
+      if (!(Array.isArray(c[k]) || ArrayBuffer.isView(c[k])) || c[k].length !== n) throw new Error(`checkpoint file column ${k} is malformed`);
     }
+    if (!(c.seq instanceof Int32Array && c.size instanceof Float64Array && c.keyKind instanceof Uint8Array && c.run instanceof Int32Array)) throw new Error('checkpoint file columns are malformed');
     const t = new FileTable(timeline, runIdOf, c.ids);
-    const other = new Map(c.otherKeys);
+    for (const [i, key] of c.otherKeys) {
+      if (!(Number.isInteger(i) && i >= 0 && i < n && c.keyKind[i] === KEY_OTHER && typeof key === 'string')) throw new Error(`checkpoint file ${i} is malformed`);
+      t.#otherKeys.set(i, key);
+    }
+    const length = timeline.length;
     for (let i = 0; i < n; i++) {
       const seq = c.seq[i]!;
       if (seq === 0) continue;
@@ -210,11 +217,26 @@ export class FileTable implements EntityTable<FileRow> {
       const hash = c.hash[i];
       const kind = c.keyKind[i]!;
       const run = c.run[i]!;
-      if (!Number.isSafeInteger(seq) || seq < 0 || seq > timeline.length || typeof name !== 'string' || typeof suffix !== 'string' || typeof size !== 'number' || !(hash === null || typeof hash === 'string')
-        || !(kind >= KEY_NONE && kind <= KEY_OTHER) || (kind === KEY_OTHER) !== other.has(i) || ((kind === KEY_INLINE || kind === KEY_OBJECTS) && hash === null) || !Number.isInteger(run) || run < -1 || run >= runs) {
+      if (!(seq > 0 && seq <= length && typeof name === 'string' && typeof suffix === 'string' && (size === -1 || (size >= 0 && Number.isSafeInteger(size))) && (hash === null || typeof hash === 'string')
+        && kind <= KEY_OTHER && (kind !== KEY_OTHER || t.#otherKeys.has(i)) && (hash !== null || kind === KEY_NONE || kind === KEY_OTHER) && run >= -1 && run < runs)) {
         throw new Error(`checkpoint file ${i} is malformed`);
       }
-      t.#set(i, seq, name, suffix, size, hash ?? undefined, kind, other.get(i), run);
+      c.suffix[i] = t.#intern(suffix);
+    }
+    t.#seq = c.seq;
+    t.#size = c.size;
+    t.#keyKind = c.keyKind;
+    t.#run = c.run;
+    t.#name = c.name;
+    t.#suffix = c.suffix;
+    t.#hash = c.hash;
+    t.#prevName = new Int32Array(n).fill(-1);
+    t.#prevHash = new Int32Array(n).fill(-1);
+    for (let i = 0; i < n; i++) {
+      if (c.seq[i] === 0) continue;
+      t.#prevName[i] = t.#byName.set(c.name[i]!, i);
+      const hash = c.hash[i];
+      if (hash !== null) t.#prevHash[i] = t.#byHash.set(hash!, i);
     }
     return t;
   }

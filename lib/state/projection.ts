@@ -16,7 +16,11 @@ export interface ProjectionParts {
   runs: RunTable;
   files: FileTable;
   orders: { transforms: Order; runs: Order; files: Order };
+  relations: Partial<Record<Relation, Adjacency>>;
 }
+
+/** The relations of the lineage index. */
+export type Relation = 'transformRuns' | 'runInputs' | 'runOutputs' | 'fileConsumers' | 'fileProducers' | 'runChildren';
 
 /**
  * The in-memory projection of the log: versioned tables and a lineage index, all append-only and
@@ -37,13 +41,13 @@ export class Projection {
   readonly fileOrder: Order;
 
   /** The lineage index, between the tables' integers: transform → run, run → file, file → run, run → run. */
-  readonly transformRuns = new Adjacency();
-  readonly runInputs = new Adjacency();
-  readonly runOutputs = new Adjacency();
-  readonly fileConsumers = new Adjacency();
+  readonly transformRuns: Adjacency;
+  readonly runInputs: Adjacency;
+  readonly runOutputs: Adjacency;
+  readonly fileConsumers: Adjacency;
   /** The runs that created a file and those that re-created it, in order. */
-  readonly fileProducers = new Adjacency();
-  readonly runChildren = new Adjacency();
+  readonly fileProducers: Adjacency;
+  readonly runChildren: Adjacency;
 
   /** Events by type, at the head. */
   readonly eventCounts = new Map<string, number>();
@@ -60,6 +64,13 @@ export class Projection {
     this.transformOrder = parts?.orders.transforms ?? new Order();
     this.runOrder = parts?.orders.runs ?? new Order();
     this.fileOrder = parts?.orders.files ?? new Order();
+    const relations = parts?.relations ?? {};
+    this.transformRuns = relations.transformRuns ?? new Adjacency();
+    this.runInputs = relations.runInputs ?? new Adjacency();
+    this.runOutputs = relations.runOutputs ?? new Adjacency();
+    this.fileConsumers = relations.fileConsumers ?? new Adjacency();
+    this.fileProducers = relations.fileProducers ?? new Adjacency();
+    this.runChildren = relations.runChildren ?? new Adjacency();
     this.seq = this.timeline.length;
     const order = this.transformOrder;
     for (let j = 0; j < order.length; j++) this.#named(this.transforms.at(order.at(j), this.seq)!.name, order.at(j));

@@ -10,19 +10,19 @@ const STATUSES: readonly RunStatus[] = ['started', 'completed', 'failed'];
 /** A run table's columns as a checkpoint stores them: one entry per interned id, in interned order. */
 export interface RunColumns {
   ids: string[];
-  seq: number[];
+  seq: Int32Array<ArrayBuffer>;
   /** The transform's integer (-1 for a run never started). */
-  transform: number[];
+  transform: Int32Array<ArrayBuffer>;
   name: (string | null)[];
   params: (Params | null)[];
   /** The parent run's integer, or -1. */
-  parent: number[];
+  parent: Int32Array<ArrayBuffer>;
   startedAt: (string | null)[];
   environment: (RunEnvironment | null)[];
   /** The seq of the latest finish, or 0. */
-  finishSeq: number[];
+  finishSeq: Int32Array<ArrayBuffer>;
   /** Index into started, completed, failed. */
-  status: number[];
+  status: Uint8Array<ArrayBuffer>;
   finishedAt: (string | null)[];
   errors: [number, string][];
   /** Finished versions before the latest (a run finished more than once), by entity. */
@@ -42,11 +42,12 @@ export class RunTable implements EntityTable<RunRow> {
   #parent = new Int32Array(16);
   #finishSeq = new Int32Array(16);
   #status = new Uint8Array(16);
-  readonly #name: (string | undefined)[] = [];
-  readonly #params: (Params | undefined)[] = [];
-  readonly #startedAt: (string | undefined)[] = [];
-  readonly #environment: (RunEnvironment | undefined)[] = [];
-  readonly #finishedAt: (string | undefined)[] = [];
+  // Absent entries are undefined, or null when adopted from a checkpoint.
+  #name: (string | null | undefined)[] = [];
+  #params: (Params | null | undefined)[] = [];
+  #startedAt: (string | null | undefined)[] = [];
+  #environment: (RunEnvironment | null | undefined)[] = [];
+  #finishedAt: (string | null | undefined)[] = [];
   readonly #errors = new Map<number, string>();
   readonly #older = new Map<number, RunRow[]>();
   // Runs started together share their start time and environment: hold each once.
@@ -188,51 +189,57 @@ export class RunTable implements EntityTable<RunRow> {
   #fields(i: number, seq: number, status: RunStatus): { -readonly [K in keyof RunRow]: RunRow[K] } {
     const row: { -readonly [K in keyof RunRow]: RunRow[K] } = { seq, id: this.#ids.idOf(i), transformId: this.#transformIdOf(this.#transform[i]!), startedAt: this.#startedAt[i]!, status };
     const name = this.#name[i];
-    if (name !== undefined) row.name = name;
+    if (name != null) row.name = name;
     const params = this.#params[i];
-    if (params !== undefined) row.params = params;
+    if (params != null) row.params = params;
     const parent = this.#parent[i]!;
     if (parent >= 0) row.parentRunId = this.#ids.idOf(parent);
     const environment = this.#environment[i];
-    if (environment !== undefined) row.environment = environment;
+    if (environment != null) row.environment = environment;
     return row;
   }
 
   /** The columns of the first `n` interned entities as a snapshot at `watermark` sees them. */
   columns(n: number, watermark: number): RunColumns {
-    const c: RunColumns = { ids: this.#ids.slice(n), seq: [], transform: [], name: [], params: [], parent: [], startedAt: [], environment: [], finishSeq: [], status: [], finishedAt: [], errors: [], older: [] };
+    const c: RunColumns = {
+      ids: this.#ids.slice(n), seq: new Int32Array(n), transform: new Int32Array(n).fill(-1), name: [], params: [], parent: new Int32Array(n).fill(-1),
+      startedAt: [], environment: [], finishSeq: new Int32Array(n), status: new Uint8Array(n), finishedAt: [], errors: [], older: [],
+    };
     for (let i = 0; i < n; i++) {
       const seq = this.createdSeq(i);
       const seen = seq !== 0 && seq <= watermark;
-      c.seq.push(seen ? seq : 0);
-      c.transform.push(seen ? this.#transform[i]! : -1);
       c.name.push(seen ? (this.#name[i] ?? null) : null);
       c.params.push(seen ? (this.#params[i] ?? null) : null);
-      c.parent.push(seen ? this.#parent[i]! : -1);
       c.startedAt.push(seen ? this.#startedAt[i]! : null);
       c.environment.push(seen ? (this.#environment[i] ?? null) : null);
       // The finish the snapshot sees: the latest, an earlier one, or none.
       const row = seen ? this.at(i, watermark)! : undefined;
       const finished = row !== undefined && row.status !== 'started';
-      c.finishSeq.push(finished ? row.seq : 0);
-      c.status.push(finished ? STATUSES.indexOf(row.status) : 0);
       c.finishedAt.push(finished ? row.finishedAt! : null);
-      if (finished && row.error !== undefined) c.errors.push([i, row.error]);
-      const older = finished ? this.#older.get(i)?.filter((v) => v.seq < row.seq) : undefined;
+      if (!seen) continue;
+      c.seq[i] = seq;
+      c.transform[i] = this.#transform[i]!;
+      c.parent[i] = this.#parent[i]!;
+      if (!finished) continue;
+      c.finishSeq[i] = row.seq;
+      c.status[i] = STATUSES.indexOf(row.status);
+      if (row.error !== undefined) c.errors.push([i, row.error]);
+      const older = this.#older.get(i)?.filter((v) => v.seq < row.seq);
       if (older?.length) c.older.push([i, older]);
     }
     return c;
   }
 
-  /** A table from stored columns (see `columns`); throws when they do not fit together. */
+  /** A table from stored columns (see `columns`), adopting them; throws when they do not fit together. */
   static fromColumns(c: RunColumns, transformIdOf: (i: number) => string, transforms: number, length: number): RunTable {
     const n = c.ids.length;
     for (const k of ['seq', 'transform', 'name', 'params', 'parent', 'startedAt', 'environment', 'finishSeq', 'status', 'finishedAt'] as const) {
-      if (!Array.isArray(c[k]) || c[k].length !== n) throw new Error(`checkpoint run column ${k} is malformed`);
+      if (!(Array.isArray(c[k]) || ArrayBuffer.isView(c[k])) || c[k].length !== n) throw new Error(`checkpoint run column ${k} is malformed`);
+    }
+    if (!(c.seq instanceof Int32Array && c.transform instanceof Int32Array && c.parent instanceof Int32Array && c.finishSeq instanceof Int32Array && c.status instanceof Uint8Array)) {
+      throw new Error('checkpoint run columns are malformed');
     }
     const t = new RunTable(transformIdOf, c.ids);
-    t.#grow(n);
-    const errors = new Map(c.errors);
     for (let i = 0; i < n; i++) {
       const seq = c.seq[i]!;
       if (seq === 0) continue;
@@ -244,29 +251,31 @@ export class RunTable implements EntityTable<RunRow> {
       const name = c.name[i];
       const params = c.params[i];
       const environment = c.environment[i];
-      const finishedAt = c.finishedAt[i];
-      if (!Number.isSafeInteger(seq) || seq < 0 || seq > length || !Number.isInteger(transform) || transform < 0 || transform >= transforms || !Number.isInteger(parent) || parent < -1 || parent >= n
-        || typeof startedAt !== 'string' || !(name === null || typeof name === 'string') || !(params === null || typeof params === 'object') || !(environment === null || typeof environment === 'object')
-        || !Number.isSafeInteger(finishSeq) || (finishSeq !== 0 && (finishSeq <= seq || finishSeq > length || !(status === 1 || status === 2) || typeof finishedAt !== 'string'))) {
+      if (!(seq > 0 && seq <= length && transform >= 0 && transform < transforms && parent >= -1 && parent < n
+        && typeof startedAt === 'string' && (name === null || typeof name === 'string') && (params === null || typeof params === 'object') && (environment === null || typeof environment === 'object')
+        && (finishSeq === 0 || (finishSeq > seq && finishSeq <= length && (status === 1 || status === 2) && typeof c.finishedAt[i] === 'string')))) {
         throw new Error(`checkpoint run ${i} is malformed`);
       }
       if (params) deepFreeze(params);
-      if (environment) Object.freeze(environment);
-      t.#seq[i] = seq;
-      t.#transform[i] = transform;
-      t.#parent[i] = parent;
-      t.#name[i] = name ?? undefined;
-      t.#params[i] = params ?? undefined;
-      t.#startedAt[i] = startedAt === t.#lastStartedAt ? t.#lastStartedAt : (t.#lastStartedAt = startedAt);
-      t.#environment[i] = t.#share(environment ?? undefined);
-      t.#finishSeq[i] = finishSeq;
-      t.#status[i] = finishSeq === 0 ? 0 : status;
-      t.#finishedAt[i] = finishSeq === 0 ? undefined : finishedAt!;
-      const error = errors.get(i);
-      if (error !== undefined) t.#errors.set(i, error);
+      c.startedAt[i] = startedAt === t.#lastStartedAt ? t.#lastStartedAt : (t.#lastStartedAt = startedAt);
+      c.environment[i] = environment === null ? null : Object.freeze(t.#share(environment)!);
+    }
+    t.#seq = c.seq;
+    t.#transform = c.transform;
+    t.#parent = c.parent;
+    t.#finishSeq = c.finishSeq;
+    t.#status = c.status;
+    t.#name = c.name;
+    t.#params = c.params;
+    t.#startedAt = c.startedAt;
+    t.#environment = c.environment;
+    t.#finishedAt = c.finishedAt;
+    for (const [i, error] of c.errors) {
+      if (!(Number.isInteger(i) && t.#finishSeq[i]! > 0 && typeof error === 'string')) throw new Error(`checkpoint run ${i} is malformed`);
+      t.#errors.set(i, error);
     }
     for (const [i, versions] of c.older) {
-      if (!(t.createdSeq(i) > 0) || !Array.isArray(versions)) throw new Error(`checkpoint run ${i} is malformed`);
+      if (!(Number.isInteger(i) && t.#finishSeq[i]! > 0 && Array.isArray(versions))) throw new Error(`checkpoint run ${i} is malformed`);
       for (const v of versions) deepFreeze(v);
       t.#older.set(i, versions);
     }

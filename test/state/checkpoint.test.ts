@@ -5,6 +5,7 @@ import { File, open, Run, Transform, type Ledger } from 'lineage-ledger';
 import { appendValidated } from '../../bench/suite.js';
 import { generateWorkload } from '../../bench/workload.js';
 import { CHECKPOINT_EVERY } from '../../lib/checkpoint.js';
+import { decodePiece, encodePiece } from '../../lib/state/piece.js';
 import stringify from 'fast-json-stable-stringify';
 import { tempDir } from '../helpers.js';
 
@@ -19,7 +20,7 @@ function same(actual: string, expected: string, what = 'answers'): void {
 type Internal = Ledger & {
   checkpoint(): Promise<void>;
   loadReport: { from: number; rejected?: string };
-  log: { putCheckpointEntry(key: string, value: string): Promise<void>; checkpointHeader(): Promise<string | undefined>; checkpointPieces(seq: number): AsyncIterable<string> };
+  log: { putCheckpointEntry(key: string, value: string | Uint8Array): Promise<void>; checkpointHeader(): Promise<string | undefined>; checkpointPieces(seq: number): AsyncIterable<Uint8Array> };
 };
 const pieceKey = (seq: number, i: number) => `piece:${String(seq).padStart(16, '0')}:${String(i).padStart(16, '0')}`;
 const internal = (l: Ledger) => l as Internal;
@@ -116,6 +117,23 @@ async function damaged(damage: (l: Internal, header: Record<string, unknown>) =>
   });
 }
 
+test('pieces left past the count of the stored checkpoint (an older one at the same seq) are not read', () =>
+  withLedger(async (path) => {
+    let l = await open(path);
+    await populate(l, 5, 'a');
+    await internal(l).checkpoint();
+    const h = JSON.parse((await internal(l).log.checkpointHeader())!) as { seq: number; pieces: number };
+    await internal(l).log.putCheckpointEntry(pieceKey(h.seq, h.pieces), Buffer.from('stale'));
+    const expected = answers(l);
+    await l.log.close();
+    l = await open(path);
+    assert.is(internal(l).loadReport.from, h.seq, internal(l).loadReport.rejected);
+    same(answers(l), expected);
+    // Saving again at the same seq drops the stale piece.
+    await internal(l).checkpoint();
+    await l.close();
+  }));
+
 test('a checkpoint whose hash does not match the log event at its seq is ignored', () =>
   damaged((l, h) => l.log.putCheckpointEntry('header', JSON.stringify({ ...h, hash: 'f'.repeat(64) })), /does not match the log/));
 
@@ -131,10 +149,13 @@ test('a checkpoint of an unknown format version is ignored', () =>
 test('a checkpoint whose header does not parse is ignored', () => damaged((l) => l.log.putCheckpointEntry('header', '{"format":1,'), /JSON/));
 
 test('a checkpoint with a damaged piece is ignored', () =>
-  damaged((l, h) => l.log.putCheckpointEntry(pieceKey(h.seq as number, 1), '["runs",[[{"id":"x","seq":1}]]]'), /digest/));
+  damaged((l, h) => l.log.putCheckpointEntry(pieceKey(h.seq as number, 1), encodePiece({ k: 'column', n: 'runs.ids', i: 0, t: 'json' }, ['x'])), /digest/));
 
 test('a checkpoint with a piece that does not parse is ignored', () =>
-  damaged((l, h) => l.log.putCheckpointEntry(pieceKey(h.seq as number, 1), '["runs",[[{"id":"x"'), /JSON/));
+  damaged((l, h) => l.log.putCheckpointEntry(pieceKey(h.seq as number, 1), Buffer.concat([Buffer.from([12, 0, 0, 0]), Buffer.from('{"k":"column"')])), /JSON/));
+
+test('a checkpoint with a truncated piece is ignored', () =>
+  damaged((l, h) => l.log.putCheckpointEntry(pieceKey(h.seq as number, 1), Buffer.from([200, 0])), /truncated/));
 
 test('a checkpoint with a missing piece is ignored', () =>
   damaged((l, h) => l.log.putCheckpointEntry('header', JSON.stringify({ ...h, pieces: (h.pieces as number) + 1 })), /pieces/));
@@ -142,14 +163,15 @@ test('a checkpoint with a missing piece is ignored', () =>
 test('a checkpoint body that parses, with a matching digest, but lies about its position is ignored', () =>
   damaged(async (l, h) => {
     const seq = h.seq as number;
-    const pieces: string[] = [];
     // One event fewer in the counts: a body that describes another seq than its header's.
-    const fewer = (p: string) => {
-      const counts = JSON.parse(p)[1] as [string, number][];
-      counts[0]![1]--;
-      return JSON.stringify(['counts', counts]);
+    const fewer = (p: Uint8Array) => {
+      const { head, body } = decodePiece(p);
+      if (head.k !== 'counts') return p;
+      (body as [string, number][])[0]![1]--;
+      return encodePiece(head, body);
     };
-    for await (const p of l.log.checkpointPieces(seq)) pieces.push(p.startsWith('["counts"') ? fewer(p) : p);
+    const pieces: Uint8Array[] = [];
+    for await (const p of l.log.checkpointPieces(seq)) pieces.push(fewer(p));
     const digest = createHash('sha256');
     for (const [i, p] of pieces.entries()) {
       digest.update(p).update('\0');
