@@ -51,6 +51,13 @@ export class FileTable implements EntityTable<FileRow> {
   readonly #otherKeys = new Map<number, string>();
   readonly #byName: StringIndex;
   readonly #byHash: StringIndex;
+  /**
+   * The last row made: records read several fields of one row in a row, and a file's row never
+   * changes. Rows are internal and typed readonly; none is frozen (a fresh object per read would
+   * pay for it on every query).
+   */
+  #memo: FileRow | undefined;
+  #memoOf = -1;
   /** Suffixes are few: each is held once, not once per file. */
   readonly #suffixes = new Map<string, string>();
 
@@ -103,6 +110,7 @@ export class FileTable implements EntityTable<FileRow> {
     // A file created a second time (never by this library) keeps its place in the name and hash
     // lookups: linking it again would make it its own predecessor.
     const again = this.#seq[i] !== 0;
+    if (this.#memoOf === i) this.#memoOf = -1;
     this.#seq[i] = seq;
     this.#name[i] = name;
     this.#suffix[i] = this.#intern(suffix);
@@ -162,6 +170,7 @@ export class FileTable implements EntityTable<FileRow> {
   }
 
   #row(i: number, seq: number): FileRow {
+    if (this.#memoOf === i) return this.#memo!;
     const row: { -readonly [K in keyof FileRow]: FileRow[K] } = { seq, id: this.#ids.idOf(i), name: this.#name[i]!, suffix: this.#suffix[i]!, createdAt: this.#timeline.isoAt(seq) };
     const size = this.#size[i]!;
     if (size >= 0) row.size = size;
@@ -173,7 +182,9 @@ export class FileTable implements EntityTable<FileRow> {
     else if (kind === KEY_OTHER) row.key = this.#otherKeys.get(i)!;
     const run = this.#run[i]!;
     if (run >= 0) row.runId = this.#runIdOf(run);
-    return Object.freeze(row);
+    this.#memo = row;
+    this.#memoOf = i;
+    return row;
   }
 
   /** The columns of the first `n` interned entities, with `seq` cut at `watermark` (later creations read as never created). */

@@ -50,6 +50,10 @@ export class RunTable implements EntityTable<RunRow> {
   #finishedAt: (string | null | undefined)[] = [];
   readonly #errors = new Map<number, string>();
   readonly #older = new Map<number, RunRow[]>();
+  /** The last row made, and its entity and seq: records read several fields of one row in a row. */
+  #memo: RunRow | undefined;
+  #memoOf = -1;
+  #memoSeq = 0;
   // Runs started together share their start time and environment: hold each once.
   #lastStartedAt = '';
   #lastEnvironment: RunEnvironment | undefined;
@@ -175,15 +179,25 @@ export class RunTable implements EntityTable<RunRow> {
   }
 
   #started(i: number, seq: number): RunRow {
-    return Object.freeze(this.#fields(i, seq, 'started'));
+    if (this.#memoOf === i && this.#memoSeq === seq) return this.#memo!;
+    return this.#remember(i, this.#fields(i, seq, 'started'));
   }
 
   #finished(i: number): RunRow {
-    const row = this.#fields(i, this.#finishSeq[i]!, STATUSES[this.#status[i]!]!);
+    const seq = this.#finishSeq[i]!;
+    if (this.#memoOf === i && this.#memoSeq === seq) return this.#memo!;
+    const row = this.#fields(i, seq, STATUSES[this.#status[i]!]!);
     row.finishedAt = this.#finishedAt[i]!;
     const error = this.#errors.get(i);
     if (error !== undefined) row.error = error;
-    return Object.freeze(row);
+    return this.#remember(i, row);
+  }
+
+  #remember(i: number, row: RunRow): RunRow {
+    this.#memo = row;
+    this.#memoOf = i;
+    this.#memoSeq = row.seq;
+    return row;
   }
 
   #fields(i: number, seq: number, status: RunStatus): { -readonly [K in keyof RunRow]: RunRow[K] } {
