@@ -95,14 +95,8 @@ export class FileTable implements EntityTable<FileRow> {
   }
 
   #set(i: number, seq: number, name: string, suffix: string, size: number, hash: string | undefined, keyKind: number, otherKey: string | undefined, run: number): void {
-    const n = i + 1;
-    this.#seq = ensure(this.#seq, n);
-    this.#size = ensure(this.#size, n);
-    this.#keyKind = ensure(this.#keyKind, n);
-    this.#run = ensure(this.#run, n);
-    this.#prevName = ensure(this.#prevName, n);
-    this.#prevHash = ensure(this.#prevHash, n);
-    while (this.#name.length < n) {
+    if (i >= this.#seq.length) this.#grow(i + 1);
+    while (this.#name.length <= i) {
       this.#name.push(undefined);
       this.#suffix.push(undefined);
       this.#hash.push(undefined);
@@ -123,6 +117,16 @@ export class FileTable implements EntityTable<FileRow> {
     if (again) return;
     this.#prevName[i] = this.#byName.set(name, i);
     this.#prevHash[i] = hash === undefined ? -1 : this.#byHash.set(hash, i);
+  }
+
+  /** Makes room in every typed column for `n` entities (all grow together, so one check covers them). */
+  #grow(n: number): void {
+    this.#seq = ensure(this.#seq, n);
+    this.#size = ensure(this.#size, this.#seq.length);
+    this.#keyKind = ensure(this.#keyKind, this.#seq.length);
+    this.#run = ensure(this.#run, this.#seq.length);
+    this.#prevName = ensure(this.#prevName, this.#seq.length);
+    this.#prevHash = ensure(this.#prevHash, this.#seq.length);
   }
 
   #intern(s: string): string {

@@ -125,11 +125,14 @@ export class RunTable implements EntityTable<RunRow> {
   }
 
   #grow(n: number): void {
-    this.#seq = ensure(this.#seq, n);
-    this.#transform = ensure(this.#transform, n);
-    this.#parent = ensure(this.#parent, n);
-    this.#finishSeq = ensure(this.#finishSeq, n);
-    this.#status = ensure(this.#status, n);
+    if (n > this.#seq.length) {
+      // All typed columns grow together, so one check covers them.
+      this.#seq = ensure(this.#seq, n);
+      this.#transform = ensure(this.#transform, this.#seq.length);
+      this.#parent = ensure(this.#parent, this.#seq.length);
+      this.#finishSeq = ensure(this.#finishSeq, this.#seq.length);
+      this.#status = ensure(this.#status, this.#seq.length);
+    }
     while (this.#name.length < n) {
       this.#name.push(undefined);
       this.#params.push(undefined);
