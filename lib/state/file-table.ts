@@ -141,6 +141,16 @@ export class FileTable implements EntityTable<FileRow> {
     return i < this.#seq.length ? this.#seq[i]! : 0;
   }
 
+  /** The name of entity `i` (a file has one version: no watermark needed), or undefined when never created. */
+  nameOf(i: number): string | undefined {
+    return this.createdSeq(i) === 0 ? undefined : this.#name[i]!;
+  }
+
+  /** The run that created entity `i`, or -1. */
+  runOf(i: number): number {
+    return this.createdSeq(i) === 0 ? -1 : this.#run[i]!;
+  }
+
   at(i: number, watermark: number): FileRow | undefined {
     const seq = this.createdSeq(i);
     return seq === 0 || seq > watermark ? undefined : this.#row(i, seq);

@@ -152,6 +152,11 @@ export class RunTable implements EntityTable<RunRow> {
     return this.createdSeq(i) === 0 ? -1 : this.#parent[i]!;
   }
 
+  /** The name of entity `i` (the same in every version), or undefined. */
+  nameOf(i: number): string | undefined {
+    return this.createdSeq(i) === 0 ? undefined : (this.#name[i] ?? undefined);
+  }
+
   /** The transform of entity `i`, or -1. */
   transformOf(i: number): number {
     return this.createdSeq(i) === 0 ? -1 : this.#transform[i]!;
