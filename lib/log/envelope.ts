@@ -1,6 +1,7 @@
 import * as crypto from 'node:crypto';
 import { canonicalJson } from './canonical.js';
 import type { EventType, LedgerEvent } from '../events/types.js';
+import { parseStored } from './stored.js';
 
 /** The `prev` of the first event. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -21,9 +22,9 @@ export function seal(seq: number, type: EventType, v: number, at: string, data: 
 
 /** Parses stored bytes back into an event; `hash` is recomputed from the bytes, never trusted. */
 export function unseal(bytes: Uint8Array): LedgerEvent {
-  const env = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+  const env = parseStored(bytes);
   env.hash = sha256Hex(bytes);
-  return env as LedgerEvent;
+  return env;
 }
 
 // A namespace lookup, so that Node versions before 20.12 (no crypto.hash) still load this module.
