@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { sha256Hex } from './envelope.js';
 
 /** A batch sent to the hash worker: its values packed end to end, and where each one ends. */
@@ -17,10 +17,12 @@ export interface HashReply {
 /** A read must span at least this many events before its hashing moves to a worker thread. */
 export const WORKER_MIN_EVENTS = 16_000;
 
-interface Job {
+// After this many late answers in a row, the rest of the read is hashed on the reader's thread.
+const MAX_LATE = 4;
+
+/** A batch handed to the worker by `BatchHasher.start`. */
+export interface HashTicket {
   id: number;
-  values: readonly Uint8Array[];
-  resolve: (hashes: string[]) => void;
 }
 
 /** SHA-256 (hex) of each value, on this thread. */
@@ -32,36 +34,40 @@ export function hashAll(values: readonly Uint8Array[]): string[] {
 
 /**
  * Hashes the stored values of each batch a reader reads. For a long read, a worker thread hashes a
- * batch while the reader parses it (the reader still checks every link itself); until the worker is
- * up, and if it ever fails, the reader's own thread does. Every value is hashed either way.
+ * batch while the reader parses it: `start` hands the batch over, `finish` takes the worker's
+ * answer if it is there, and else hashes the batch on the reader's thread (so a slow or failed
+ * worker never holds a read up). Every value is hashed either way; the reader checks the links.
  */
 export class BatchHasher {
   #worker: Worker | undefined;
+  // Answers are taken synchronously (receiveMessageOnPort): no turn of the event loop per batch.
+  #port: MessagePort | undefined;
   #ready = false;
-  #jobs: Job[] = [];
   #nextId = 0;
+  // Batches in a row whose answer came too late: a worker starved of CPU is only in the way.
+  #late = 0;
 
   /** A hasher for a read of about `events` events. */
   constructor(events: number) {
     if (events < WORKER_MIN_EVENTS) return;
-    let worker: Worker;
+    const { port1, port2 } = new MessageChannel();
     try {
-      worker = new Worker(new URL('./hash-worker.js', import.meta.url));
+      this.#worker = new Worker(new URL('./hash-worker.js', import.meta.url), { workerData: { port: port2 }, transferList: [port2] });
     } catch {
+      port1.close();
       return;
     }
-    // Never the reason a process stays alive: a reader that is dropped unfinished does not close it.
-    worker.unref();
-    worker.on('message', (reply: HashReply) => this.#reply(reply));
-    worker.on('error', () => this.#fallBack());
-    worker.on('exit', () => this.#fallBack());
-    this.#worker = worker;
+    // Never the reason a process stays alive, even if a reader is dropped unfinished and never closes it.
+    this.#worker.unref();
+    // A worker that fails leaves its batches to this thread (finish() finds no answer).
+    this.#worker.on('error', () => this.close());
+    this.#port = port1;
   }
 
-  /** The SHA-256 (hex) of each value, in order: now, or once the worker has them. */
-  hash(values: readonly Uint8Array[]): string[] | Promise<string[]> {
+  /** Hands the values to the worker, when it is up; `finish` gets their hashes. */
+  start(values: readonly Uint8Array[]): HashTicket | undefined {
     const worker = this.#worker;
-    if (!this.#ready || !worker) return hashAll(values);
+    if (!worker || !(this.#ready ||= this.#take(-1) !== undefined)) return undefined;
     const ends = new Uint32Array(values.length);
     let end = 0;
     for (let i = 0; i < values.length; i++) ends[i] = end += values[i]!.byteLength;
@@ -69,39 +75,40 @@ export class BatchHasher {
     const packed = new Uint8Array(end);
     for (let i = 0; i < values.length; i++) packed.set(values[i]!, i === 0 ? 0 : ends[i - 1]);
     const id = this.#nextId++;
-    return new Promise((resolve) => {
-      this.#jobs.push({ id, values, resolve });
-      worker.postMessage({ id, packed: packed.buffer, ends } satisfies HashRequest, [packed.buffer, ends.buffer]);
-    });
+    worker.postMessage({ id, packed: packed.buffer, ends } satisfies HashRequest, [packed.buffer, ends.buffer]);
+    return { id };
   }
 
-  #reply({ id, hex }: HashReply): void {
-    if (id === -1) {
-      this.#ready = true;
-      return;
+  /** The SHA-256 (hex) of each value, in order: the worker's answer to `ticket` if it came, else made here. */
+  finish(ticket: HashTicket | undefined, values: readonly Uint8Array[]): string[] {
+    const hex = ticket && this.#take(ticket.id);
+    if (hex === undefined || hex.length !== values.length * 64) {
+      if (ticket && ++this.#late === MAX_LATE) this.close();
+      return hashAll(values);
     }
-    const job = this.#jobs.shift();
-    // The worker answers in order; anything else is a bug, and the batch is hashed here instead.
-    if (!job) return;
-    if (job.id !== id || hex.length !== job.values.length * 64) return job.resolve(hashAll(job.values));
-    const hashes = new Array<string>(job.values.length);
+    this.#late = 0;
+    const hashes = new Array<string>(values.length);
     for (let i = 0; i < hashes.length; i++) hashes[i] = hex.slice(i * 64, i * 64 + 64);
-    job.resolve(hashes);
+    return hashes;
   }
 
-  // A worker that failed or exited leaves its batches to this thread.
-  #fallBack(): void {
-    this.#worker = undefined;
-    this.#ready = false;
-    for (const job of this.#jobs.splice(0)) job.resolve(hashAll(job.values));
+  // The answer to batch `id` if it is already there; answers to batches hashed here meanwhile are dropped.
+  #take(id: number): string | undefined {
+    const port = this.#port;
+    if (!port) return undefined;
+    for (;;) {
+      const got = receiveMessageOnPort(port)?.message as HashReply | undefined;
+      if (got === undefined || got.id === id) return got?.hex;
+      if (got.id > id) return undefined;
+    }
   }
 
-  /** Stops the worker; batches still out are not awaited by anyone. */
+  /** Stops the worker; batches still out are not waited for. */
   close(): void {
     const worker = this.#worker;
     this.#worker = undefined;
-    this.#ready = false;
-    this.#jobs = [];
+    this.#port?.close();
+    this.#port = undefined;
     worker?.terminate().catch(() => {});
   }
 }

@@ -408,7 +408,7 @@ export class EventLog {
         next = readAhead(it, batch);
         const values = new Array<Uint8Array>(entries.length);
         for (let i = 0; i < entries.length; i++) values[i] = entries[i]![1];
-        const hashes = hasher.hash(values);
+        const ticket = hasher.start(values);
         // Parse and check keys while the hashes are made; the first problem in log order is the one reported.
         const out = new Array<StoredEvent>(entries.length);
         let failure: LineageError | undefined;
@@ -433,7 +433,7 @@ export class EventLog {
           }
           out[n] = { event, bytes };
         }
-        const digests = await hashes;
+        const digests = hasher.finish(ticket, values);
         for (let i = 0; i < n; i++) {
           const event = out[i]!.event;
           if (prev !== undefined && event.prev !== prev) throw this.#corrupt(`event ${event.seq} does not link to event ${event.seq - 1} (its bytes, or those before it, changed)`);
