@@ -30,8 +30,8 @@ export function unseal(bytes: Uint8Array): LedgerEvent {
 // A namespace lookup, so that Node versions before 20.12 (no crypto.hash) still load this module.
 const oneShot = (crypto as { hash?: typeof crypto.hash }).hash;
 
-/** SHA-256 of bytes, as lower-case hex. */
-export function sha256Hex(bytes: Uint8Array): string {
+/** SHA-256 of bytes (of a string: of its UTF-8), as lower-case hex. */
+export function sha256Hex(bytes: Uint8Array | string): string {
   // crypto.hash (Node ≥ 20.12) hashes in one call, about twice as fast for event-sized inputs.
   return oneShot ? oneShot('sha256', bytes, 'hex') : crypto.createHash('sha256').update(bytes).digest('hex');
 }
