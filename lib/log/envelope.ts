@@ -1,6 +1,7 @@
 import * as crypto from 'node:crypto';
 import { canonicalJson } from './canonical.js';
 import type { EventType, LedgerEvent } from '../events/types.js';
+import { parseStored } from './stored.js';
 
 /** The `prev` of the first event. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -21,16 +22,16 @@ export function seal(seq: number, type: EventType, v: number, at: string, data: 
 
 /** Parses stored bytes back into an event; `hash` is recomputed from the bytes, never trusted. */
 export function unseal(bytes: Uint8Array): LedgerEvent {
-  const env = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+  const env = parseStored(bytes);
   env.hash = sha256Hex(bytes);
-  return env as LedgerEvent;
+  return env;
 }
 
 // A namespace lookup, so that Node versions before 20.12 (no crypto.hash) still load this module.
 const oneShot = (crypto as { hash?: typeof crypto.hash }).hash;
 
-/** SHA-256 of bytes, as lower-case hex. */
-export function sha256Hex(bytes: Uint8Array): string {
+/** SHA-256 of bytes (of a string: of its UTF-8), as lower-case hex. */
+export function sha256Hex(bytes: Uint8Array | string): string {
   // crypto.hash (Node ≥ 20.12) hashes in one call, about twice as fast for event-sized inputs.
   return oneShot ? oneShot('sha256', bytes, 'hex') : crypto.createHash('sha256').update(bytes).digest('hex');
 }
