@@ -4,6 +4,9 @@ import { StringIndex } from './string-index.js';
 export class Ids {
   readonly #ids: string[];
   readonly #index: StringIndex;
+  // The last id looked up: consecutive events mostly name the same run (its outputs, its inputs).
+  #lastId = '';
+  #lastIndex = -1;
 
   /** Ids interned in this order (from a checkpoint), or none. */
   constructor(ids: string[] = []) {
@@ -21,18 +24,27 @@ export class Ids {
 
   /** The integer of `id`, interned now when it is new. */
   ref(id: string): number {
+    if (id === this.#lastId) return this.#lastIndex;
     let i = this.#index.get(id);
     if (i < 0) {
       i = this.#ids.length;
       this.#ids.push(id);
       this.#index.set(id, i);
     }
+    this.#lastId = id;
+    this.#lastIndex = i;
     return i;
   }
 
   /** The integer of `id`, or -1 when it was never seen. */
   indexOf(id: string): number {
-    return this.#index.get(id);
+    if (id === this.#lastId) return this.#lastIndex;
+    const i = this.#index.get(id);
+    if (i >= 0) {
+      this.#lastId = id;
+      this.#lastIndex = i;
+    }
+    return i;
   }
 
   /** The id of integer `i`. */

@@ -17,8 +17,10 @@ export class Order {
   /** Records that entity `i` was created at `seq`. */
   push(seq: number, i: number): void {
     const n = this.#n;
-    this.#entities = ensure(this.#entities, n + 1);
-    this.#seqs = ensure(this.#seqs, n + 1);
+    if (n === this.#seqs.length) {
+      this.#entities = ensure(this.#entities, n + 1);
+      this.#seqs = ensure(this.#seqs, n + 1);
+    }
     this.#entities[n] = i;
     this.#seqs[n] = seq;
     this.#n = n + 1;

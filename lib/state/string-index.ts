@@ -46,7 +46,7 @@ export class StringIndex {
   set(key: string, entry: number): number {
     const code = hash(key);
     const mask = this.#mask;
-    this.#codes = ensure(this.#codes, entry + 1);
+    if (entry >= this.#codes.length) this.#codes = ensure(this.#codes, entry + 1);
     this.#codes[entry] = code;
     let b = code & mask;
     for (;;) {
