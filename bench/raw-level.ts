@@ -3,6 +3,8 @@ import { ClassicLevel } from 'classic-level';
 
 const WIDTH = 16;
 const key = (seq: number) => String(seq).padStart(WIDTH, '0');
+// Bytes per nextv: classic-level's default (16 kB, about 50 events) makes ~20× more calls than the ledger's 1 MB.
+const READ_BYTES = 1 << 20;
 
 /**
  * The floor of our own stack: the same stored bytes in a bare classic-level database, written in
@@ -33,9 +35,14 @@ export class RawLevel {
     for (let i = 0; i < values.length; i++) await this.db.put(key(from + i), values[i]!, { sync: true });
   }
 
-  /** Reads every value with nextv and JSON.parse; with `hash`, also SHA-256 of each value. Returns the count. */
-  async replay(hash = false): Promise<number> {
-    const it = this.db.iterator();
+  /**
+   * Reads every value with nextv (1 MB a call, as the ledger reads) and JSON.parse; with `hash`,
+   * also SHA-256 of each value; with `text`, values come from LevelDB as strings (the ledger's own
+   * fast path) rather than bytes. Returns the count.
+   */
+  async replay(hash = false, text = false): Promise<number> {
+    if (text) return this.#replayText(hash);
+    const it = this.db.iterator({ highWaterMarkBytes: READ_BYTES });
     const decoder = new TextDecoder();
     let n = 0;
     let sink = 0;
@@ -46,6 +53,28 @@ export class RawLevel {
         for (const [, bytes] of entries) {
           const e = JSON.parse(decoder.decode(bytes));
           if (hash) sink += createHash('sha256').update(bytes).digest('hex').length;
+          sink += e.seq;
+          n++;
+        }
+      }
+    } finally {
+      await it.close();
+    }
+    if (sink < 0) console.log(sink);
+    return n;
+  }
+
+  async #replayText(hash: boolean): Promise<number> {
+    const it = this.db.iterator<string, string>({ highWaterMarkBytes: READ_BYTES, valueEncoding: 'utf8' });
+    let n = 0;
+    let sink = 0;
+    try {
+      for (;;) {
+        const entries = await it.nextv(1000);
+        if (entries.length === 0) break;
+        for (const [, text] of entries) {
+          const e = JSON.parse(text);
+          if (hash) sink += createHash('sha256').update(text).digest('hex').length;
           sink += e.seq;
           n++;
         }

@@ -204,6 +204,11 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
         await raw.replay(false);
         return now() - t0;
       },
+      rawText: async () => {
+        const t0 = now();
+        await raw.replay(false, true);
+        return now() - t0;
+      },
     });
     const ours = `ledger open${checkpointed ? ', from its checkpoint' : ' (no checkpoint: too few events)'}`;
     add(G3, ours, 'ms', opened.ledger, false);
@@ -211,6 +216,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
     add(G3, 'writing the checkpoint (at close)', 'ms', saved, false);
     add('full replay', 'ledger open, full replay', 'ms', opened.replay, false);
     add('full replay', 'raw nextv + JSON.parse', 'ms', opened.raw, false, 'ledger open, full replay');
+    add('full replay', 'raw nextv as text + JSON.parse', 'ms', opened.rawText, false, 'ledger open, full replay');
     const ledger = await open(ledgerPath);
     const verified = await interleave(options.reps, {
       ledger: async () => {
@@ -224,10 +230,16 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
         await raw.replay(true);
         return now() - t0;
       },
+      rawText: async () => {
+        const t0 = now();
+        await raw.replay(true, true);
+        return now() - t0;
+      },
     });
     await raw.close();
     add(G4, 'ledger verify', 'ms', verified.ledger, false);
     add(G4, 'raw nextv + JSON.parse + SHA-256', 'ms', verified.raw, false, 'ledger verify');
+    add(G4, 'raw nextv as text + JSON.parse + SHA-256', 'ms', verified.rawText, false, 'ledger verify');
 
     // ── queries ────────────────────────────────────────────────────────
     log('queries');
