@@ -46,6 +46,7 @@ const queries: [string, number, (i: number) => unknown, ((i: number) => unknown)
   ['q3', calls, (i) => ledger.select(File, { id: w.fileIds[i % k]! }).one().inputOf.length + 1, (i) => sqlite?.consumersOf(w.fileIds[i % k]!)],
   ['q4typical', chainCalls * 10, () => ledger.lineage(typical, { direction: 'upstream' }).nodes.length, () => sqlite?.upstream(w.typicalFile.id).length],
   ['q4chain', chainCalls, () => ledger.lineage(tip, { direction: 'upstream' }).nodes.length, () => sqlite?.upstream(w.chainTip.id).length],
+  ['q4chainNoT', chainCalls, () => ledger.lineage(tip, { direction: 'upstream', transforms: false }).nodes.length, undefined],
   ['join', calls, (i) => ledger.select(Transform).join(Run).join(File, { name: w.fileNames[i % k]! }).all().length, (i) => sqlite?.transformsOfFileNamed(w.fileNames[i % k]!).length],
   ['q1asOf', calls, (i) => snap.select(File, { name: early[i % e]! }).one().run!.id, undefined],
 ];

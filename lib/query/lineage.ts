@@ -1,6 +1,7 @@
 import { LineageError } from '../errors.js';
 import { show } from '../util/show.js';
 import type { Adjacency } from '../state/adjacency.js';
+import type { Projection } from '../state/projection.js';
 import type { View } from '../state/view.js';
 
 /** Which way a lineage traversal goes from its start. */
@@ -131,6 +132,7 @@ class Traversal {
   #lastStamp = 0;
   #stamp = 0;
   #view: View | undefined;
+  #p: Projection | undefined;
   #w = 0;
   #maxDepth = 0;
   #maxNodes = 0;
@@ -157,6 +159,7 @@ class Traversal {
   begin(view: View, maxDepth: number, maxNodes: number, withTransforms: boolean, direction: Direction): this {
     const p = view.projection;
     this.#view = view;
+    this.#p = p;
     this.#w = view.watermark;
     this.#maxDepth = maxDepth;
     this.#maxNodes = maxNodes;
@@ -181,11 +184,12 @@ class Traversal {
   /** Lets go of the view, so that a closed ledger's projection is not kept alive. */
   end(): void {
     this.#view = undefined;
+    this.#p = undefined;
   }
 
   /** Traverses from entity `i` of table `k`. */
   run(k: Kind, i: number): void {
-    const p = this.#view!.projection;
+    const p = this.#p!;
     if (k === TRANSFORM) {
       this.#add(TRANSFORM, i, 0);
       const runMarks = this.marks[RUN];
@@ -230,13 +234,18 @@ class Traversal {
     const canAdd = depth <= this.#maxDepth;
     // Both ways, an edge is reached from both its ends: it was added when the end expanded first did.
     const both = this.#up && this.#down;
-    // A list may name a neighbour twice (a file loaded twice): the second time is skipped.
-    const once = ++this.#lastStamp;
-    for (let e = rel.first(i); e !== 0; e = rel.after(e)) {
+    let e = rel.first(i);
+    if (e === 0 || rel.stamp(e) > w) return;
+    // A list may name a neighbour twice (a file loaded twice): the second time is skipped. Most
+    // lists hold one entry, which needs no such check.
+    const once = rel.after(e) === 0 ? 0 : ++this.#lastStamp;
+    for (; e !== 0; e = rel.after(e)) {
       if (rel.stamp(e) > w) break;
       const x = rel.target(e);
-      if (m.hop[x] === once) continue;
-      m.hop[x] = once;
+      if (once !== 0) {
+        if (m.hop[x] === once) continue;
+        m.hop[x] = once;
+      }
       if (m.stamp[x] !== stamp && !(canAdd && this.#add(xk, x, depth))) {
         this.#cut[q] = 1;
         continue;
@@ -266,7 +275,7 @@ class Traversal {
     this.#cut[n] = 0;
     this.#n = n + 1;
     if (k === RUN) {
-      const { runs, transforms } = this.#view!.projection;
+      const { runs, transforms } = this.#p!;
       const row = runs.at(i, this.#w);
       // A run's transform was interned when the run started.
       const t = row ? transforms.indexOf(row.transformId) : -1;
@@ -302,7 +311,7 @@ class Traversal {
 
   /** The nodes as objects; also keeps their ids for `edges()`. */
   nodes(): LineageNode[] {
-    const { files, runs, transforms } = this.#view!.projection;
+    const { files, runs, transforms } = this.#p!;
     const w = this.#w;
     const n = this.#n;
     const ids = this.#ids;
