@@ -315,15 +315,10 @@ class Traversal {
     const w = this.#w;
     const n = this.#n;
     const ids = this.#ids;
-    const kinds = this.#kind;
-    const index = this.#index;
-    const depths = this.#depth;
-    const cut = this.#cut;
-    const runLabel = this.#runLabel;
     const out: LineageNode[] = new Array(n);
     for (let q = 0; q < n; q++) {
-      const k = kinds[q]!;
-      const i = index[q]!;
+      const k = this.#kind[q]!;
+      const i = this.#index[q]!;
       let id: string;
       let kind: NodeKind;
       let label: string;
@@ -334,7 +329,7 @@ class Traversal {
       } else if (k === RUN) {
         id = runs.idOf(i);
         kind = 'run';
-        label = runLabel[q] ?? id;
+        label = this.#runLabel[q] ?? id;
       } else {
         id = transforms.idOf(i);
         kind = 'transform';
@@ -342,8 +337,8 @@ class Traversal {
         label = t ? `${t.name}${t.version ? ` v${t.version}` : ''}` : id;
       }
       ids[q] = id;
-      const depth = depths[q]!;
-      out[q] = cut[q] ? { id, kind, label, depth, truncated: true } : { id, kind, label, depth };
+      const depth = this.#depth[q]!;
+      out[q] = this.#cut[q] ? { id, kind, label, depth, truncated: true } : { id, kind, label, depth };
     }
     return out;
   }
@@ -352,11 +347,8 @@ class Traversal {
   edges(): LineageEdge[] {
     const m = this.#m;
     const ids = this.#ids;
-    const from = this.#from;
-    const to = this.#to;
-    const type = this.#type;
     const out: LineageEdge[] = new Array(m);
-    for (let j = 0; j < m; j++) out[j] = { from: ids[from[j]!]!, to: ids[to[j]!]!, type: EDGE_TYPES[type[j]!]! };
+    for (let j = 0; j < m; j++) out[j] = { from: ids[this.#from[j]!]!, to: ids[this.#to[j]!]!, type: EDGE_TYPES[this.#type[j]!]! };
     return out;
   }
 }
