@@ -3,6 +3,7 @@ import { LineageError } from '../errors.js';
 import type { JsonValue, RunEnvironment, RunStatus, TransformType } from '../events/types.js';
 import type { FileRow, RunRow, TransformRow } from '../state/rows.js';
 import type { Binding, LoadOptions } from './binding.js';
+import { Saved } from './saved.js';
 
 /** What `new Transform(...)` takes. */
 export interface TransformInit {
@@ -24,8 +25,6 @@ export interface FileInit {
   run?: Run;
 }
 
-type Bound = { binding: Binding; id: string };
-
 // Passed to a constructor by `bind()`: private fields exist only on objects a constructor made.
 const BOUND = Symbol('bound');
 
@@ -44,7 +43,7 @@ function date(iso: string | undefined): Date | undefined {
 /** A piece of code with a version: a pipeline, notebook, script or function. */
 export class Transform {
   #init: TransformInit | undefined;
-  #bound: Bound | undefined;
+  #bound: Saved<'transform'> | undefined;
 
   constructor(init: TransformInit) {
     if ((init as unknown) === BOUND) return;
@@ -54,8 +53,12 @@ export class Transform {
 
   /** @internal */
   static bind(binding: Binding, id: string): Transform {
+    return Transform.of(new Saved(binding, 'transform', id));
+  }
+  /** @internal A record over a link that may know its integer and row already. */
+  static of(saved: Saved<'transform'>): Transform {
     const t = new Transform(BOUND as never);
-    t.#bound = { binding, id };
+    t.#bound = saved;
     t.#init = undefined;
     return t;
   }
@@ -64,19 +67,19 @@ export class Transform {
     return t.#init;
   }
   /** @internal */
-  static boundOf(t: Transform): Bound | undefined {
+  static boundOf(t: Transform): Saved<'transform'> | undefined {
     return t.#bound;
   }
   /** @internal Turns an unsaved transform into a saved one in place, so the caller's object works afterwards. */
   static attach(t: Transform, binding: Binding, id: string): void {
-    t.#bound = { binding, id };
+    t.#bound = new Saved(binding, 'transform', id);
     t.#init = undefined;
   }
 
   get #row(): TransformRow | undefined {
     const b = this.#bound;
     if (!b) return undefined;
-    const row = b.binding.view.transform(b.id);
+    const row = b.row();
     if (!row) throw gone('transform', b.id);
     return row;
   }
@@ -112,7 +115,7 @@ export class Transform {
   get runs(): Run[] {
     const b = this.#bound;
     if (!b) return [];
-    return b.binding.view.runsOf(b.id).map((id) => Run.bind(b.binding, id));
+    return b.related('transformRuns', 'run', false, Run.of);
   }
   get latestRun(): Run | undefined {
     const runs = this.runs;
@@ -130,7 +133,7 @@ export class Transform {
 /** One execution of a transform. */
 export class Run {
   #init: RunInit | undefined;
-  #bound: Bound | undefined;
+  #bound: Saved<'run'> | undefined;
 
   constructor(init: RunInit) {
     if ((init as unknown) === BOUND) return;
@@ -144,8 +147,12 @@ export class Run {
 
   /** @internal */
   static bind(binding: Binding, id: string): Run {
+    return Run.of(new Saved(binding, 'run', id));
+  }
+  /** @internal A record over a link that may know its integer and row already. */
+  static of(saved: Saved<'run'>): Run {
     const r = new Run(BOUND as never);
-    r.#bound = { binding, id };
+    r.#bound = saved;
     r.#init = undefined;
     return r;
   }
@@ -154,19 +161,19 @@ export class Run {
     return r.#init;
   }
   /** @internal */
-  static boundOf(r: Run): Bound | undefined {
+  static boundOf(r: Run): Saved<'run'> | undefined {
     return r.#bound;
   }
   /** @internal Turns an unsaved run into a saved one in place, so the caller's object works afterwards. */
   static attach(r: Run, binding: Binding, id: string): void {
-    r.#bound = { binding, id };
+    r.#bound = new Saved(binding, 'run', id);
     r.#init = undefined;
   }
 
   get #row(): RunRow | undefined {
     const b = this.#bound;
     if (!b) return undefined;
-    const row = b.binding.view.run(b.id);
+    const row = b.row();
     if (!row) throw gone('run', b.id);
     return row;
   }
@@ -210,19 +217,19 @@ export class Run {
   get inputs(): File[] {
     const b = this.#bound;
     if (!b) return [];
-    return b.binding.view.inputsOf(b.id).map((id) => File.bind(b.binding, id));
+    return b.related('runInputs', 'file', false, File.of);
   }
   /** Files this run created or re-created. */
   get outputs(): File[] {
     const b = this.#bound;
     if (!b) return [];
-    return b.binding.view.outputsOf(b.id).map((id) => File.bind(b.binding, id));
+    return b.related('runOutputs', 'file', true, File.of);
   }
   /** Runs started with this one as parent. */
   get children(): Run[] {
     const b = this.#bound;
     if (!b) return [];
-    return b.binding.view.childrenOf(b.id).map((id) => Run.bind(b.binding, id));
+    return b.related('runChildren', 'run', false, Run.of);
   }
   toJSON(): Record<string, unknown> {
     const row = this.#row;
@@ -238,7 +245,7 @@ export class Run {
 export class File {
   #source: string | Uint8Array | undefined;
   #init: FileInit | undefined;
-  #bound: Bound | undefined;
+  #bound: Saved<'file'> | undefined;
 
   constructor(pathOrContent: string | Uint8Array, init: FileInit = {}) {
     if ((pathOrContent as unknown) === BOUND) return;
@@ -257,8 +264,12 @@ export class File {
 
   /** @internal */
   static bind(binding: Binding, id: string): File {
+    return File.of(new Saved(binding, 'file', id));
+  }
+  /** @internal A record over a link that may know its integer and row already. */
+  static of(saved: Saved<'file'>): File {
     const f = new File(BOUND as never);
-    f.#bound = { binding, id };
+    f.#bound = saved;
     f.#init = undefined;
     f.#source = undefined;
     return f;
@@ -268,12 +279,12 @@ export class File {
     return f.#init ? { source: f.#source!, init: f.#init } : undefined;
   }
   /** @internal */
-  static boundOf(f: File): Bound | undefined {
+  static boundOf(f: File): Saved<'file'> | undefined {
     return f.#bound;
   }
   /** @internal Turns an unsaved file into a saved one in place. */
   static attach(f: File, binding: Binding, id: string): void {
-    f.#bound = { binding, id };
+    f.#bound = new Saved(binding, 'file', id);
     f.#init = undefined;
     f.#source = undefined;
   }
@@ -281,7 +292,7 @@ export class File {
   get #row(): FileRow | undefined {
     const b = this.#bound;
     if (!b) return undefined;
-    const row = b.binding.view.file(b.id);
+    const row = b.row();
     if (!row) throw gone('file', b.id);
     return row;
   }
@@ -326,7 +337,7 @@ export class File {
   get inputOf(): Run[] {
     const b = this.#bound;
     if (!b) return [];
-    return b.binding.view.consumersOf(b.id).map((id) => Run.bind(b.binding, id));
+    return b.related('fileConsumers', 'run', true, Run.of);
   }
   /** Runs that added the same content again after the producing run. */
   get recreatedBy(): Run[] {

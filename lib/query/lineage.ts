@@ -1,6 +1,7 @@
 import { LineageError } from '../errors.js';
 import { show } from '../util/show.js';
 import type { Adjacency } from '../state/adjacency.js';
+import type { Projection } from '../state/projection.js';
 import type { View } from '../state/view.js';
 
 /** Which way a lineage traversal goes from its start. */
@@ -61,124 +62,25 @@ export function lineage(view: View, kind: NodeKind, id: string, options: Lineage
   const maxDepth = options.depth ?? Infinity;
   const maxNodes = options.maxNodes ?? 10_000;
   if (!(maxDepth >= 0) || !(maxNodes >= 1)) throw new LineageError('INVALID_ARGUMENT', 'depth must be ≥ 0 and maxNodes ≥ 1');
-  const withTransforms = options.transforms ?? true;
-  const up = direction !== 'downstream';
-  const down = direction !== 'upstream';
-
   const p = view.projection;
   const w = view.watermark;
   const { files, runs, transforms } = p;
-  const tables = [files, runs, transforms] as const;
-  const marks = [MARKS[FILE].fit(files.size), MARKS[RUN].fit(runs.size), MARKS[TRANSFORM].fit(transforms.size)] as const;
-  const stamp = traversalStamp();
-  const nodes: LineageNode[] = [];
-  const edges: LineageEdge[] = [];
-  // One direction reaches each edge from one end only, expanded once: a key set is needed only
-  // for both directions or a transform's start (its runs' edges come twice).
-  const edgeKeys = direction === 'both' || kind === 'transform' ? new Set<string>() : undefined;
-  let truncated = false;
-
-  const seen = (k: Kind, i: number) => marks[k].stamp[i] === stamp;
-  const addEdge = (from: string, to: string, type: LineageEdge['type']) => {
-    if (edgeKeys) {
-      const key = `${from}\u0000${to}\u0000${type}`;
-      if (edgeKeys.has(key)) return;
-      edgeKeys.add(key);
-    }
-    edges.push({ from, to, type });
-  };
-  const addNode = (k: Kind, i: number, depth: number): boolean => {
-    const m = marks[k];
-    if (m.stamp[i] === stamp) return false;
-    if (nodes.length >= maxNodes) {
-      truncated = true;
-      return false;
-    }
-    m.stamp[i] = stamp;
-    m.pos[i] = nodes.length;
-    if (k === RUN) {
-      const nid = runs.idOf(i);
-      const row = runs.at(i, w);
-      // A run's transform was interned when the run started.
-      const t = row ? transforms.indexOf(row.transformId) : -1;
-      nodes.push({ id: nid, kind: 'run', label: row ? (row.name ?? (t >= 0 ? transforms.at(t, w)?.name : undefined) ?? nid) : nid, depth });
-      if (withTransforms && t >= 0 && (seen(TRANSFORM, t) || addNode(TRANSFORM, t, depth))) addEdge(transforms.idOf(t), nid, 'transform');
-    } else if (k === FILE) {
-      const nid = files.idOf(i);
-      nodes.push({ id: nid, kind: 'file', label: files.at(i, w)?.name ?? nid, depth });
-    } else {
-      const nid = transforms.idOf(i);
-      const t = transforms.at(i, w);
-      nodes.push({ id: nid, kind: 'transform', label: t ? `${t.name}${t.version ? ` v${t.version}` : ''}` : nid, depth });
-    }
-    return true;
-  };
-
-  // The frontier holds files as 2i and runs as 2i + 1.
-  let frontier: number[] = [];
+  // Checked before the traversal starts, so that a missing start throws with nothing begun.
+  let start = -1;
   if (kind === 'transform') {
-    const t = transforms.indexOf(id);
-    if (t < 0 || !transforms.at(t, w)) throw new LineageError('TRANSFORM_NOT_FOUND', `no transform ${id} in this snapshot`);
-    addNode(TRANSFORM, t, 0);
-    // Only runs that fit under maxNodes go on: the others mark the transform as cut short.
-    for (const r of p.transformRuns.targets(t, w, [])) {
-      if (addNode(RUN, r, 0)) addEdge(id, runs.idOf(r), 'transform');
-      if (seen(RUN, r)) frontier.push(2 * r + 1);
-      else nodes[marks[TRANSFORM].pos[t]!]!.truncated = true;
-    }
+    start = transforms.indexOf(id);
+    if (start < 0 || !transforms.at(start, w)) throw new LineageError('TRANSFORM_NOT_FOUND', `no transform ${id} in this snapshot`);
   } else {
-    const k = kind === 'file' ? FILE : RUN;
-    const i = tables[k].indexOf(id);
-    if (i < 0 || !tables[k].at(i, w)) {
-      throw new LineageError(kind === 'file' ? 'FILE_NOT_FOUND' : 'RUN_NOT_FOUND', `no ${kind} ${id} in this snapshot`);
-    }
-    addNode(k, i, 0);
-    frontier = [2 * i + k];
+    const table = kind === 'file' ? files : runs;
+    start = table.indexOf(id);
+    if (start < 0 || !table.at(start, w)) throw new LineageError(kind === 'file' ? 'FILE_NOT_FOUND' : 'RUN_NOT_FOUND', `no ${kind} ${id} in this snapshot`);
   }
-
-  let next: number[] = [];
-  let depth = 1;
-  // The node being expanded.
-  let current: LineageNode = nodes[0]!;
-  for (; frontier.length > 0; depth++) {
-    next = [];
-    for (const code of frontier) {
-      const i = code >>> 1;
-      const isRun = (code & 1) === 1;
-      current = nodes[marks[isRun ? RUN : FILE].pos[i]!]!;
-      if (!isRun) {
-        if (up) hop(p.fileProducers, i, RUN, 'output', false);
-        if (down) hop(p.fileConsumers, i, RUN, 'input', true);
-      } else {
-        if (up) hop(p.runInputs, i, FILE, 'input', false);
-        if (down) hop(p.runOutputs, i, FILE, 'output', true);
-      }
-    }
-    frontier = next;
-  }
-  return { start: id, direction, nodes, edges, truncated };
-
-  /** Reaches the neighbours of the current node in `rel` (of kind `xk`) over edges of `type`, going out of it when `out`. */
-  function hop(rel: Adjacency, i: number, xk: Kind, type: 'input' | 'output', out: boolean): void {
-    const m = marks[xk];
-    // A list may name a neighbour twice (a file loaded twice): the second time is skipped.
-    const once = nextStamp();
-    for (let e = rel.first(i); e !== 0; e = rel.after(e)) {
-      if (rel.stamp(e) > w) break;
-      const x = rel.target(e);
-      if (m.hop[x] === once) continue;
-      m.hop[x] = once;
-      let isNew = false;
-      if (depth <= maxDepth) isNew = addNode(xk, x, depth);
-      if (m.stamp[x] !== stamp) {
-        current.truncated = true;
-        continue;
-      }
-      const xid = nodes[m.pos[x]!]!.id;
-      if (out) addEdge(current.id, xid, type);
-      else addEdge(xid, current.id, type);
-      if (isNew) next.push(2 * x + xk);
-    }
+  const t = TRAVERSAL.begin(view, maxDepth, maxNodes, options.transforms ?? true, direction);
+  try {
+    t.run(kind === 'file' ? FILE : kind === 'run' ? RUN : TRANSFORM, start);
+    return { start: id, direction, nodes: t.nodes(), edges: t.edges(), truncated: t.truncated };
+  } finally {
+    t.end();
   }
 }
 
@@ -186,11 +88,14 @@ const FILE = 0;
 const RUN = 1;
 const TRANSFORM = 2;
 type Kind = typeof FILE | typeof RUN | typeof TRANSFORM;
+const EDGE_TYPES = ['input', 'output', 'transform'] as const;
+const INPUT = 0;
+const OUTPUT = 1;
+const TRANSFORM_EDGE = 2;
 
 /**
  * Per table, which traversal last reached each entity (its stamp) and where its node sits: kept
- * across calls, so that a traversal allocates nothing per entity it passes; lineage() never yields,
- * so one traversal runs at a time.
+ * across calls, so that a traversal allocates nothing per entity it passes.
  */
 class Marks {
   stamp = new Int32Array(0);
@@ -206,26 +111,255 @@ class Marks {
       stamp.set(this.stamp);
       this.stamp = stamp;
       this.pos = new Int32Array(size);
-      this.hop = new Int32Array(size);
+      const hop = new Int32Array(size);
+      hop.set(this.hop);
+      this.hop = hop;
     }
     return this;
   }
 }
-const MARKS = [new Marks(), new Marks(), new Marks()] as const;
-let lastStamp = 0;
 
-/** A stamp no entity carries yet. */
-function nextStamp(): number {
-  return ++lastStamp;
+/**
+ * One traversal at a time, over integers: nodes and edges go into typed arrays that are kept
+ * across calls, and objects are made only for the result. lineage() never yields, so the one
+ * instance is never shared by two traversals.
+ *
+ * Nodes are expanded in the order they were added, transforms excepted: that order is the
+ * breadth-first order, so the node list is the queue and a node's depth is its expander's + 1.
+ */
+class Traversal {
+  readonly marks = [new Marks(), new Marks(), new Marks()] as const;
+  #lastStamp = 0;
+  #stamp = 0;
+  #view: View | undefined;
+  #p: Projection | undefined;
+  #w = 0;
+  #maxDepth = 0;
+  #maxNodes = 0;
+  #withTransforms = true;
+  #up = true;
+  #down = false;
+  truncated = false;
+
+  /** The nodes: kind, table integer, depth, cut short; labels of runs (made when the run's row is read). */
+  #n = 0;
+  #kind = new Uint8Array(64);
+  #index = new Int32Array(64);
+  #depth = new Int32Array(64);
+  #cut = new Uint8Array(64);
+  readonly #runLabel: (string | undefined)[] = [];
+  /** The ids of the nodes, by position, once made. */
+  readonly #ids: string[] = [];
+  /** The edges, between node positions. */
+  #m = 0;
+  #from = new Int32Array(64);
+  #to = new Int32Array(64);
+  #type = new Uint8Array(64);
+
+  begin(view: View, maxDepth: number, maxNodes: number, withTransforms: boolean, direction: Direction): this {
+    const p = view.projection;
+    this.#view = view;
+    this.#p = p;
+    this.#w = view.watermark;
+    this.#maxDepth = maxDepth;
+    this.#maxNodes = maxNodes;
+    this.#withTransforms = withTransforms;
+    this.#up = direction !== 'downstream';
+    this.#down = direction !== 'upstream';
+    this.truncated = false;
+    this.#n = 0;
+    this.#m = 0;
+    this.marks[FILE].fit(p.files.size);
+    this.marks[RUN].fit(p.runs.size);
+    this.marks[TRANSFORM].fit(p.transforms.size);
+    // Stamps restart from 1 between traversals, never during one (one takes fewer than 2³⁰).
+    if (this.#lastStamp >= 0x3fffffff) {
+      for (const m of this.marks) (m.stamp.fill(0), m.hop.fill(0));
+      this.#lastStamp = 0;
+    }
+    this.#stamp = ++this.#lastStamp;
+    return this;
+  }
+
+  /** Lets go of the view, so that a closed ledger's projection is not kept alive. */
+  end(): void {
+    this.#view = undefined;
+    this.#p = undefined;
+  }
+
+  /** Traverses from entity `i` of table `k`. */
+  run(k: Kind, i: number): void {
+    const p = this.#p!;
+    if (k === TRANSFORM) {
+      this.#add(TRANSFORM, i, 0);
+      const runMarks = this.marks[RUN];
+      // Only runs that fit under maxNodes go on: the others mark the transform as cut short.
+      for (let e = p.transformRuns.first(i); e !== 0 && p.transformRuns.stamp(e) <= this.#w; e = p.transformRuns.after(e)) {
+        const r = p.transformRuns.target(e);
+        const edges = this.#m;
+        // Adding a run adds its transform's edge (normally this one): the edge is added here only when it did not.
+        if (this.#add(RUN, r, 0) && !(this.#m > edges && this.#from[this.#m - 1] === 0 && this.#type[this.#m - 1] === TRANSFORM_EDGE)) {
+          this.#edge(0, runMarks.pos[r]!, TRANSFORM_EDGE);
+        }
+        if (runMarks.stamp[r] !== this.#stamp) this.#cut[0] = 1;
+      }
+    } else {
+      this.#add(k, i, 0);
+    }
+    const up = this.#up;
+    const down = this.#down;
+    for (let q = 0; q < this.#n; q++) {
+      const kq = this.#kind[q]!;
+      if (kq === TRANSFORM) continue;
+      const x = this.#index[q]!;
+      if (kq === FILE) {
+        if (up) this.#hop(p.fileProducers, x, q, RUN, OUTPUT, false);
+        if (down) this.#hop(p.fileConsumers, x, q, RUN, INPUT, true);
+      } else {
+        if (up) this.#hop(p.runInputs, x, q, FILE, INPUT, false);
+        if (down) this.#hop(p.runOutputs, x, q, FILE, OUTPUT, true);
+      }
+    }
+  }
+
+  /**
+   * Reaches the neighbours (of kind `xk`) of node `q`, entity `i`, in `rel`, over edges of `type`
+   * going out of the node when `out`.
+   */
+  #hop(rel: Adjacency, i: number, q: number, xk: Kind, type: number, out: boolean): void {
+    const m = this.marks[xk];
+    const w = this.#w;
+    const stamp = this.#stamp;
+    const depth = this.#depth[q]! + 1;
+    const canAdd = depth <= this.#maxDepth;
+    // Both ways, an edge is reached from both its ends: it was added when the end expanded first did.
+    const both = this.#up && this.#down;
+    let e = rel.first(i);
+    if (e === 0 || rel.stamp(e) > w) return;
+    // A list may name a neighbour twice (a file loaded twice): the second time is skipped. Most
+    // lists hold one entry, which needs no such check.
+    const once = rel.after(e) === 0 ? 0 : ++this.#lastStamp;
+    for (; e !== 0; e = rel.after(e)) {
+      if (rel.stamp(e) > w) break;
+      const x = rel.target(e);
+      if (once !== 0) {
+        if (m.hop[x] === once) continue;
+        m.hop[x] = once;
+      }
+      if (m.stamp[x] !== stamp && !(canAdd && this.#add(xk, x, depth))) {
+        this.#cut[q] = 1;
+        continue;
+      }
+      const px = m.pos[x]!;
+      if (both && px < q) continue;
+      if (out) this.#edge(q, px, type);
+      else this.#edge(px, q, type);
+    }
+  }
+
+  /** Adds entity `i` of table `k` as a node at `depth`, with its run's transform; false when it is one already or no room is left. */
+  #add(k: Kind, i: number, depth: number): boolean {
+    const m = this.marks[k];
+    if (m.stamp[i] === this.#stamp) return false;
+    const n = this.#n;
+    if (n >= this.#maxNodes) {
+      this.truncated = true;
+      return false;
+    }
+    if (n === this.#kind.length) this.#growNodes();
+    m.stamp[i] = this.#stamp;
+    m.pos[i] = n;
+    this.#kind[n] = k;
+    this.#index[n] = i;
+    this.#depth[n] = depth;
+    this.#cut[n] = 0;
+    this.#n = n + 1;
+    if (k === RUN) {
+      const { runs, transforms } = this.#p!;
+      const row = runs.at(i, this.#w);
+      // A run's transform was interned when the run started.
+      const t = row ? transforms.indexOf(row.transformId) : -1;
+      this.#runLabel[n] = row ? (row.name ?? (t >= 0 ? transforms.at(t, this.#w)?.name : undefined)) : undefined;
+      if (this.#withTransforms && t >= 0) {
+        const tm = this.marks[TRANSFORM];
+        if (tm.stamp[t] === this.#stamp || this.#add(TRANSFORM, t, depth)) this.#edge(tm.pos[t]!, n, TRANSFORM_EDGE);
+      }
+    }
+    return true;
+  }
+
+  #edge(from: number, to: number, type: number): void {
+    const m = this.#m;
+    if (m === this.#from.length) {
+      this.#from = grow(this.#from, m * 2);
+      this.#to = grow(this.#to, m * 2);
+      this.#type = grow(this.#type, m * 2);
+    }
+    this.#from[m] = from;
+    this.#to[m] = to;
+    this.#type[m] = type;
+    this.#m = m + 1;
+  }
+
+  #growNodes(): void {
+    const n = this.#kind.length * 2;
+    this.#kind = grow(this.#kind, n);
+    this.#index = grow(this.#index, n);
+    this.#depth = grow(this.#depth, n);
+    this.#cut = grow(this.#cut, n);
+  }
+
+  /** The nodes as objects; also keeps their ids for `edges()`. */
+  nodes(): LineageNode[] {
+    const { files, runs, transforms } = this.#p!;
+    const w = this.#w;
+    const n = this.#n;
+    const ids = this.#ids;
+    const out: LineageNode[] = new Array(n);
+    for (let q = 0; q < n; q++) {
+      const k = this.#kind[q]!;
+      const i = this.#index[q]!;
+      let id: string;
+      let kind: NodeKind;
+      let label: string;
+      if (k === FILE) {
+        id = files.idOf(i);
+        kind = 'file';
+        label = files.at(i, w)?.name ?? id;
+      } else if (k === RUN) {
+        id = runs.idOf(i);
+        kind = 'run';
+        label = this.#runLabel[q] ?? id;
+      } else {
+        id = transforms.idOf(i);
+        kind = 'transform';
+        const t = transforms.at(i, w);
+        label = t ? `${t.name}${t.version ? ` v${t.version}` : ''}` : id;
+      }
+      ids[q] = id;
+      const depth = this.#depth[q]!;
+      out[q] = this.#cut[q] ? { id, kind, label, depth, truncated: true } : { id, kind, label, depth };
+    }
+    return out;
+  }
+
+  /** The edges as objects, after `nodes()`. */
+  edges(): LineageEdge[] {
+    const m = this.#m;
+    const ids = this.#ids;
+    const out: LineageEdge[] = new Array(m);
+    for (let j = 0; j < m; j++) out[j] = { from: ids[this.#from[j]!]!, to: ids[this.#to[j]!]!, type: EDGE_TYPES[this.#type[j]!]! };
+    return out;
+  }
 }
 
-/** The stamp of a new traversal: stamps restart from 1 between traversals, never during one (one takes fewer than 2³⁰). */
-function traversalStamp(): number {
-  if (lastStamp >= 0x3fffffff) {
-    for (const m of MARKS) (m.stamp.fill(0), m.hop.fill(0));
-    lastStamp = 0;
-  }
-  return nextStamp();
+const TRAVERSAL = new Traversal();
+
+/** A copy of `a` with room for `n` entries. */
+function grow<A extends Int32Array | Uint8Array>(a: A, n: number): A {
+  const b = new (a.constructor as new (n: number) => A)(n);
+  b.set(a);
+  return b;
 }
 
 function checkLineageOptions(options: unknown): asserts options is LineageOptions {

@@ -2,7 +2,12 @@ import { LineageError } from '../errors.js';
 import { show } from '../util/show.js';
 import type { Binding } from '../model/binding.js';
 import { File, type LineageRecord, type Model, Run, Transform } from '../model/records.js';
+import { Saved } from '../model/saved.js';
+import type { Adjacency } from '../state/adjacency.js';
+import type { Projection } from '../state/projection.js';
+import type { FileRow, RunRow, TransformRow } from '../state/rows.js';
 import type { View } from '../state/view.js';
+import { nfc } from './nfc.js';
 
 /** Which relation between runs and files a join follows. */
 export type Via = 'outputs' | 'inputs';
@@ -33,10 +38,14 @@ export function kindOf(model: unknown): Kind {
   throw new LineageError('QUERY_INVALID', 'select() and join() take one of the models Transform, Run or File');
 }
 
-/** Makes a record of `kind` bound to `binding`. */
-export function recordOf(binding: Binding, kind: Kind, id: string): LineageRecord {
-  return kind === 'file' ? File.bind(binding, id) : kind === 'run' ? Run.bind(binding, id) : Transform.bind(binding, id);
+/** Makes a record of `kind` bound to `binding`; `index` and `row` when the caller read them already. */
+export function recordOf(binding: Binding, kind: Kind, id: string, index = -1, row?: Row): LineageRecord {
+  if (kind === 'file') return File.of(new Saved(binding, kind, id, index, row as FileRow | undefined));
+  if (kind === 'run') return Run.of(new Saved(binding, kind, id, index, row as RunRow | undefined));
+  return Transform.of(new Saved(binding, kind, id, index, row as TransformRow | undefined));
 }
+
+const NONE: readonly never[] = Object.freeze([]);
 
 /**
  * A query: `select(Model, where).join(Model, where)…` returns the distinct records of the first model
@@ -44,16 +53,21 @@ export function recordOf(binding: Binding, kind: Kind, id: string): LineageRecor
  */
 export class Query<R extends LineageRecord> {
   readonly #binding: Binding;
-  readonly #steps: readonly Step[];
+  /** The first step (the selected model) is kept in fields, the joins after it in a list. */
+  readonly #kind: Kind;
+  readonly #where: Where | undefined;
+  readonly #joins: readonly Step[];
   readonly #predicates: readonly ((r: R) => boolean)[];
   readonly #order: Order | undefined;
   readonly #limit: number | undefined;
   readonly #offset: number;
 
   /** @internal */
-  constructor(binding: Binding, steps: readonly Step[], predicates: readonly ((r: R) => boolean)[] = [], order?: Order, limit?: number, offset = 0) {
+  constructor(binding: Binding, kind: Kind, where: Where | undefined, joins: readonly Step[] = NONE, predicates: readonly ((r: R) => boolean)[] = NONE, order?: Order, limit?: number, offset = 0) {
     this.#binding = binding;
-    this.#steps = steps;
+    this.#kind = kind;
+    this.#where = where;
+    this.#joins = joins;
     this.#predicates = predicates;
     this.#order = order;
     this.#limit = limit;
@@ -64,13 +78,15 @@ export class Query<R extends LineageRecord> {
   static start<M extends Model>(binding: Binding, model: M, where?: Where): Query<RecordOf<M>> {
     const kind = kindOf(model);
     checkWhere(kind, where);
-    return new Query(binding, [{ kind, where, via: 'outputs' }]);
+    return new Query(binding, kind, where);
   }
 
-  #with(patch: { steps?: readonly Step[]; predicates?: readonly ((r: R) => boolean)[]; order?: Order; limit?: number; offset?: number }): Query<R> {
+  #with(patch: { joins?: readonly Step[]; predicates?: readonly ((r: R) => boolean)[]; order?: Order; limit?: number; offset?: number }): Query<R> {
     return new Query<R>(
       this.#binding,
-      patch.steps ?? this.#steps,
+      this.#kind,
+      this.#where,
+      patch.joins ?? this.#joins,
       patch.predicates ?? this.#predicates,
       'order' in patch ? patch.order : this.#order,
       'limit' in patch ? patch.limit : this.#limit,
@@ -84,22 +100,22 @@ export class Query<R extends LineageRecord> {
     checkWhere(kind, where);
     const via = options?.via ?? 'outputs';
     if (via !== 'outputs' && via !== 'inputs') throw new LineageError('QUERY_INVALID', `join(..., { via }) takes 'outputs' or 'inputs', not ${show(via)}`);
-    const prev = this.#steps[this.#steps.length - 1]!.kind;
+    const joins = this.#joins;
+    const prev = joins.length ? joins[joins.length - 1]!.kind : this.#kind;
     if (prev === kind) throw new LineageError('QUERY_INVALID', `cannot join ${kind} to ${kind}: join a different model`);
-    return this.#with({ steps: [...this.#steps, { kind, where, via }] });
+    return this.#with({ joins: [...joins, { kind, where, via }] });
   }
 
   /** Keeps records for which the predicate holds, or whose fields equal the given values. */
   where(filter: ((record: R) => boolean) | Where): Query<R> {
     if (typeof filter === 'function') return this.#with({ predicates: [...this.#predicates, filter] });
-    const kind = this.#steps[0]!.kind;
-    checkWhere(kind, filter);
+    checkWhere(this.#kind, filter);
     return this.#with({ predicates: [...this.#predicates, (r: R) => matchesRecord(r, filter)] });
   }
 
   /** Orders by a field of the first model. */
   orderBy(field: string, dir: 'asc' | 'desc' = 'asc'): Query<R> {
-    const kind = this.#steps[0]!.kind;
+    const kind = this.#kind;
     if (!FIELDS[kind].has(field)) throw new LineageError('QUERY_INVALID', `${kind} has no field ${show(field)}; fields: ${[...FIELDS[kind]].join(', ')}`);
     if (dir !== 'asc' && dir !== 'desc') throw new LineageError('QUERY_INVALID', `orderBy direction is 'asc' or 'desc', not ${show(dir)}`);
     return this.#with({ order: { field, dir } });
@@ -131,27 +147,39 @@ export class Query<R extends LineageRecord> {
   one(): R {
     const found = this.#collect(this.#offset, Math.min(2, this.#limit ?? 2));
     if (found.length !== 1) {
-      throw new LineageError('QUERY_NOT_ONE', `expected exactly one ${this.#steps[0]!.kind}, found ${found.length === 0 ? 'none' : 'several'}; narrow the query or use all()`);
+      throw new LineageError('QUERY_NOT_ONE', `expected exactly one ${this.#kind}, found ${found.length === 0 ? 'none' : 'several'}; narrow the query or use all()`);
     }
     return found[0]!;
   }
 
   /** How many records match. */
   count(): number {
-    return this.#predicates.length === 0 ? this.#ids().length : this.#collect(0, undefined).length;
+    return this.#predicates.length === 0 ? this.#hits().ids.length : this.#collect(0, undefined).length;
   }
 
   #collect(offset: number, limit: number | undefined): R[] {
-    const kind = this.#steps[0]!.kind;
-    const ids = this.#ids();
+    const kind = this.#kind;
+    const binding = this.#binding;
     if (this.#predicates.length === 0 && !this.#order) {
+      const where = this.#where;
+      if (this.#joins.length === 0 && where && typeof where.id === 'string' && onlyKey(where, 'id')) {
+        // One entity by id: a single index lookup finds it, its integer and its row, which its record keeps.
+        const view = binding.view;
+        const table = tableOf(view.projection, kind);
+        const i = table.indexOf(where.id);
+        const row = i < 0 ? undefined : table.at(i, view.watermark);
+        return row && offset === 0 && limit !== 0 ? [recordOf(binding, kind, where.id, i, row) as R] : [];
+      }
       // No filter or order on records: make records for the requested window only.
-      const end = limit === undefined ? ids.length : Math.min(ids.length, offset + limit);
+      const hits = this.#hits();
+      const end = limit === undefined ? hits.ids.length : Math.min(hits.ids.length, offset + limit);
       const out: R[] = [];
-      for (let i = offset; i < end; i++) out.push(recordOf(this.#binding, kind, ids[i]!) as R);
+      for (let j = offset; j < end; j++) out.push(hits.record(binding, kind, j) as R);
       return out;
     }
-    let records = ids.map((id) => recordOf(this.#binding, kind, id) as R);
+    const hits = this.#hits();
+    let records: R[] = new Array(hits.ids.length);
+    for (let j = 0; j < records.length; j++) records[j] = hits.record(binding, kind, j) as R;
     for (const p of this.#predicates) records = records.filter(p);
     if (this.#order) {
       const { field, dir } = this.#order;
@@ -166,21 +194,124 @@ export class Query<R extends LineageRecord> {
     return offset || end !== undefined ? records.slice(offset, end) : records;
   }
 
-  #ids(): string[] {
+  /**
+   * The entities that match: the last step's candidates, then, join by join back to the first
+   * model, their distinct neighbours that match each step; over the tables' integers.
+   */
+  #hits(): Hits {
     const view = this.#binding.view;
-    const steps = this.#steps;
-    const last = steps[steps.length - 1]!;
-    let ids = candidates(view, last.kind, last.where);
-    for (let i = steps.length - 2; i >= 0; i--) {
-      const from = steps[i + 1]!;
-      const to = steps[i]!;
-      const next = new Set<string>();
-      for (const id of ids) for (const n of neighbours(view, from.kind, id, to.kind, from.via)) next.add(n);
-      ids = filterRows(view, to.kind, [...next], to.where);
+    const joins = this.#joins;
+    if (joins.length === 0) return candidates(view, this.#kind, this.#where);
+    const p = view.projection;
+    const w = view.watermark;
+    const last = joins[joins.length - 1]!;
+    let hits = candidates(view, last.kind, last.where);
+    // Step s is the first model for s = 0, else join s - 1.
+    for (let s = joins.length - 1; s >= 0; s--) {
+      const from = joins[s]!;
+      const toKind = s === 0 ? this.#kind : joins[s - 1]!.kind;
+      const fromTable = tableOf(p, from.kind);
+      const reached = new Reached();
+      for (let j = 0; j < hits.ids.length; j++) {
+        const x = hits.index(j, fromTable);
+        if (x >= 0) neighbours(p, w, from.kind, x, toKind, from.via, reached);
+      }
+      hits = filterHits(view, toKind, reached.hits(tableOf(p, toKind)), s === 0 ? this.#where : joins[s - 1]!.where);
     }
-    if (steps.length > 1) ids.sort((a, b) => createdSeq(view, steps[0]!.kind, a) - createdSeq(view, steps[0]!.kind, b));
-    return ids;
+    if (hits.ids.length > 1) hits.sortByCreation(tableOf(p, this.#kind));
+    return hits;
   }
+}
+
+/** Distinct integers, in the order first reached. */
+class Reached {
+  readonly #xs: number[] = [];
+  #seen: Set<number> | undefined;
+
+  add(x: number): void {
+    if (x < 0) return;
+    const xs = this.#xs;
+    if (this.#seen) {
+      if (this.#seen.has(x)) return;
+      this.#seen.add(x);
+    } else if (xs.includes(x)) return;
+    else if (xs.length === 16) this.#seen = new Set(xs).add(x);
+    xs.push(x);
+  }
+
+  /** Adds the targets of `x` in `rel` as of `w`. */
+  addTargets(rel: Adjacency, x: number, w: number): void {
+    for (let e = rel.first(x); e !== 0 && rel.stamp(e) <= w; e = rel.after(e)) this.add(rel.target(e));
+  }
+
+  /** The integers as hits of `table`. */
+  hits(table: EntityTable): Hits {
+    const xs = this.#xs;
+    const ids: string[] = new Array(xs.length);
+    for (let j = 0; j < xs.length; j++) ids[j] = table.idOf(xs[j]!);
+    return new Hits(ids, xs);
+  }
+}
+
+/**
+ * The entities a query step found, in order: their ids, and where known their integers (-1: not
+ * known) and their rows as the view sees them (undefined: not read).
+ */
+class Hits {
+  ids: string[];
+  #idx: number[] | undefined;
+  #rows: (Row | undefined)[] | undefined;
+
+  constructor(ids: string[] = [], idx?: number[]) {
+    this.ids = ids;
+    this.#idx = idx;
+  }
+
+  push(id: string, index: number, row: Row | undefined): void {
+    const n = this.ids.length;
+    this.ids.push(id);
+    if (index >= 0 || this.#idx) (this.#idx ??= new Array(n).fill(-1)).push(index);
+    if (row !== undefined || this.#rows) (this.#rows ??= new Array(n).fill(undefined)).push(row);
+  }
+
+  /** The integer of hit `j` in `table`, looked up when not known (-1 when the table never saw it). */
+  index(j: number, table: EntityTable): number {
+    const i = this.#idx?.[j] ?? -1;
+    return i >= 0 ? i : table.indexOf(this.ids[j]!);
+  }
+
+  /** The row of hit `j` if it was read. */
+  row(j: number): Row | undefined {
+    return this.#rows?.[j];
+  }
+
+  /** A record of hit `j`, with what is known of it. */
+  record(binding: Binding, kind: Kind, j: number): LineageRecord {
+    return recordOf(binding, kind, this.ids[j]!, this.#idx?.[j] ?? -1, this.#rows?.[j]);
+  }
+
+  /** Sorts the hits by the seq that created each (0 for none), keeping the order of ties. */
+  sortByCreation(table: EntityTable): void {
+    const order = this.ids.map((id, j) => ({ j, seq: table.get(id)?.[0]?.seq ?? 0 }));
+    order.sort((a, b) => a.seq - b.seq);
+    const idx = this.#idx;
+    const rows = this.#rows;
+    this.ids = order.map((o) => this.ids[o.j]!);
+    this.#idx = idx && order.map((o) => idx[o.j]!);
+    this.#rows = rows && order.map((o) => rows[o.j]);
+  }
+}
+
+type Row = TransformRow | RunRow | FileRow;
+interface EntityTable {
+  indexOf(id: string): number;
+  idOf(i: number): string;
+  at(i: number, watermark: number): Row | undefined;
+  get(id: string): readonly { readonly seq: number }[] | undefined;
+}
+
+function tableOf(p: Projection, kind: Kind): EntityTable {
+  return kind === 'file' ? p.files : kind === 'run' ? p.runs : p.transforms;
 }
 
 function checkWhere(kind: Kind, where: Where | undefined): void {
@@ -193,26 +324,30 @@ function checkWhere(kind: Kind, where: Where | undefined): void {
   }
 }
 
-/** Ids of `kind` that match `where`, using the name and id indexes where they apply. */
-function candidates(view: View, kind: Kind, where: Where | undefined): string[] {
-  let ids: string[];
+/** The entities of `kind` that match `where`, using the name and id indexes where they apply. */
+function candidates(view: View, kind: Kind, where: Where | undefined): Hits {
+  let hits: Hits;
   // The field an index answered exactly; when it is the only one, the rows need no second look.
   let indexed: string | undefined;
   if (where && typeof where.id === 'string') {
-    ids = rowOf(view, kind, where.id) ? [where.id] : [];
+    hits = new Hits();
+    const table = tableOf(view.projection, kind);
+    const i = table.indexOf(where.id);
+    const row = i < 0 ? undefined : table.at(i, view.watermark);
+    if (row) hits.push(where.id, i, row);
     indexed = 'id';
   } else if (where && typeof where.name === 'string' && kind === 'file') {
-    ids = view.filesNamed(where.name.normalize('NFC'));
+    hits = new Hits(view.filesNamed(nfc(where.name)));
     indexed = 'name';
   } else if (where && typeof where.name === 'string' && kind === 'transform') {
-    ids = view.transformsNamed(where.name.normalize('NFC'));
+    hits = new Hits(view.transformsNamed(nfc(where.name)));
     indexed = 'name';
   } else if (where && typeof where.hash === 'string' && kind === 'file') {
-    ids = view.filesWithHash(where.hash);
+    hits = new Hits(view.filesWithHash(where.hash));
     indexed = 'hash';
-  } else ids = kind === 'file' ? view.fileIds() : kind === 'run' ? view.runIds() : view.transformIds();
-  if (indexed !== undefined && onlyKey(where!, indexed)) return ids;
-  return filterRows(view, kind, ids, where);
+  } else hits = new Hits(kind === 'file' ? view.fileIds() : kind === 'run' ? view.runIds() : view.transformIds());
+  if (indexed !== undefined && onlyKey(where!, indexed)) return hits;
+  return filterHits(view, kind, hits, where);
 }
 
 function onlyKey(where: Where, key: string): boolean {
@@ -220,39 +355,38 @@ function onlyKey(where: Where, key: string): boolean {
   return true;
 }
 
-function rowOf(view: View, kind: Kind, id: string): Record<string, unknown> | undefined {
-  return (kind === 'file' ? view.file(id) : kind === 'run' ? view.run(id) : view.transform(id)) as Record<string, unknown> | undefined;
-}
-
-function createdSeq(view: View, kind: Kind, id: string): number {
-  const p = view.projection;
-  const versions = kind === 'file' ? p.files.get(id) : kind === 'run' ? p.runs.get(id) : p.transforms.get(id);
-  return versions?.[0]?.seq ?? 0;
-}
-
 // Row fields that hold a relation, by the record field that exposes it.
 const RELATION_FIELDS: Record<string, string> = { run: 'runId', parent: 'parentRunId', revises: 'revises' };
 
-function filterRows(view: View, kind: Kind, ids: string[], where: Where | undefined): string[] {
-  if (!where) return ids;
+/** The hits that exist in the view and match `where`, with their integers and rows. */
+function filterHits(view: View, kind: Kind, hits: Hits, where: Where | undefined): Hits {
+  if (!where) return hits;
   const entries = Object.entries(where);
-  if (entries.length === 0) return ids;
-  return ids.filter((id) => {
-    const row = rowOf(view, kind, id);
-    if (!row) return false;
-    for (const [field, expected] of entries) {
-      let actual: unknown;
-      if (field === 'transform') {
-        actual = kind === 'run' ? row.transformId : fileTransformId(view, row);
-      } else if (field in RELATION_FIELDS) {
-        actual = row[RELATION_FIELDS[field]!];
-      } else {
-        actual = row[field];
-      }
-      if (!equal(actual, expected, field)) return false;
+  if (entries.length === 0) return hits;
+  const table = tableOf(view.projection, kind);
+  const w = view.watermark;
+  const out = new Hits();
+  for (let j = 0; j < hits.ids.length; j++) {
+    const i = hits.index(j, table);
+    const row = (hits.row(j) ?? (i < 0 ? undefined : table.at(i, w))) as Record<string, unknown> | undefined;
+    if (row && matchesRow(view, kind, row, entries)) out.push(hits.ids[j]!, i, row as unknown as Row);
+  }
+  return out;
+}
+
+function matchesRow(view: View, kind: Kind, row: Record<string, unknown>, entries: [string, unknown][]): boolean {
+  for (const [field, expected] of entries) {
+    let actual: unknown;
+    if (field === 'transform') {
+      actual = kind === 'run' ? row.transformId : fileTransformId(view, row);
+    } else if (field in RELATION_FIELDS) {
+      actual = row[RELATION_FIELDS[field]!];
+    } else {
+      actual = row[field];
     }
-    return true;
-  });
+    if (!equal(actual, expected, field)) return false;
+  }
+  return true;
 }
 
 function fileTransformId(view: View, row: Record<string, unknown>): string | undefined {
@@ -263,7 +397,7 @@ function fileTransformId(view: View, row: Record<string, unknown>): string | und
 function equal(actual: unknown, expected: unknown, field: string): boolean {
   if (expected instanceof Transform || expected instanceof Run || expected instanceof File) return actual === expected.id;
   if (expected instanceof Date) return typeof actual === 'string' && Date.parse(actual) === expected.getTime();
-  if (typeof expected === 'string' && (field === 'name' || field === 'version')) return actual === expected.normalize('NFC');
+  if (typeof expected === 'string' && (field === 'name' || field === 'version')) return actual === nfc(expected);
   return actual === expected;
 }
 
@@ -277,20 +411,26 @@ function matchesRecord(record: LineageRecord, where: Where): boolean {
   return true;
 }
 
-function neighbours(view: View, from: Kind, id: string, to: Kind, via: Via): string[] {
-  if (from === 'run' && to === 'transform') {
-    const t = view.run(id)?.transformId;
-    return t ? [t] : [];
-  }
-  if (from === 'transform' && to === 'run') return view.runsOf(id);
-  if (from === 'file' && to === 'run') return via === 'inputs' ? view.consumersOf(id) : view.producersOf(id);
-  if (from === 'run' && to === 'file') return via === 'inputs' ? view.inputsOf(id) : view.outputsOf(id);
-  if (from === 'file' && to === 'transform') {
-    const runs = via === 'inputs' ? view.consumersOf(id) : view.producersOf(id);
-    return runs.flatMap((r) => neighbours(view, 'run', r, 'transform', via));
-  }
-  if (from === 'transform' && to === 'file') return view.runsOf(id).flatMap((r) => neighbours(view, 'run', r, 'file', via));
-  throw new LineageError('QUERY_INVALID', `no relation from ${from} to ${to}`);
+/** Adds to `out` the neighbours (of kind `to`) of entity `x` of kind `from`, over runs' outputs or inputs. */
+function neighbours(p: Projection, w: number, from: Kind, x: number, to: Kind, via: Via, out: Reached): void {
+  const runFiles = via === 'inputs' ? p.runInputs : p.runOutputs;
+  const fileRuns = via === 'inputs' ? p.fileConsumers : p.fileProducers;
+  if (from === 'run' && to === 'transform') out.add(transformOf(p, w, x));
+  else if (from === 'transform' && to === 'run') out.addTargets(p.transformRuns, x, w);
+  else if (from === 'file' && to === 'run') out.addTargets(fileRuns, x, w);
+  else if (from === 'run' && to === 'file') out.addTargets(runFiles, x, w);
+  else if (from === 'file' && to === 'transform') {
+    for (let e = fileRuns.first(x); e !== 0 && fileRuns.stamp(e) <= w; e = fileRuns.after(e)) out.add(transformOf(p, w, fileRuns.target(e)));
+  } else if (from === 'transform' && to === 'file') {
+    const runs = p.transformRuns;
+    for (let e = runs.first(x); e !== 0 && runs.stamp(e) <= w; e = runs.after(e)) out.addTargets(runFiles, runs.target(e), w);
+  } else throw new LineageError('QUERY_INVALID', `no relation from ${from} to ${to}`);
+}
+
+/** The integer of run `r`'s transform, or -1. */
+function transformOf(p: Projection, w: number, r: number): number {
+  const t = p.runs.at(r, w)?.transformId;
+  return t === undefined ? -1 : p.transforms.indexOf(t);
 }
 
 function sortable(v: unknown): unknown {
