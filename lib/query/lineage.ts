@@ -276,10 +276,11 @@ class Traversal {
     this.#n = n + 1;
     if (k === RUN) {
       const { runs, transforms } = this.#p!;
-      const row = runs.at(i, this.#w);
-      // A run's transform was interned when the run started.
-      const t = row ? transforms.indexOf(row.transformId) : -1;
-      this.#runLabel[n] = row ? (row.name ?? (t >= 0 ? transforms.at(t, this.#w)?.name : undefined)) : undefined;
+      // Read from the run's columns, not a whole row: its name and transform never change.
+      const started = runs.createdSeq(i);
+      const seen = started > 0 && started <= this.#w;
+      const t = seen ? runs.transformOf(i) : -1;
+      this.#runLabel[n] = seen ? (runs.nameOf(i) ?? (t >= 0 ? transforms.at(t, this.#w)?.name : undefined)) : undefined;
       if (this.#withTransforms && t >= 0) {
         const tm = this.marks[TRANSFORM];
         if (tm.stamp[t] === this.#stamp || this.#add(TRANSFORM, t, depth)) this.#edge(tm.pos[t]!, n, TRANSFORM_EDGE);
@@ -325,7 +326,8 @@ class Traversal {
       if (k === FILE) {
         id = files.idOf(i);
         kind = 'file';
-        label = files.at(i, w)?.name ?? id;
+        const created = files.createdSeq(i);
+        label = (created > 0 && created <= w ? files.nameOf(i) : undefined) ?? id;
       } else if (k === RUN) {
         id = runs.idOf(i);
         kind = 'run';

@@ -267,6 +267,13 @@ class Hits {
     this.#idx = idx;
   }
 
+  /** Hits for integers of `table`, with their ids. */
+  static of(idx: number[], table: EntityTable): Hits {
+    const ids: string[] = new Array(idx.length);
+    for (let j = 0; j < idx.length; j++) ids[j] = table.idOf(idx[j]!);
+    return new Hits(ids, idx);
+  }
+
   push(id: string, index: number, row: Row | undefined): void {
     const n = this.ids.length;
     this.ids.push(id);
@@ -337,13 +344,13 @@ function candidates(view: View, kind: Kind, where: Where | undefined): Hits {
     if (row) hits.push(where.id, i, row);
     indexed = 'id';
   } else if (where && typeof where.name === 'string' && kind === 'file') {
-    hits = new Hits(view.filesNamed(nfc(where.name)));
+    hits = Hits.of(view.fileIndexesNamed(nfc(where.name)), view.projection.files);
     indexed = 'name';
   } else if (where && typeof where.name === 'string' && kind === 'transform') {
     hits = new Hits(view.transformsNamed(nfc(where.name)));
     indexed = 'name';
   } else if (where && typeof where.hash === 'string' && kind === 'file') {
-    hits = new Hits(view.filesWithHash(where.hash));
+    hits = Hits.of(view.fileIndexesWithHash(where.hash), view.projection.files);
     indexed = 'hash';
   } else hits = new Hits(kind === 'file' ? view.fileIds() : kind === 'run' ? view.runIds() : view.transformIds());
   if (indexed !== undefined && onlyKey(where!, indexed)) return hits;

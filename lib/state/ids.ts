@@ -1,9 +1,8 @@
-import { StringIndex } from './string-index.js';
 
 /** The ids of one table, interned to dense integers in the order they were first seen. */
 export class Ids {
   readonly #ids: string[];
-  readonly #index: StringIndex;
+  readonly #index: Map<string, number>;
   // The last id looked up: consecutive events mostly name the same run (its outputs, its inputs).
   #lastId = '';
   #lastIndex = -1;
@@ -11,10 +10,9 @@ export class Ids {
   /** Ids interned in this order (from a checkpoint), or none. */
   constructor(ids: string[] = []) {
     this.#ids = ids;
-    this.#index = new StringIndex((i) => this.#ids[i]!, ids.length);
-    for (let i = 0; i < ids.length; i++) {
-      if (this.#index.set(ids[i]!, i) !== -1) throw new Error(`id ${ids[i]} is interned twice`);
-    }
+    this.#index = new Map();
+    for (let i = 0; i < ids.length; i++) this.#index.set(ids[i]!, i);
+    if (this.#index.size !== ids.length) throw new Error('an id is interned twice');
   }
 
   /** How many ids are interned. */
@@ -25,7 +23,7 @@ export class Ids {
   /** The integer of `id`, interned now when it is new. */
   ref(id: string): number {
     if (id === this.#lastId) return this.#lastIndex;
-    let i = this.#index.get(id);
+    let i = this.#index.get(id) ?? -1;
     if (i < 0) {
       i = this.#ids.length;
       this.#ids.push(id);
@@ -39,7 +37,7 @@ export class Ids {
   /** The integer of `id`, or -1 when it was never seen. */
   indexOf(id: string): number {
     if (id === this.#lastId) return this.#lastIndex;
-    const i = this.#index.get(id);
+    const i = this.#index.get(id) ?? -1;
     if (i >= 0) {
       this.#lastId = id;
       this.#lastIndex = i;

@@ -53,6 +53,14 @@ export class View {
   filesWithHash(hash: string): string[] {
     return idsOf(this.#p.files.withHash(hash, this.watermark), this.#p.files);
   }
+  /** The files named `name`, as the files table's integers (no id lookup needed to read them). */
+  fileIndexesNamed(name: string): number[] {
+    return this.#p.files.named(name, this.watermark);
+  }
+  /** The files with content hash `hash`, as integers. */
+  fileIndexesWithHash(hash: string): number[] {
+    return this.#p.files.withHash(hash, this.watermark);
+  }
   runsOf(transformId: string): string[] {
     const p = this.#p;
     return this.#related(p.transforms, transformId, p.transformRuns, p.runs);
