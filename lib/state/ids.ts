@@ -1,5 +1,9 @@
 
-/** The ids of one table, interned to dense integers in the order they were first seen. */
+/**
+ * The ids of one table, interned to dense integers in the order they were first seen. A Map, not a
+ * StringIndex: lookups by id are the hottest path of queries, and V8 caches a string's hash, so a
+ * Map answers a repeated key faster (measured 10-25% on q1-q3) for about 16 B/event more at 1M.
+ */
 export class Ids {
   readonly #ids: string[];
   readonly #index: Map<string, number>;
