@@ -18,6 +18,13 @@ export function now(): number {
   return performance.now();
 }
 
+/** How long `fn` takes, in ms. */
+export async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t0 = now();
+  await fn();
+  return now() - t0;
+}
+
 /**
  * Runs each contender once per repetition, interleaved and in a rotating order (so that no contender
  * always runs first, or right after the GC-heavy one), and returns each one's samples.

@@ -41,8 +41,7 @@ export class RawLevel {
    * fast path) rather than bytes. Returns the count.
    */
   async replay(hash = false, text = false): Promise<number> {
-    if (text) return this.#replayText(hash);
-    const it = this.db.iterator({ highWaterMarkBytes: READ_BYTES });
+    const it = this.db.iterator<string, Uint8Array | string>({ highWaterMarkBytes: READ_BYTES, valueEncoding: text ? 'utf8' : 'view' });
     const decoder = new TextDecoder();
     let n = 0;
     let sink = 0;
@@ -50,31 +49,9 @@ export class RawLevel {
       for (;;) {
         const entries = await it.nextv(1000);
         if (entries.length === 0) break;
-        for (const [, bytes] of entries) {
-          const e = JSON.parse(decoder.decode(bytes));
-          if (hash) sink += createHash('sha256').update(bytes).digest('hex').length;
-          sink += e.seq;
-          n++;
-        }
-      }
-    } finally {
-      await it.close();
-    }
-    if (sink < 0) console.log(sink);
-    return n;
-  }
-
-  async #replayText(hash: boolean): Promise<number> {
-    const it = this.db.iterator<string, string>({ highWaterMarkBytes: READ_BYTES, valueEncoding: 'utf8' });
-    let n = 0;
-    let sink = 0;
-    try {
-      for (;;) {
-        const entries = await it.nextv(1000);
-        if (entries.length === 0) break;
-        for (const [, text] of entries) {
-          const e = JSON.parse(text);
-          if (hash) sink += createHash('sha256').update(text).digest('hex').length;
+        for (const [, value] of entries) {
+          const e = JSON.parse(typeof value === 'string' ? value : decoder.decode(value));
+          if (hash) sink += createHash('sha256').update(value).digest('hex').length;
           sink += e.seq;
           n++;
         }

@@ -8,7 +8,7 @@ import type { EventInput } from '../lib/events/types.js';
 import { open, type Ledger } from '../lib/ledger.js';
 import { EventLog } from '../lib/log/event-log.js';
 import { File, Run, Transform } from '../lib/model/records.js';
-import { interleave, latency, now, type Row, summarize } from './harness.js';
+import { interleave, latency, now, type Row, summarize, timed } from './harness.js';
 import { RawLevel } from './raw-level.js';
 import { SqliteBaseline } from './sqlite.js';
 import { verifyWalk } from './verify-walk.js';
@@ -199,16 +199,8 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
         await l.log.close();
         return ms;
       },
-      raw: async () => {
-        const t0 = now();
-        await raw.replay(false);
-        return now() - t0;
-      },
-      rawText: async () => {
-        const t0 = now();
-        await raw.replay(false, true);
-        return now() - t0;
-      },
+      raw: () => timed(() => raw.replay(false)),
+      rawText: () => timed(() => raw.replay(false, true)),
     });
     const ours = `ledger open${checkpointed ? ', from its checkpoint' : ' (no checkpoint: too few events)'}`;
     add(G3, ours, 'ms', opened.ledger, false);
@@ -225,16 +217,8 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
         if (!r.ok || r.events !== n) throw new Error(`verify walk failed: ${JSON.stringify(r)}`);
         return now() - t0;
       },
-      raw: async () => {
-        const t0 = now();
-        await raw.replay(true);
-        return now() - t0;
-      },
-      rawText: async () => {
-        const t0 = now();
-        await raw.replay(true, true);
-        return now() - t0;
-      },
+      raw: () => timed(() => raw.replay(true)),
+      rawText: () => timed(() => raw.replay(true, true)),
     });
     await raw.close();
     add(G4, 'ledger verify', 'ms', verified.ledger, false);

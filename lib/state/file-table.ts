@@ -1,9 +1,8 @@
 import type { FileCreated } from '../events/types.js';
 import { ensure } from './columns.js';
-import { Ids } from './ids.js';
 import type { FileRow } from './rows.js';
 import { StringIndex } from './string-index.js';
-import type { EntityTable } from './table.js';
+import { ColumnTable } from './table.js';
 import type { Timeline } from './timeline.js';
 
 /** How a file's storage key relates to its hash: none, `inline/<hash>`, `objects/<hash>`, or another string. */
@@ -34,8 +33,7 @@ export interface FileColumns {
  * name and by hash are hash indexes onto the newest file with that key, each file linking to the
  * previous one with the same key: no Map, list or row object per file.
  */
-export class FileTable implements EntityTable<FileRow> {
-  readonly #ids: Ids;
+export class FileTable extends ColumnTable<FileRow> {
   readonly #timeline: Timeline;
   readonly #runIdOf: (i: number) => string;
   #seq = new Int32Array(16);
@@ -63,32 +61,16 @@ export class FileTable implements EntityTable<FileRow> {
 
   /** A table whose rows take `createdAt` from `timeline` and `runId` from `runIdOf`; with `ids`, interned in that order. */
   constructor(timeline: Timeline, runIdOf: (i: number) => string, ids?: string[]) {
+    super(ids);
     this.#timeline = timeline;
     this.#runIdOf = runIdOf;
-    this.#ids = new Ids(ids);
     this.#byName = new StringIndex((i) => this.#name[i]!, ids?.length);
     this.#byHash = new StringIndex((i) => this.#hash[i]!, ids?.length);
   }
 
-  get size(): number {
-    return this.#ids.size;
-  }
-
-  ref(id: string): number {
-    return this.#ids.ref(id);
-  }
-
-  indexOf(id: string): number {
-    return this.#ids.indexOf(id);
-  }
-
-  idOf(i: number): string {
-    return this.#ids.idOf(i);
-  }
-
   /** Creates the file of a `file.created` event at `seq`, made by run `run` (-1: none); returns its integer. */
   create(seq: number, d: FileCreated, run: number): number {
-    const i = this.#ids.ref(d.id);
+    const i = this.ids.ref(d.id);
     const kind = keyKindOf(d.key, d.hash);
     this.#set(i, seq, d.name, d.suffix, d.size ?? -1, d.hash, kind, kind === KEY_OTHER ? d.key : undefined, run);
     return i;
@@ -136,7 +118,6 @@ export class FileTable implements EntityTable<FileRow> {
     return s;
   }
 
-  /** The seq that created entity `i`, or 0. */
   createdSeq(i: number): number {
     return i < this.#seq.length ? this.#seq[i]! : 0;
   }
@@ -156,13 +137,8 @@ export class FileTable implements EntityTable<FileRow> {
     return seq === 0 || seq > watermark ? undefined : this.#row(i, seq);
   }
 
-  row(id: string, watermark: number): FileRow | undefined {
-    const i = this.#ids.indexOf(id);
-    return i < 0 ? undefined : this.at(i, watermark);
-  }
-
   get(id: string): readonly FileRow[] | undefined {
-    const i = this.#ids.indexOf(id);
+    const i = this.ids.indexOf(id);
     const seq = i < 0 ? 0 : this.createdSeq(i);
     return seq === 0 ? undefined : [this.#row(i, seq)];
   }
@@ -185,7 +161,7 @@ export class FileTable implements EntityTable<FileRow> {
 
   #row(i: number, seq: number): FileRow {
     if (this.#memoOf === i) return this.#memo!;
-    const row: { -readonly [K in keyof FileRow]: FileRow[K] } = { seq, id: this.#ids.idOf(i), name: this.#name[i]!, suffix: this.#suffix[i]!, createdAt: this.#timeline.isoAt(seq) };
+    const row: { -readonly [K in keyof FileRow]: FileRow[K] } = { seq, id: this.ids.idOf(i), name: this.#name[i]!, suffix: this.#suffix[i]!, createdAt: this.#timeline.isoAt(seq) };
     const size = this.#size[i]!;
     if (size >= 0) row.size = size;
     const hash = this.#hash[i];
@@ -203,7 +179,7 @@ export class FileTable implements EntityTable<FileRow> {
 
   /** The columns of the first `n` interned entities, with `seq` cut at `watermark` (later creations read as never created). */
   columns(n: number, watermark: number): FileColumns {
-    const c: FileColumns = { ids: this.#ids.slice(n), seq: new Int32Array(n), name: [], suffix: [], size: new Float64Array(n).fill(-1), hash: [], keyKind: new Uint8Array(n), otherKeys: [], run: new Int32Array(n).fill(-1) };
+    const c: FileColumns = { ids: this.ids.slice(n), seq: new Int32Array(n), name: [], suffix: [], size: new Float64Array(n).fill(-1), hash: [], keyKind: new Uint8Array(n), otherKeys: [], run: new Int32Array(n).fill(-1) };
     for (let i = 0; i < n; i++) {
       const seq = this.createdSeq(i);
       const seen = seq !== 0 && seq <= watermark;

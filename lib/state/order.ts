@@ -1,4 +1,5 @@
 import { ensure } from './columns.js';
+import { countUpTo } from './timeline.js';
 
 /**
  * The entities of one table in the order they were created, as their integers, each with the seq
@@ -33,15 +34,7 @@ export class Order {
 
   /** How many entities a snapshot at `watermark` sees. */
   countAt(watermark: number): number {
-    const seqs = this.#seqs;
-    let lo = 0;
-    let hi = this.#n;
-    if (hi === 0 || seqs[hi - 1]! <= watermark) return hi;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (seqs[mid]! <= watermark) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    const n = this.#n;
+    return n === 0 || this.#seqs[n - 1]! <= watermark ? n : countUpTo(this.#seqs, watermark, n);
   }
 }

@@ -1,8 +1,7 @@
 import type { JsonValue, RunEnvironment, RunFinished, RunStarted, RunStatus } from '../events/types.js';
 import { ensure } from './columns.js';
-import { Ids } from './ids.js';
 import type { RunRow } from './rows.js';
-import type { EntityTable } from './table.js';
+import { ColumnTable } from './table.js';
 
 type Params = { readonly [key: string]: JsonValue };
 const STATUSES: readonly RunStatus[] = ['started', 'completed', 'failed'];
@@ -34,8 +33,7 @@ export interface RunColumns {
  * version and, once finished, a finished one (both made from the same slot); the rare earlier
  * finished versions of a run finished twice are kept as rows.
  */
-export class RunTable implements EntityTable<RunRow> {
-  readonly #ids: Ids;
+export class RunTable extends ColumnTable<RunRow> {
   readonly #transformIdOf: (i: number) => string;
   #seq = new Int32Array(16);
   #transform = new Int32Array(16);
@@ -60,29 +58,13 @@ export class RunTable implements EntityTable<RunRow> {
 
   /** A table whose rows take `transformId` from `transformIdOf`; with `ids`, interned in that order. */
   constructor(transformIdOf: (i: number) => string, ids?: string[]) {
+    super(ids);
     this.#transformIdOf = transformIdOf;
-    this.#ids = new Ids(ids);
-  }
-
-  get size(): number {
-    return this.#ids.size;
-  }
-
-  ref(id: string): number {
-    return this.#ids.ref(id);
-  }
-
-  indexOf(id: string): number {
-    return this.#ids.indexOf(id);
-  }
-
-  idOf(i: number): string {
-    return this.#ids.idOf(i);
   }
 
   /** Starts the run of a `run.started` event at `seq`, of transform `transform` and parent run `parent` (-1: none). */
   start(seq: number, d: RunStarted, transform: number, parent: number): number {
-    const i = this.#ids.ref(d.id);
+    const i = this.ids.ref(d.id);
     this.#grow(i + 1);
     if (d.params) deepFreeze(d.params);
     if (d.environment) Object.freeze(d.environment);
@@ -103,7 +85,7 @@ export class RunTable implements EntityTable<RunRow> {
 
   /** Finishes a started run (a `run.finished` event at `seq`); false when the run was never started. */
   finish(seq: number, d: RunFinished): boolean {
-    const i = this.#ids.indexOf(d.runId);
+    const i = this.ids.indexOf(d.runId);
     if (i < 0 || this.createdSeq(i) === 0) return false;
     if (this.#finishSeq[i] !== 0) {
       const older = this.#older.get(i) ?? [];
@@ -142,7 +124,6 @@ export class RunTable implements EntityTable<RunRow> {
     }
   }
 
-  /** The seq that started entity `i`, or 0. */
   createdSeq(i: number): number {
     return i < this.#seq.length ? this.#seq[i]! : 0;
   }
@@ -173,13 +154,8 @@ export class RunTable implements EntityTable<RunRow> {
     return this.#started(i, seq);
   }
 
-  row(id: string, watermark: number): RunRow | undefined {
-    const i = this.#ids.indexOf(id);
-    return i < 0 ? undefined : this.at(i, watermark);
-  }
-
   get(id: string): readonly RunRow[] | undefined {
-    const i = this.#ids.indexOf(id);
+    const i = this.ids.indexOf(id);
     const seq = i < 0 ? 0 : this.createdSeq(i);
     if (seq === 0) return undefined;
     const started = this.#started(i, seq);
@@ -209,13 +185,13 @@ export class RunTable implements EntityTable<RunRow> {
   }
 
   #fields(i: number, seq: number, status: RunStatus): { -readonly [K in keyof RunRow]: RunRow[K] } {
-    const row: { -readonly [K in keyof RunRow]: RunRow[K] } = { seq, id: this.#ids.idOf(i), transformId: this.#transformIdOf(this.#transform[i]!), startedAt: this.#startedAt[i]!, status };
+    const row: { -readonly [K in keyof RunRow]: RunRow[K] } = { seq, id: this.ids.idOf(i), transformId: this.#transformIdOf(this.#transform[i]!), startedAt: this.#startedAt[i]!, status };
     const name = this.#name[i];
     if (name != null) row.name = name;
     const params = this.#params[i];
     if (params != null) row.params = params;
     const parent = this.#parent[i]!;
-    if (parent >= 0) row.parentRunId = this.#ids.idOf(parent);
+    if (parent >= 0) row.parentRunId = this.ids.idOf(parent);
     const environment = this.#environment[i];
     if (environment != null) row.environment = environment;
     return row;
@@ -224,7 +200,7 @@ export class RunTable implements EntityTable<RunRow> {
   /** The columns of the first `n` interned entities as a snapshot at `watermark` sees them. */
   columns(n: number, watermark: number): RunColumns {
     const c: RunColumns = {
-      ids: this.#ids.slice(n), seq: new Int32Array(n), transform: new Int32Array(n).fill(-1), name: [], params: [], parent: new Int32Array(n).fill(-1),
+      ids: this.ids.slice(n), seq: new Int32Array(n), transform: new Int32Array(n).fill(-1), name: [], params: [], parent: new Int32Array(n).fill(-1),
       startedAt: [], environment: [], finishSeq: new Int32Array(n), status: new Uint8Array(n), finishedAt: [], errors: [], older: [],
     };
     for (let i = 0; i < n; i++) {

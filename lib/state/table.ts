@@ -19,6 +19,47 @@ export interface EntityTable<R extends { readonly seq: number; readonly id: stri
 }
 
 /**
+ * The part the column tables share: the interned ids, and a row by id through `at`. Each table
+ * stores its columns itself (they differ), so only the id side lives here.
+ */
+export abstract class ColumnTable<R extends { readonly seq: number; readonly id: string }> implements EntityTable<R> {
+  protected readonly ids: Ids;
+
+  /** A table with `ids` interned in that order, or none. */
+  constructor(ids?: string[]) {
+    this.ids = new Ids(ids);
+  }
+
+  get size(): number {
+    return this.ids.size;
+  }
+
+  ref(id: string): number {
+    return this.ids.ref(id);
+  }
+
+  indexOf(id: string): number {
+    return this.ids.indexOf(id);
+  }
+
+  idOf(i: number): string {
+    return this.ids.idOf(i);
+  }
+
+  /** The seq that created entity `i`, or 0. */
+  abstract createdSeq(i: number): number;
+
+  abstract at(i: number, watermark: number): R | undefined;
+
+  abstract get(id: string): readonly R[] | undefined;
+
+  row(id: string, watermark: number): R | undefined {
+    const i = this.ids.indexOf(id);
+    return i < 0 ? undefined : this.at(i, watermark);
+  }
+}
+
+/**
  * A table of frozen row objects, for the small tables (transforms): entity ids interned to dense
  * integers, the latest version in an integer-indexed array and earlier ones only where there are some.
  */

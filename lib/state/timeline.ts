@@ -37,15 +37,8 @@ export class Timeline {
 
   /** How many events happened at or before `ms` (times never decrease): the seq of the last one, or 0. */
   countAtOrBefore(ms: number): number {
-    const times = this.#ms;
-    let lo = 0;
-    let hi = times.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (times[mid]! <= ms) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo === 0 ? 0 : lo < times.length ? this.#starts[lo]! - 1 : this.#length;
+    const lo = countUpTo(this.#ms, ms);
+    return lo === 0 ? 0 : lo < this.#ms.length ? this.#starts[lo]! - 1 : this.#length;
   }
 
   /** The spans of equal times as stored in a checkpoint: first seqs and times as written, up to `seq`. */
@@ -72,14 +65,18 @@ export class Timeline {
 
   /** The index of the span that holds `seq`: the last one starting at or before it. */
   #spanOf(seq: number): number {
-    const starts = this.#starts;
-    let lo = 0;
-    let hi = starts.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (starts[mid]! <= seq) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo - 1;
+    return countUpTo(this.#starts, seq) - 1;
   }
+}
+
+/** How many entries of the non-decreasing `a` are at most `x` (a binary search). */
+export function countUpTo(a: ArrayLike<number>, x: number, n = a.length): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
