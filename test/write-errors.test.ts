@@ -36,6 +36,12 @@ function failingWrites(backend: 'memory-level' | 'classic-level'): { failNext: (
   return { failNext: (n) => (left = n), restore: () => targets.forEach(([proto, name], i) => (proto[name] = reals[i]!)) };
 }
 
+/** Appends one transform.registered event straight to the log, as one job of the writer queue. */
+function appendTransform(ledger: Ledger, name: string): Promise<LedgerEvent[]> {
+  const e: EventInput = { type: 'transform.registered', data: { id: `t-${name}`, name, version: '1', type: 'script' } };
+  return ledger.log.append([e], [validateInput(e)]);
+}
+
 async function addOne(ledger: Ledger, name: string, size = 100): Promise<File> {
   return (await ledger.add(new File(Buffer.alloc(size, name), { name }))) as File;
 }
@@ -92,10 +98,7 @@ for (const backend of backends()) {
     const ledger = await backend.fresh();
     await ledger.track(new Transform({ name: 'writer' }));
     const head = ledger.head;
-    const append = (name: string) => {
-      const e: EventInput = { type: 'transform.registered', data: { id: `t-${name}`, name, version: '1', type: 'script' } };
-      return ledger.log.append([e], [validateInput(e)]);
-    };
+    const append = (name: string) => appendTransform(ledger, name);
     const writes = failingWrites(backend.name);
     let outcomes: PromiseSettledResult<LedgerEvent[]>[];
     try {
@@ -125,10 +128,7 @@ for (const backend of backends()) {
     const ledger = await backend.fresh();
     await ledger.track(new Transform({ name: 'writer' }));
     const head = ledger.head;
-    const append = (name: string) => {
-      const e: EventInput = { type: 'transform.registered', data: { id: `t-${name}`, name, version: '1', type: 'script' } };
-      return ledger.log.append([e], [validateInput(e)]);
-    };
+    const append = (name: string) => appendTransform(ledger, name);
     const writes = failingWrites(backend.name);
     let before: PromiseSettledResult<LedgerEvent[]>[];
     let failed: PromiseSettledResult<LedgerEvent[]>[];
