@@ -47,6 +47,19 @@ export async function appendValidated(ledger: Ledger, events: readonly EventInpu
   }
 }
 
+/** Appends events one per call from `writers` concurrent writers, each awaiting its append before the next. */
+export async function appendConcurrently(ledger: Ledger, events: readonly EventInput[], writers: number): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: writers }, async () => {
+      while (next < events.length) {
+        const e = events[next++]!;
+        await ledger.log.append([e], [validateInput(e)]);
+      }
+    }),
+  );
+}
+
 /** Runs every benchmark: ours and the baselines in the same process, interleaved. */
 export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   const log = options.log ?? (() => {});
@@ -129,16 +142,8 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
           async () => {
             const path = fresh('sync');
             const l = await open(path, { durability: 'sync' });
-            let next = 0;
             const t0 = now();
-            await Promise.all(
-              Array.from({ length: k }, async () => {
-                while (next < syncEvents.length) {
-                  const e = syncEvents[next++]!;
-                  await l.log.append([e], [validateInput(e)]);
-                }
-              }),
-            );
+            await appendConcurrently(l, syncEvents, k);
             const ms = now() - t0;
             await l.log.close();
             rmSync(path, { recursive: true, force: true });

@@ -3,26 +3,43 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
+// @ts-expect-error: classic-level ships no types for its chained batch module
+import { ChainedBatch } from 'classic-level/chained-batch.js';
 import { MemoryLevel } from 'memory-level';
 import { suite } from 'uvu';
 import { File, Transform, isLineageError, open, type Durability, type Ledger } from 'lineage-ledger';
+import { validateInput } from '../lib/events/catalog.js';
+import type { EventInput, LedgerEvent } from '../lib/events/types.js';
 import { walkChain } from './support/chain.js';
 import { checkStored } from './support/hostile.js';
 import { backends, tempDir } from './helpers.js';
 
 /** Makes the next `n` batch writes of every database of a backend fail, as a full disk would. */
 function failingWrites(backend: 'memory-level' | 'classic-level'): { failNext: (n: number) => void; restore: () => void } {
-  const proto = (backend === 'memory-level' ? MemoryLevel : ClassicLevel).prototype as unknown as { _batch: (...args: unknown[]) => Promise<void> };
-  const real = proto._batch;
+  // Array batches go to the database's _batch; chained batches to their own _write (memory-level's
+  // default chained batch calls _batch in turn, classic-level's writes natively).
+  const targets: [{ [k: string]: (...args: unknown[]) => Promise<void> }, string][] = [
+    [(backend === 'memory-level' ? MemoryLevel : ClassicLevel).prototype as never, '_batch'],
+    ...(backend === 'classic-level' ? [[ChainedBatch.prototype as never, '_write'] as [never, string]] : []),
+  ];
+  const reals = targets.map(([proto, name]) => proto[name]!);
   let left = 0;
-  proto._batch = function (this: unknown, ...args: unknown[]) {
-    if (left > 0) {
-      left--;
-      return Promise.reject(Object.assign(new Error('injected: No space left on device'), { code: 'ENOSPC' }));
-    }
-    return real.apply(this, args);
-  };
-  return { failNext: (n) => (left = n), restore: () => (proto._batch = real) };
+  targets.forEach(([proto, name], i) => {
+    proto[name] = function (this: unknown, ...args: unknown[]) {
+      if (left > 0) {
+        left--;
+        return Promise.reject(Object.assign(new Error('injected: No space left on device'), { code: 'ENOSPC' }));
+      }
+      return reals[i]!.apply(this, args);
+    };
+  });
+  return { failNext: (n) => (left = n), restore: () => targets.forEach(([proto, name], i) => (proto[name] = reals[i]!)) };
+}
+
+/** Appends one transform.registered event straight to the log, as one job of the writer queue. */
+function appendTransform(ledger: Ledger, name: string): Promise<LedgerEvent[]> {
+  const e: EventInput = { type: 'transform.registered', data: { id: `t-${name}`, name, version: '1', type: 'script' } };
+  return ledger.log.append([e], [validateInput(e)]);
 }
 
 async function addOne(ledger: Ledger, name: string, size = 100): Promise<File> {
@@ -75,6 +92,66 @@ for (const backend of backends()) {
       await reopened.close();
       assert.equal((await walkChain(reopened.path!)).broken, undefined);
     }
+  });
+
+  test('appends that arrive while a group is written are sealed on top of it; when that write fails they are sealed again on the real head, in order, with no gap', async () => {
+    const ledger = await backend.fresh();
+    await ledger.track(new Transform({ name: 'writer' }));
+    const head = ledger.head;
+    const append = (name: string) => appendTransform(ledger, name);
+    const writes = failingWrites(backend.name);
+    let outcomes: PromiseSettledResult<LedgerEvent[]>[];
+    try {
+      writes.failNext(1);
+      // The first append starts a write at once; the next ones are appended while it is in flight.
+      outcomes = await Promise.allSettled([append('lost'), append('kept-1'), append('kept-2'), append('kept-3')]);
+    } finally {
+      writes.restore();
+    }
+    const [lost, ...kept] = outcomes;
+    assert.equal(lost!.status, 'rejected');
+    assert.ok(isLineageError((lost as PromiseRejectedResult).reason, 'WRITE_FAILED'));
+    const events = kept.map((o) => {
+      assert.equal(o.status, 'fulfilled', String((o as PromiseRejectedResult).reason));
+      return (o as PromiseFulfilledResult<LedgerEvent[]>).value[0]!;
+    });
+    assert.deepEqual(events.map((e) => e.seq), [head.seq + 1, head.seq + 2, head.seq + 3]);
+    assert.deepEqual(events.map((e) => (e.data as { name: string }).name), ['kept-1', 'kept-2', 'kept-3']);
+    assert.equal(events[0]!.prev, head.hash, 'the first kept event links to the last written one, not to the lost one');
+    assert.deepEqual(ledger.head, { seq: head.seq + 3, hash: events[2]!.hash });
+    assert.equal(ledger.select(Transform, { name: 'lost' }).count(), 0);
+    assert.equal(await checkStored(ledger), head.seq + 3);
+    await ledger.close();
+  });
+
+  test('of groups written one after another, a failing write rejects exactly its own appends: those before and after are kept, in order', async () => {
+    const ledger = await backend.fresh();
+    await ledger.track(new Transform({ name: 'writer' }));
+    const head = ledger.head;
+    const append = (name: string) => appendTransform(ledger, name);
+    const writes = failingWrites(backend.name);
+    let before: PromiseSettledResult<LedgerEvent[]>[];
+    let failed: PromiseSettledResult<LedgerEvent[]>[];
+    let after: PromiseSettledResult<LedgerEvent[]>[];
+    try {
+      // 'a' is written at once; 'b1' and 'b2', appended while it is written, form the next group, whose write fails.
+      const a = Promise.allSettled([append('a')]);
+      writes.failNext(1);
+      const b = Promise.allSettled([append('b1'), append('b2')]);
+      before = await a;
+      failed = await b;
+      after = await Promise.allSettled([append('c1'), append('c2')]);
+    } finally {
+      writes.restore();
+    }
+    assert.equal(before[0]!.status, 'fulfilled');
+    for (const o of failed) assert.ok(o.status === 'rejected' && isLineageError(o.reason, 'WRITE_FAILED'), String(o.status));
+    const kept = after.map((o) => (o as PromiseFulfilledResult<LedgerEvent[]>).value[0]!);
+    assert.deepEqual(kept.map((e) => e.seq), [head.seq + 2, head.seq + 3]);
+    for (const name of ['a', 'c1', 'c2']) assert.equal(ledger.select(Transform, { name }).count(), 1, name);
+    for (const name of ['b1', 'b2']) assert.equal(ledger.select(Transform, { name }).count(), 0, name);
+    assert.equal(await checkStored(ledger), head.seq + 3);
+    await ledger.close();
   });
 
   test.run();

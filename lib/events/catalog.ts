@@ -19,6 +19,9 @@ export const CURRENT_VERSION: Record<EventType, number> = Object.fromEntries(
   Object.entries(SCHEMAS as Catalog).map(([type, versions]) => [type, Math.max(...Object.keys(versions).map(Number))]),
 ) as Record<EventType, number>;
 
+// The validator of each type's current version, looked up once rather than by a `type@v` key per event.
+const CURRENT_VALIDATOR = new Map(Object.entries(CURRENT_VERSION).map(([type, v]) => [type, validators.get(`${type}@${v}`)!]));
+
 /** True for a known event type name. */
 export function isEventType(type: string): type is EventType {
   return Object.prototype.hasOwnProperty.call(CURRENT_VERSION, type);
@@ -28,6 +31,11 @@ export function isEventType(type: string): type is EventType {
 export function validateEvent(type: string, v: number, data: unknown): void {
   const validate = validators.get(`${type}@${v}`);
   if (!validate) throw new LineageError('INVALID_EVENT', `unknown event type or version: ${type} v${v}`);
+  check(validate, type, v, data);
+}
+
+/** Throws INVALID_EVENT unless `validate` accepts `data`. */
+function check(validate: ValidateFunction, type: string, v: number, data: unknown): void {
   if (!validate(data)) {
     const err = validate.errors?.[0];
     const where = err?.instancePath || '/';
@@ -43,7 +51,7 @@ export function validateInput(event: EventInput): number {
     throw new LineageError('INVALID_EVENT', `unknown event type: ${show((event as { type?: unknown })?.type)}`);
   }
   const v = CURRENT_VERSION[event.type];
-  validateEvent(event.type, v, event.data);
+  check(CURRENT_VALIDATOR.get(event.type)!, event.type, v, event.data);
   return v;
 }
 
