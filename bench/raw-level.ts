@@ -21,11 +21,23 @@ export class RawLevel {
     await this.db.open();
   }
 
-  /** Writes `values` as seqs `from`, `from + 1`, … in batches of `batch`. */
-  async write(values: readonly Uint8Array[], from = 1, batch = 1000, sync = false): Promise<void> {
+  /**
+   * Writes `values` as seqs `from`, `from + 1`, … in batches of `batch`: as an array of operations
+   * (`db.batch([...])`), or with `chained`, as a chained batch (`db.batch().put(…).write()`), which
+   * skips abstract-level's per-operation object handling and is the faster of the two (the ledger
+   * writes chained batches).
+   */
+  async write(values: readonly Uint8Array[], from = 1, batch = 1000, sync = false, chained = false): Promise<void> {
     for (let i = 0; i < values.length; i += batch) {
+      const end = Math.min(values.length, i + batch);
+      if (chained) {
+        const b = this.db.batch();
+        for (let j = i; j < end; j++) b.put(key(from + j), values[j]!);
+        await b.write({ sync });
+        continue;
+      }
       const ops = [];
-      for (let j = i; j < Math.min(values.length, i + batch); j++) ops.push({ type: 'put' as const, key: key(from + j), value: values[j]! });
+      for (let j = i; j < end; j++) ops.push({ type: 'put' as const, key: key(from + j), value: values[j]! });
       await this.db.batch(ops, { sync });
     }
   }

@@ -114,6 +114,17 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
         await r.close();
         return (n / ms) * 1000;
       },
+      rawChained: async () => {
+        const path = fresh('rawChained');
+        const r = new RawLevel(path);
+        await r.open();
+        const t0 = now();
+        await r.write(bytes, 1, BATCH, false, true);
+        const ms = now() - t0;
+        await r.close();
+        rmSync(path, { recursive: true, force: true });
+        return (n / ms) * 1000;
+      },
       sqlite: () => {
         sqlitePath && rmSync(sqlitePath, { force: true });
         sqlitePath = `${fresh('sqlite')}.db`;
@@ -127,7 +138,8 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
     });
     const G1 = 'batched append';
     add(G1, 'ledger (validate + seal + hash + apply)', 'events/s', append.ledger, true);
-    add(G1, 'raw classic-level, same bytes', 'events/s', append.raw, true, 'ledger (validate + seal + hash + apply)');
+    add(G1, 'raw classic-level, same bytes, array batches', 'events/s', append.raw, true, 'ledger (validate + seal + hash + apply)');
+    add(G1, 'raw classic-level, same bytes, chained batches', 'events/s', append.rawChained, true, 'ledger (validate + seal + hash + apply)');
     add(G1, 'SQLite, same facts', 'rows/s', append.sqlite, true, 'ledger (validate + seal + hash + apply)');
 
     // ── durable append ─────────────────────────────────────────────────
