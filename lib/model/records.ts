@@ -185,8 +185,11 @@ export class Run {
     return this.#row ? this.#row.name : this.#init!.name;
   }
   get transform(): Transform {
-    const row = this.#row;
-    return row ? Transform.bind(this.#bound!.binding, row.transformId) : this.#init!.transform;
+    const b = this.#bound;
+    if (!b) return this.#init!.transform;
+    const t = b.link();
+    if (t === undefined) throw gone('run', b.id);
+    return Transform.of(new Saved(b.binding, 'transform', b.binding.view.projection.transforms.idOf(t), t));
   }
   get params(): Readonly<Record<string, JsonValue>> | undefined {
     return this.#row ? this.#row.params : (this.#init!.params as Record<string, JsonValue> | undefined);
@@ -325,9 +328,11 @@ export class File {
   }
   /** The run that produced the file. */
   get run(): Run | undefined {
-    const row = this.#row;
-    if (!row) return this.#init!.run;
-    return row.runId === undefined ? undefined : Run.bind(this.#bound!.binding, row.runId);
+    const b = this.#bound;
+    if (!b) return this.#init!.run;
+    const r = b.link();
+    if (r === undefined) throw gone('file', b.id);
+    return r < 0 ? undefined : Run.of(new Saved(b.binding, 'run', b.binding.view.projection.runs.idOf(r), r));
   }
   /** The producing run's transform. */
   get transform(): Transform | undefined {

@@ -12,6 +12,7 @@ export type Relation = 'transformRuns' | 'runInputs' | 'runOutputs' | 'runChildr
 interface EntityTable {
   indexOf(id: string): number;
   idOf(i: number): string;
+  createdSeq(i: number): number;
   at(i: number, watermark: number): { readonly seq: number; readonly id: string } | undefined;
 }
 
@@ -61,6 +62,21 @@ export class Saved<K extends RecordKind = RecordKind> {
     this.#row = row;
     this.#at = w;
     return row;
+  }
+
+  /**
+   * The integer of what this entity refers to, read from its table's columns without making a
+   * row: a file's producing run, a run's transform (-1: none); undefined when the entity does not
+   * exist as the binding sees it now.
+   */
+  link(): number | undefined {
+    const view = this.binding.view;
+    const i = this.index();
+    if (i < 0) return undefined;
+    const p = view.projection;
+    const created = tableOf(p, this.kind).createdSeq(i);
+    if (created === 0 || created > view.watermark) return undefined;
+    return this.kind === 'file' ? p.files.runOf(i) : this.kind === 'run' ? p.runs.transformOf(i) : -1;
   }
 
   /**

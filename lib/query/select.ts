@@ -313,6 +313,7 @@ type Row = TransformRow | RunRow | FileRow;
 interface EntityTable {
   indexOf(id: string): number;
   idOf(i: number): string;
+  createdSeq(i: number): number;
   at(i: number, watermark: number): Row | undefined;
   get(id: string): readonly { readonly seq: number }[] | undefined;
 }
@@ -340,8 +341,9 @@ function candidates(view: View, kind: Kind, where: Where | undefined): Hits {
     hits = new Hits();
     const table = tableOf(view.projection, kind);
     const i = table.indexOf(where.id);
-    const row = i < 0 ? undefined : table.at(i, view.watermark);
-    if (row) hits.push(where.id, i, row);
+    // Whether it exists, from its creation seq: its row is made only if a field is read.
+    const created = i < 0 ? 0 : table.createdSeq(i);
+    if (created > 0 && created <= view.watermark) hits.push(where.id, i, undefined);
     indexed = 'id';
   } else if (where && typeof where.name === 'string' && kind === 'file') {
     hits = Hits.of(view.fileIndexesNamed(nfc(where.name)), view.projection.files);

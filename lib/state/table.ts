@@ -16,6 +16,8 @@ export interface EntityTable<R extends { readonly seq: number; readonly id: stri
   row(id: string, watermark: number): R | undefined;
   /** Every version of `id`, oldest first, or undefined. */
   get(id: string): readonly R[] | undefined;
+  /** The seq that created entity `i`, or 0 (never created): a snapshot sees it when this is within its watermark. */
+  createdSeq(i: number): number;
 }
 
 /**
@@ -46,7 +48,6 @@ export abstract class ColumnTable<R extends { readonly seq: number; readonly id:
     return this.ids.idOf(i);
   }
 
-  /** The seq that created entity `i`, or 0. */
   abstract createdSeq(i: number): number;
 
   abstract at(i: number, watermark: number): R | undefined;
@@ -92,6 +93,11 @@ export class Table<R extends { readonly seq: number; readonly id: string }> impl
     this.#latest[i] = row;
     this.#earlier[i] = undefined;
     return i;
+  }
+
+  createdSeq(i: number): number {
+    const first = this.#earlier[i]?.[0] ?? this.#latest[i];
+    return first === undefined ? 0 : first.seq;
   }
 
   /** Adds a version to an entity that has one; false when it has none. */
