@@ -163,12 +163,13 @@ export class Query<R extends LineageRecord> {
     if (this.#predicates.length === 0 && !this.#order) {
       const where = this.#where;
       if (this.#joins.length === 0 && where && typeof where.id === 'string' && onlyKey(where, 'id')) {
-        // One entity by id: a single index lookup finds it, its integer and its row, which its record keeps.
+        // One entity by id: a single index lookup finds its integer, its creation seq whether it
+        // exists; its row is made only when a field of the record is read.
         const view = binding.view;
         const table = tableOf(view.projection, kind);
         const i = table.indexOf(where.id);
-        const row = i < 0 ? undefined : table.at(i, view.watermark);
-        return row && offset === 0 && limit !== 0 ? [recordOf(binding, kind, where.id, i, row) as R] : [];
+        const created = i < 0 ? 0 : table.createdSeq(i);
+        return created > 0 && created <= view.watermark && offset === 0 && limit !== 0 ? [recordOf(binding, kind, where.id, i) as R] : [];
       }
       // No filter or order on records: make records for the requested window only.
       const hits = this.#hits();
