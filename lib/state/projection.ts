@@ -7,8 +7,6 @@ import { RunTable } from './run-table.js';
 import { Table } from './table.js';
 import { Timeline } from './timeline.js';
 
-export { deepFreeze } from './run-table.js';
-
 /** The pieces a projection is made of, for a checkpoint's loader. */
 export interface ProjectionParts {
   timeline: Timeline;
