@@ -10,6 +10,8 @@ export const LIMITS = {
   errorLength: 16 * 1024,
   /** Bytes of one stored event. */
   eventBytes: 256 * 1024,
+  /** Events in one ledger: the in-memory index keeps seqs and entity numbers as 32-bit integers. */
+  events: 2 ** 31 - 1,
   /** Bytes of content stored inside LevelDB, in the same batch as its event; larger content goes to a file. */
   inlineContentBytes: 256 * 1024,
 } as const;

@@ -88,6 +88,23 @@ for (const backend of backends()) {
     await ledger.close();
   });
 
+  test('a ledger refuses events past its event limit with LIMIT_EXCEEDED, and writes none of the refused call', async () => {
+    const ledger = await backend.fresh();
+    await ledger.track(new Transform({ name: 'limited' }));
+    // Two billion events are out of reach of a test: lower the limit for this one (restored after).
+    const limits = LIMITS as { events: number };
+    const real = limits.events;
+    limits.events = ledger.head.seq + 1;
+    try {
+      await ledger.add(new File(Buffer.from('one more fits'), { name: 'last.txt' }));
+      await refused(ledger, () => ledger.add(new File(Buffer.from('this one does not'), { name: 'over.txt' })), 'an event past the limit');
+    } finally {
+      limits.events = real;
+    }
+    await ledger.add(new File(Buffer.from('fits again'), { name: 'after.txt' }));
+    await ledger.close();
+  });
+
   test('a refused call leaves the ledger as it was, across a reopen', async () => {
     const ledger = await backend.fresh();
     await ledger.track(new Transform({ name: 'before' }));

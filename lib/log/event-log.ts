@@ -318,6 +318,10 @@ export class EventLog {
     const start = group.bytes.length;
     let s = group.seq;
     let h = group.hash;
+    if (s + job.events.length > LIMITS.events) {
+      job.reject(new LineageError('LIMIT_EXCEEDED', `the ledger holds ${s} events; ${job.events.length} more would pass the limit of ${LIMITS.events}`));
+      return;
+    }
     for (let i = 0; i < job.events.length; i++) {
       const e = job.events[i]!;
       const one = seal(++s, e.type, job.versions[i]!, group.at, e.data, h);
