@@ -131,7 +131,6 @@ class Traversal {
   readonly marks = [new Marks(), new Marks(), new Marks()] as const;
   #lastStamp = 0;
   #stamp = 0;
-  #view: View | undefined;
   #p: Projection | undefined;
   #w = 0;
   #maxDepth = 0;
@@ -158,7 +157,6 @@ class Traversal {
 
   begin(view: View, maxDepth: number, maxNodes: number, withTransforms: boolean, direction: Direction): this {
     const p = view.projection;
-    this.#view = view;
     this.#p = p;
     this.#w = view.watermark;
     this.#maxDepth = maxDepth;
@@ -181,9 +179,8 @@ class Traversal {
     return this;
   }
 
-  /** Lets go of the view, so that a closed ledger's projection is not kept alive. */
+  /** Lets go of the projection, so that a closed ledger's is not kept alive. */
   end(): void {
-    this.#view = undefined;
     this.#p = undefined;
   }
 
