@@ -1,6 +1,7 @@
 import type { Adjacency } from '../state/adjacency.js';
 import type { Projection } from '../state/projection.js';
 import type { FileRow, RunRow, TransformRow } from '../state/rows.js';
+import { seenAt } from '../state/table.js';
 import type { Binding } from './binding.js';
 
 /** The three kinds of record. */
@@ -72,10 +73,8 @@ export class Saved<K extends RecordKind = RecordKind> {
   link(): number | undefined {
     const view = this.binding.view;
     const i = this.index();
-    if (i < 0) return undefined;
     const p = view.projection;
-    const created = tableOf(p, this.kind).createdSeq(i);
-    if (created === 0 || created > view.watermark) return undefined;
+    if (!seenAt(tableOf(p, this.kind), i, view.watermark)) return undefined;
     return this.kind === 'file' ? p.files.runOf(i) : this.kind === 'run' ? p.runs.transformOf(i) : -1;
   }
 

@@ -2,6 +2,8 @@ import { LineageError } from '../errors.js';
 import { show } from '../util/show.js';
 import type { Adjacency } from '../state/adjacency.js';
 import type { Projection } from '../state/projection.js';
+import { ensure } from '../state/columns.js';
+import { seenAt } from '../state/table.js';
 import type { View } from '../state/view.js';
 
 /** Which way a lineage traversal goes from its start. */
@@ -274,8 +276,7 @@ class Traversal {
     if (k === RUN) {
       const { runs, transforms } = this.#p!;
       // Read from the run's columns, not a whole row: its name and transform never change.
-      const started = runs.createdSeq(i);
-      const seen = started > 0 && started <= this.#w;
+      const seen = seenAt(runs, i, this.#w);
       const t = seen ? runs.transformOf(i) : -1;
       this.#runLabel[n] = seen ? (runs.nameOf(i) ?? (t >= 0 ? transforms.at(t, this.#w)?.name : undefined)) : undefined;
       if (this.#withTransforms && t >= 0) {
@@ -289,9 +290,9 @@ class Traversal {
   #edge(from: number, to: number, type: number): void {
     const m = this.#m;
     if (m === this.#from.length) {
-      this.#from = grow(this.#from, m * 2);
-      this.#to = grow(this.#to, m * 2);
-      this.#type = grow(this.#type, m * 2);
+      this.#from = ensure(this.#from, m + 1);
+      this.#to = ensure(this.#to, m + 1);
+      this.#type = ensure(this.#type, m + 1);
     }
     this.#from[m] = from;
     this.#to[m] = to;
@@ -300,11 +301,11 @@ class Traversal {
   }
 
   #growNodes(): void {
-    const n = this.#kind.length * 2;
-    this.#kind = grow(this.#kind, n);
-    this.#index = grow(this.#index, n);
-    this.#depth = grow(this.#depth, n);
-    this.#cut = grow(this.#cut, n);
+    const n = this.#kind.length + 1;
+    this.#kind = ensure(this.#kind, n);
+    this.#index = ensure(this.#index, n);
+    this.#depth = ensure(this.#depth, n);
+    this.#cut = ensure(this.#cut, n);
   }
 
   /** The nodes as objects; also keeps their ids for `edges()`. */
@@ -323,8 +324,7 @@ class Traversal {
       if (k === FILE) {
         id = files.idOf(i);
         kind = 'file';
-        const created = files.createdSeq(i);
-        label = (created > 0 && created <= w ? files.nameOf(i) : undefined) ?? id;
+        label = (seenAt(files, i, w) ? files.nameOf(i) : undefined) ?? id;
       } else if (k === RUN) {
         id = runs.idOf(i);
         kind = 'run';
@@ -355,12 +355,6 @@ class Traversal {
 const TRAVERSAL = new Traversal();
 
 /** A copy of `a` with room for `n` entries. */
-function grow<A extends Int32Array | Uint8Array>(a: A, n: number): A {
-  const b = new (a.constructor as new (n: number) => A)(n);
-  b.set(a);
-  return b;
-}
-
 function checkLineageOptions(options: unknown): asserts options is LineageOptions {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new LineageError('INVALID_ARGUMENT', `lineage() options must be an object, not ${show(options)}`);
   const { depth, maxNodes, transforms } = options as Record<string, unknown>;

@@ -6,6 +6,7 @@ import { Saved } from '../model/saved.js';
 import type { Adjacency } from '../state/adjacency.js';
 import type { Projection } from '../state/projection.js';
 import type { FileRow, RunRow, TransformRow } from '../state/rows.js';
+import { idsOf, seenAt } from '../state/table.js';
 import type { View } from '../state/view.js';
 import { nfc } from './nfc.js';
 
@@ -168,8 +169,7 @@ export class Query<R extends LineageRecord> {
         const view = binding.view;
         const table = tableOf(view.projection, kind);
         const i = table.indexOf(where.id);
-        const created = i < 0 ? 0 : table.createdSeq(i);
-        return created > 0 && created <= view.watermark && offset === 0 && limit !== 0 ? [recordOf(binding, kind, where.id, i) as R] : [];
+        return seenAt(table, i, view.watermark) && offset === 0 && limit !== 0 ? [recordOf(binding, kind, where.id, i) as R] : [];
       }
       // No filter or order on records: make records for the requested window only.
       const hits = this.#hits();
@@ -270,9 +270,7 @@ class Hits {
 
   /** Hits for integers of `table`, with their ids. */
   static of(idx: number[], table: EntityTable): Hits {
-    const ids: string[] = new Array(idx.length);
-    for (let j = 0; j < idx.length; j++) ids[j] = table.idOf(idx[j]!);
-    return new Hits(ids, idx);
+    return new Hits(idsOf(idx, table), idx);
   }
 
   push(id: string, index: number, row: Row | undefined): void {
@@ -343,8 +341,7 @@ function candidates(view: View, kind: Kind, where: Where | undefined): Hits {
     const table = tableOf(view.projection, kind);
     const i = table.indexOf(where.id);
     // Whether it exists, from its creation seq: its row is made only if a field is read.
-    const created = i < 0 ? 0 : table.createdSeq(i);
-    if (created > 0 && created <= view.watermark) hits.push(where.id, i, undefined);
+    if (seenAt(table, i, view.watermark)) hits.push(where.id, i, undefined);
     indexed = 'id';
   } else if (where && typeof where.name === 'string' && kind === 'file') {
     hits = Hits.of(view.fileIndexesNamed(nfc(where.name)), view.projection.files);

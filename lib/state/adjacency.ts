@@ -1,3 +1,5 @@
+import { ensure } from './columns.js';
+
 /**
  * An append-only relation between dense integer ids (a source's targets, in the order added, each
  * stamped with the seq that added it). The edges live in flat Int32Arrays, linked per source in
@@ -52,15 +54,13 @@ export class Adjacency {
   push(from: number, seq: number, to: number): void {
     const e = this.#edges;
     if (e >= this.#to.length) {
-      const n = Math.max(64, e * 2);
-      this.#to = grow(this.#to, n);
-      this.#seq = grow(this.#seq, n);
-      this.#next = grow(this.#next, n);
+      this.#to = ensure(this.#to, e + 1);
+      this.#seq = ensure(this.#seq, e + 1);
+      this.#next = ensure(this.#next, e + 1);
     }
     if (from >= this.#first.length) {
-      const n = Math.max(from + 1, this.#first.length * 2);
-      this.#first = grow(this.#first, n);
-      this.#last = grow(this.#last, n);
+      this.#first = ensure(this.#first, from + 1);
+      this.#last = ensure(this.#last, from + 1);
     }
     this.#to[e] = to;
     this.#seq[e] = seq;
@@ -121,9 +121,3 @@ export class Adjacency {
   }
 }
 
-/** A copy of `a` with room for `n` entries. */
-function grow(a: Int32Array, n: number): Int32Array<ArrayBuffer> {
-  const b = new Int32Array(n);
-  b.set(a);
-  return b;
-}

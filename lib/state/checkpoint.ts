@@ -211,18 +211,14 @@ export class CheckpointLoader {
     const columns = (table: string, names: readonly string[]) => Object.fromEntries(names.map((n) => [n, col(`${table}.${n}`)]));
     const runs = RunTable.fromColumns(columns('runs', RUN_COLUMNS) as unknown as RunColumns, (i) => transforms.idOf(i), transforms.size, h.seq);
     const files = FileTable.fromColumns(columns('files', FILE_COLUMNS) as unknown as FileColumns, timeline, (i) => runs.idOf(i), runs.size);
-    const created = {
-      transforms: (i: number) => (i < transforms.size ? (transforms.at(i, h.seq)?.seq ?? 0) : 0),
-      runs: (i: number) => runs.createdSeq(i),
-      files: (i: number) => files.createdSeq(i),
-    };
+    const tables = { transforms, runs, files };
     const orders = { transforms: new Order(), runs: new Order(), files: new Order() };
     for (const table of ['transforms', 'runs', 'files'] as const) {
       let last = 0;
       const ints = col<Int32Array>(`order.${table}`);
       if (!(ints instanceof Int32Array)) throw new Error(`checkpoint order of ${table} is malformed`);
       for (const i of ints) {
-        const seq = i >= 0 ? created[table](i) : 0;
+        const seq = i >= 0 ? tables[table].createdSeq(i) : 0;
         if (seq <= last) throw new Error(`checkpoint order of ${table} is malformed`);
         orders[table].push(seq, i);
         last = seq;

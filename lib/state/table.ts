@@ -20,6 +20,19 @@ export interface EntityTable<R extends { readonly seq: number; readonly id: stri
   createdSeq(i: number): number;
 }
 
+/** True when entity `i` (-1: unknown) of `table` was created at or before `watermark`, so a snapshot there sees it. */
+export function seenAt(table: { createdSeq(i: number): number }, i: number, watermark: number): boolean {
+  const created = i < 0 ? 0 : table.createdSeq(i);
+  return created > 0 && created <= watermark;
+}
+
+/** The ids of integers `xs` of `table`, in order. */
+export function idsOf(xs: readonly number[], table: { idOf(i: number): string }): string[] {
+  const ids: string[] = new Array(xs.length);
+  for (let j = 0; j < xs.length; j++) ids[j] = table.idOf(xs[j]!);
+  return ids;
+}
+
 /**
  * The part the column tables share: the interned ids, and a row by id through `at`. Each table
  * stores its columns itself (they differ), so only the id side lives here.

@@ -2,7 +2,7 @@ import type { FileRow, RunRow, TransformRow } from './rows.js';
 import type { Adjacency } from './adjacency.js';
 import type { Projection } from './projection.js';
 import type { Order } from './order.js';
-import type { EntityTable } from './table.js';
+import { idsOf, type EntityTable } from './table.js';
 
 /** A read view of a projection at a watermark seq; a live view follows the head. */
 export class View {
@@ -143,13 +143,6 @@ export class View {
     const f = p.files.indexOf(fileId);
     return r >= 0 && f >= 0 && rel.has(r, f, this.watermark);
   }
-}
-
-/** The ids of integers `xs` of `table`. */
-function idsOf(xs: number[], table: EntityTable<{ seq: number; id: string }>): string[] {
-  const ids: string[] = new Array(xs.length);
-  for (let j = 0; j < xs.length; j++) ids[j] = table.idOf(xs[j]!);
-  return ids;
 }
 
 function unique(ids: string[]): string[] {
