@@ -2,11 +2,11 @@ import * as assert from 'uvu/assert';
 import { test } from 'uvu';
 import fc from 'fast-check';
 import type { LedgerEvent } from '../../lib/events/types.js';
-import { CheckpointLoader, checkpointPieces, decodeHeader } from '../../lib/state/checkpoint.js';
 import { Projection } from '../../lib/state/projection.js';
 import { StringIndex } from '../../lib/state/string-index.js';
 import { Timeline } from '../../lib/state/timeline.js';
 import { View } from '../../lib/state/view.js';
+import { event, reloaded } from './projections.js';
 
 test('a StringIndex answers as a Map from each key to the last entry set for it, through every growth', () => {
   fc.assert(
@@ -57,7 +57,6 @@ test('a Timeline stored as spans of equal times answers as the time of every eve
 });
 
 test('files by name and by hash answer, at every watermark and after a checkpoint reload, what a scan of the events would', () => {
-  const event = (seq: number, type: LedgerEvent['type'], data: object) => ({ seq, type, v: 1, at: '2026-01-01T00:00:00.000Z', data, prev: '', hash: String(seq) }) as LedgerEvent;
   fc.assert(
     fc.property(fc.array(fc.tuple(fc.nat({ max: 4 }), fc.nat({ max: 3 }), fc.boolean()), { minLength: 1, maxLength: 60 }), fc.boolean(), (files, reload) => {
       const events: LedgerEvent[] = [event(1, 'transform.registered', { id: 't', name: 'T', version: '1', type: 'script' })];
@@ -69,13 +68,7 @@ test('files by name and by hash answer, at every watermark and after a checkpoin
       });
       let p = new Projection();
       for (const e of events) p.apply(e);
-      if (reload) {
-        const cp = checkpointPieces(p);
-        const pieces = [...cp.pieces];
-        const loader = new CheckpointLoader(decodeHeader(cp.header()));
-        for (const piece of pieces) loader.add(piece);
-        p = loader.finish();
-      }
+      if (reload) p = reloaded(p);
       for (let w = 1; w <= events.length; w++) {
         const view = new View(p, w);
         const seen = events.slice(0, w).filter((e) => e.type === 'file.created').map((e) => e.data as { id: string; name: string; hash?: string; key?: string });

@@ -3,9 +3,9 @@ import { test } from 'uvu';
 import fc from 'fast-check';
 import type { LedgerEvent } from '../../lib/events/types.js';
 import { type Direction, lineage, type LineageEdge, type LineageGraph, type LineageNode, type NodeKind } from '../../lib/query/lineage.js';
-import { CheckpointLoader, checkpointPieces, decodeHeader } from '../../lib/state/checkpoint.js';
 import { Projection } from '../../lib/state/projection.js';
 import { View } from '../../lib/state/view.js';
+import { event, reloaded } from './projections.js';
 
 type Op =
   | { op: 'transform' }
@@ -201,13 +201,7 @@ test('lineage over the integer index equals the reference traversal on random gr
         const events = eventsOf(ops);
         let p = new Projection();
         for (const e of events) p.apply(e);
-        if (reload) {
-          const cp = checkpointPieces(p);
-          const pieces = [...cp.pieces];
-          const loader = new CheckpointLoader(decodeHeader(cp.header()));
-          for (const piece of pieces) loader.add(piece);
-          p = loader.finish();
-        }
+        if (reload) p = reloaded(p);
         const w = 1 + (at % events.length);
         const view = new View(p, w);
         const starts = [...view.fileIds().map((id) => ['file', id] as const), ...view.runIds().map((id) => ['run', id] as const), ...view.transformIds().map((id) => ['transform', id] as const)];
@@ -225,18 +219,13 @@ test('lineage over the integer index equals the reference traversal on random gr
 });
 
 test('a checkpoint keeps relations to ids that no event created, and the watermark of every edge', () => {
-  const e = (seq: number, type: LedgerEvent['type'], data: object) => ({ seq, type, v: 1, at: '2026-01-01T00:00:00.000Z', data, prev: '', hash: String(seq) }) as LedgerEvent;
   const p = new Projection();
-  p.apply(e(1, 'transform.registered', { id: 't', name: 'T', version: '1', type: 'script' }));
-  p.apply(e(2, 'run.started', { id: 'r', transformId: 't', startedAt: '2026-01-01T00:00:00.000Z' }));
-  p.apply(e(3, 'file.loaded_as_input', { fileId: 'ghost', runId: 'r' }));
-  p.apply(e(4, 'file.created', { id: 'f', name: 'f.csv', suffix: '.csv', runId: 'r' }));
-  p.apply(e(5, 'file.loaded_as_input', { fileId: 'f', runId: 'r' }));
-  const cp = checkpointPieces(p);
-  const pieces = [...cp.pieces];
-  const loader = new CheckpointLoader(decodeHeader(cp.header()));
-  for (const piece of pieces) loader.add(piece);
-  const q = loader.finish();
+  p.apply(event(1, 'transform.registered', { id: 't', name: 'T', version: '1', type: 'script' }));
+  p.apply(event(2, 'run.started', { id: 'r', transformId: 't', startedAt: '2026-01-01T00:00:00.000Z' }));
+  p.apply(event(3, 'file.loaded_as_input', { fileId: 'ghost', runId: 'r' }));
+  p.apply(event(4, 'file.created', { id: 'f', name: 'f.csv', suffix: '.csv', runId: 'r' }));
+  p.apply(event(5, 'file.loaded_as_input', { fileId: 'f', runId: 'r' }));
+  const q = reloaded(p);
   for (const [w, inputs] of [[2, []], [3, ['ghost']], [5, ['ghost', 'f']]] as const) {
     assert.equal(new View(q, w).inputsOf('r'), inputs);
     assert.equal(new View(q, w).inputsOf('r'), new View(p, w).inputsOf('r'));
