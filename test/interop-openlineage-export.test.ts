@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { suite } from 'uvu';
 import { File, open, Run, toJsonl, toOpenLineage, Transform, type OpenLineageRunEvent } from 'lineage-ledger';
-import { OPENLINEAGE_SPEC } from '../lib/interop/openlineage-spec.js';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { OPENLINEAGE_SPEC_ID, openLineageSchemas } from '../lib/interop/openlineage-schemas.js';
 import { demoLedger } from './interop-demo.js';
-import { readShared, runEventErrors } from './interop-schemas.js';
+import { INTEROP, interopFiles, readInterop, runEventErrors } from './interop-schemas.js';
 import { workload } from './interop-workload.js';
 
 const test = suite('OpenLineage export');
@@ -13,8 +16,19 @@ function assertValid(events: OpenLineageRunEvent[]): void {
   for (const e of events) assert.deepEqual(runEventErrors(e), [], `${e.eventType} of ${e.job.name} validates`);
 }
 
-test('the vendored copy of the spec that imports validate against is the shared one, unmodified', () => {
-  assert.deepEqual(OPENLINEAGE_SPEC, readShared('openlineage', 'OpenLineage.json'));
+test('the one vendored copy of the spec is upstream 2-0-2, unmodified, and the library loads it and every facet schema by $id', () => {
+  const bytes = readFileSync(join(INTEROP, 'openlineage', 'OpenLineage.json'));
+  assert.equal(createHash('sha256').update(bytes).digest('hex'), '69f68bee00b9beac88a87059c0102410e7bb05f3f43c46d02a0409831eceb0d2');
+  const schemas = openLineageSchemas();
+  assert.deepEqual(schemas.get(OPENLINEAGE_SPEC_ID), JSON.parse(bytes.toString('utf8')));
+  const facets = interopFiles('openlineage', 'facets').map((f) => readInterop('openlineage', 'facets', f));
+  assert.equal(schemas.size, facets.length + 1);
+  for (const f of facets) assert.deepEqual(schemas.get(f.$id), f, f.$id);
+  // One copy for every caller, frozen all the way down.
+  assert.equal(openLineageSchemas().get(OPENLINEAGE_SPEC_ID), schemas.get(OPENLINEAGE_SPEC_ID));
+  assert.throws(() => {
+    (schemas.get(OPENLINEAGE_SPEC_ID)!.$defs as { RunEvent: { type: string } }).RunEvent.type = 'array';
+  }, TypeError);
 });
 
 test('every event of the demo ledger validates against OpenLineage 2-0-2 and the schema of each facet it uses', async () => {

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
 import fc from 'fast-check';
 import { suite } from 'uvu';
 import { File, importOpenLineage, isLineageError, open, Run, toJsonl, toOpenLineage, Transform, type Ledger, type OpenLineageRunEvent } from 'lineage-ledger';
 import { byNames, demoLedger } from './interop-demo.js';
-import { readShared, SHARED } from './interop-schemas.js';
+import { interopFiles, readInterop } from './interop-schemas.js';
 import { workload } from './interop-workload.js';
 
 const test = suite('OpenLineage import');
@@ -195,7 +194,7 @@ test('--strict rejects the whole import when one line is invalid, and writes not
 test('the RunEvent samples of the OpenLineage repository import without error, and so do the facet samples inside a run event', async () => {
   const ln = await open({ memory: true });
   try {
-    const full = readShared('openlineage', 'examples', 'example_full_event.json');
+    const full = readInterop('openlineage', 'examples', 'example_full_event.json');
     const r1 = await importOpenLineage(ln, [full], { source: 'example_full_event.json' });
     assert.deepEqual(r1.skipped, []);
     assert.equal(r1.events, 1);
@@ -204,8 +203,8 @@ test('the RunEvent samples of the OpenLineage repository import without error, a
     assert.equal(run.status, 'completed');
 
     // Each facet sample where it belongs: run, job or dataset facets.
-    const facet = (f: string) => readShared('openlineage', 'examples', f);
-    const names = readdirSync(`${SHARED}/openlineage/examples`).filter((f) => /Facet-\d+\.json$/.test(f)).sort();
+    const facet = (f: string) => readInterop('openlineage', 'examples', f);
+    const names = interopFiles('openlineage', 'examples').filter((f) => /Facet-\d+\.json$/.test(f));
     assert.ok(names.length >= 9);
     const where = (f: string) => (/RunFacet/.test(f) ? 'run' : /JobFacet/.test(f) ? 'job' : 'dataset');
     const parentUuid = 'f99310b4-3c3c-1a1a-2b2b-c1b95c24ff11';

@@ -1,36 +1,36 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import * as draft04 from 'ajv-draft-04';
 import addFormats from 'ajv-formats';
 import { LEDGER_FACETS_SCHEMA } from 'lineage-ledger';
+import { OPENLINEAGE_SPEC_ID, openLineageSchemas } from '../lib/interop/openlineage-schemas.js';
 
-/**
- * The interchange schemas of ../shared/interop (beside the repository, in CI too). A missing folder
- * fails loudly: these tests validate against the real schemas or not at all.
- */
-export const SHARED = resolve(new URL('../../', import.meta.url).pathname, '..', 'shared', 'interop');
-if (!existsSync(join(SHARED, 'openlineage', 'OpenLineage.json'))) {
-  throw new Error(`the interop schemas are missing: expected ${SHARED} (a copy of shared/interop beside the repository)`);
+/** The interchange schemas and samples vendored in the repository (fixtures/interop; see its README.md). */
+export const INTEROP = fileURLToPath(new URL('../../fixtures/interop/', import.meta.url));
+
+/** Reads a JSON file of fixtures/interop. */
+export function readInterop(...parts: string[]): any {
+  return JSON.parse(readFileSync(join(INTEROP, ...parts), 'utf8'));
 }
 
-/** Reads a JSON file of shared/interop. */
-export function readShared(...parts: string[]): any {
-  return JSON.parse(readFileSync(join(SHARED, ...parts), 'utf8'));
+/** The file names of a folder of fixtures/interop, sorted. */
+export function interopFiles(...parts: string[]): string[] {
+  return readdirSync(join(INTEROP, ...parts)).sort();
 }
 
 const ajv = new Ajv2020({ strict: false, allErrors: true });
 (addFormats as unknown as (a: unknown) => void)(ajv);
-ajv.addSchema(readShared('openlineage', 'OpenLineage.json'));
+// The library's own loader: the core spec and the facet schemas, by $id.
 const facetValidators: { keys: string[]; id: string; validate: ValidateFunction }[] = [];
-for (const f of readdirSync(join(SHARED, 'openlineage', 'facets')).sort()) {
-  const schema = readShared('openlineage', 'facets', f);
+for (const schema of openLineageSchemas().values()) {
   ajv.addSchema(schema);
-  facetValidators.push({ keys: Object.keys(schema.properties ?? {}), id: schema.$id, validate: ajv.getSchema(schema.$id)! });
+  if (schema.$id !== OPENLINEAGE_SPEC_ID) facetValidators.push({ keys: Object.keys(schema.properties ?? {}), id: schema.$id, validate: ajv.getSchema(schema.$id)! });
 }
 ajv.addSchema(LEDGER_FACETS_SCHEMA as object);
 facetValidators.push({ keys: Object.keys(LEDGER_FACETS_SCHEMA.properties), id: LEDGER_FACETS_SCHEMA.$id, validate: ajv.getSchema(LEDGER_FACETS_SCHEMA.$id)! });
-const core = ajv.getSchema('https://openlineage.io/spec/2-0-2/OpenLineage.json')!;
+const core = ajv.getSchema(OPENLINEAGE_SPEC_ID)!;
 
 /** Schema errors of a RunEvent against OpenLineage 2-0-2 and the schema of each facet it uses ([] when valid). */
 export function runEventErrors(event: any): string[] {
@@ -58,7 +58,7 @@ export function runEventErrors(event: any): string[] {
 const AjvDraft04 = draft04.default as unknown as typeof draft04.default.default;
 const ajv04 = new AjvDraft04({ strict: false, allErrors: true });
 (addFormats as unknown as (a: unknown) => void)(ajv04);
-const prov = ajv04.compile(readShared('prov', 'prov-json.schema.json'));
+const prov = ajv04.compile(readInterop('prov', 'prov-json.schema.json'));
 
 /** Schema errors of a PROV-JSON document against the W3C submission's schema ([] when valid). */
 export function provErrors(doc: unknown): string[] {

@@ -40,7 +40,7 @@ export const PRODUCER = `https://www.npmjs.com/package/lineage-ledger/v/${VERSIO
 /** The `schemaURL` of every exported RunEvent. */
 export const RUN_EVENT_SCHEMA_URL = 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent';
 
-/** `_schemaURL` of the standard facets lineage-ledger writes (the versions vendored in shared/interop). */
+/** `_schemaURL` of the standard facets lineage-ledger writes (the versions vendored in fixtures/interop). */
 export const FACET_SCHEMA_URLS = {
   version: 'https://openlineage.io/spec/facets/1-0-1/DatasetVersionDatasetFacet.json#/$defs/DatasetVersionDatasetFacet',
   storage: 'https://openlineage.io/spec/facets/1-0-1/StorageDatasetFacet.json#/$defs/StorageDatasetFacet',

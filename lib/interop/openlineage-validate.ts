@@ -1,8 +1,7 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { OPENLINEAGE_SPEC } from './openlineage-spec.js';
+import { OPENLINEAGE_SPEC_ID as CORE_ID, openLineageSchemas } from './openlineage-schemas.js';
 
-const CORE_ID = 'https://openlineage.io/spec/2-0-2/OpenLineage.json';
 let compiled: { root: ValidateFunction; runEvent: ValidateFunction } | undefined;
 
 function validators(): { root: ValidateFunction; runEvent: ValidateFunction } {
@@ -10,7 +9,7 @@ function validators(): { root: ValidateFunction; runEvent: ValidateFunction } {
     // The spec carries `example` annotations that strict mode would reject as unknown keywords.
     const ajv = new Ajv2020({ strict: false, allErrors: false });
     (addFormats as unknown as (a: Ajv2020) => void)(ajv);
-    ajv.addSchema(OPENLINEAGE_SPEC as object);
+    ajv.addSchema(openLineageSchemas().get(CORE_ID)!);
     compiled = { root: ajv.getSchema(CORE_ID)!, runEvent: ajv.getSchema(`${CORE_ID}#/$defs/RunEvent`)! };
   }
   return compiled;
