@@ -6,27 +6,39 @@ import { File, type LineageGraph, open } from 'lineage-ledger';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { suite } from 'uvu';
 import { tempDir } from '../helpers.js';
+import { findBrowser } from '../support/browser.js';
+import { requiring } from '../support/requirement.js';
 import { demoLedger, HOSTILE, hostileLedger, lineage } from './run-cli.js';
 
-// Debian's chromium package; .ci/run installs it. Playwright never downloads a browser here.
-const CHROMIUM = '/usr/bin/chromium';
+// A browser on this machine (.ci/run installs Debian's chromium); Playwright never downloads one here.
+const BROWSER = findBrowser();
 const MERMAID = fileURLToPath(new URL('../../../node_modules/mermaid/dist/mermaid.min.js', import.meta.url));
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 interface Ctx {
   browser: Browser;
+  /** Why there is no browser (under CI, where a missing one is a failure). */
+  failure?: unknown;
   out: string;
   cleanups: (() => void)[];
 }
 
-const page = suite<Ctx>('lineage pictures in headless Chromium');
+const page = requiring(suite<Ctx>('lineage pictures in headless Chromium'), BROWSER.missing);
 
 page.before(async (ctx) => {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does it)`);
-  ctx.browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
   const tmp = tempDir('lineage-html-');
   ctx.out = tmp.dir;
   ctx.cleanups = [tmp.cleanup];
+  try {
+    if (!BROWSER.path) throw new Error(`${BROWSER.missing} (required under CI)`);
+    ctx.browser = await chromium.launch({ executablePath: BROWSER.path, args: ARGS });
+  } catch (err) {
+    ctx.failure = err;
+  }
+});
+// uvu swallows an error thrown by a before hook: each test reports it instead.
+page.before.each((ctx) => {
+  if (!ctx.browser) throw ctx.failure;
 });
 page.after(async (ctx) => {
   await ctx.browser?.close();
