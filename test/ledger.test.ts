@@ -263,6 +263,27 @@ for (const backend of backends()) {
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
   });
 
+  test('a run\'s params and environment reach users frozen all the way down; its finish leaves the started version as it was', async () => {
+    const run = await ln.track(new Transform({ name: 't' }), { params: { depth: { list: [1, { deep: true }] } } });
+    const startedAt = ln.head.seq;
+    const list = (run.params!.depth as { list: [number, { deep: boolean }] }).list;
+    assert.ok(Object.isFrozen(run.params) && Object.isFrozen(list) && Object.isFrozen(list[1]));
+    assert.throws(() => list.push(1), TypeError);
+    assert.ok(Object.isFrozen(run.environment));
+    await ln.finish({ status: 'failed', error: 'boom' });
+    assert.deepEqual([run.status, run.error], ['failed', 'boom']);
+    const before = ln.asOf(startedAt).select(Run).one();
+    assert.deepEqual([before.status, before.error, before.finishedAt], ['started', undefined, undefined]);
+    assert.equal(before.params, run.params, 'both versions share the one frozen params object');
+    if (backend.reopen) {
+      await ln.close();
+      ln = await backend.reopen();
+      const again = ln.select(Run).one();
+      assert.deepEqual([again.status, again.error, again.params], ['failed', 'boom', { depth: { list: [1, { deep: true }] } }]);
+      assert.ok(Object.isFrozen((again.params!.depth as { list: unknown[] }).list[1]) && Object.isFrozen(again.environment));
+    }
+  });
+
   test('names are NFC-normalized, so either spelling finds the record', async () => {
     await ln.add(new File(Buffer.from('é'), { name: 'cafe\u0301.txt' }));
     assert.equal(ln.select(File, { name: 'caf\u00e9.txt' }).one().name, 'caf\u00e9.txt');

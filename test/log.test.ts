@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ClassicLevel } from 'classic-level';
 import stringify from 'fast-json-stable-stringify';
+import { Level } from 'level';
 import { suite } from 'uvu';
 import { File, isLineageError, open, Transform } from 'lineage-ledger';
 import { validateInput } from '../lib/events/catalog.js';
@@ -19,13 +19,13 @@ test.before.each(() => {
 });
 test.after.each(() => tmp.cleanup());
 
-test('stores each envelope as its canonical bytes, hashed and chained, under keys that sort numerically', async () => {
+test('stores each envelope as its canonical bytes, hashed and chained, under keys that sort numerically, readable with level as users know it', async () => {
   const path = join(tmp.dir, 'l');
   const ln = await open(path);
   for (let i = 0; i < 12; i++) await ln.add(new File(Buffer.from(`content ${i}`), { name: `f${i}.txt` }));
   const head = ln.head;
   await ln.close();
-  const raw = new ClassicLevel<string, Uint8Array>(join(path, 'log'), { valueEncoding: 'view' });
+  const raw = new Level<string, Uint8Array>(join(path, 'log'), { valueEncoding: 'view' });
   const log = raw.sublevel<string, Uint8Array>('log', { valueEncoding: 'view' });
   let prev = GENESIS_HASH;
   let seq = 0;
@@ -89,19 +89,20 @@ test('a second open of the same ledger in this process is LEDGER_LOCKED, naming 
   await again.close();
 });
 
-test('a second process opening the same ledger gets LEDGER_LOCKED at once', async () => {
+test('a second process opening the same ledger gets LEDGER_LOCKED at once, with the LevelDB error codes as its cause', async () => {
   const path = join(tmp.dir, 'shared');
   const ln = await open(path);
   const index = fileURLToPath(new URL('../lib/index.js', import.meta.url));
   const script = `import(${JSON.stringify(index)}).then(({ open }) => open(${JSON.stringify(path)})).then(
     () => { console.log('OPENED'); process.exit(0); },
-    (e) => { console.log(JSON.stringify({ code: e.code, message: e.message })); process.exit(3); })`;
+    (e) => { console.log(JSON.stringify({ code: e.code, message: e.message, causes: [e.cause?.code, e.cause?.cause?.code] })); process.exit(3); })`;
   const started = Date.now();
   const child = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 30_000 });
   const elapsed = Date.now() - started;
   assert.equal(child.status, 3, child.stdout + child.stderr);
   const err = JSON.parse(child.stdout);
   assert.equal(err.code, 'LEDGER_LOCKED');
+  assert.deepEqual(err.causes, ['LEVEL_DATABASE_NOT_OPEN', 'LEVEL_LOCKED']);
   assert.ok(err.message.includes(path));
   assert.ok(elapsed < 30_000, 'it fails instead of waiting');
   await ln.close();

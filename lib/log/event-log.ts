@@ -1,6 +1,6 @@
 import { mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ClassicLevel } from 'classic-level';
+import { Level } from 'level';
 import { MemoryLevel } from 'memory-level';
 import { LineageError } from '../errors.js';
 import { newId } from '../ids.js';
@@ -83,7 +83,7 @@ type Db = any;
 // another process could open the ledger next and fork its chain. So a second open never reaches LevelDB.
 const OPEN_HERE = new Set<string>();
 
-/** Where a log lives: a folder on disk (classic-level), or memory (memory-level). */
+/** Where a log lives: a folder on disk (level's `Level`: classic-level on Node), or memory (memory-level). */
 export type LogLocation = { memory: true } | { memory?: false; path: string };
 
 /** The append-only, hash-chained event log: the only module that talks to LevelDB. */
@@ -147,7 +147,7 @@ export class EventLog {
       claim = await makeFolder(where.path);
       if (OPEN_HERE.has(claim)) throw lockedError(where.path);
       OPEN_HERE.add(claim);
-      db = new ClassicLevel(location, { keyEncoding: 'utf8', valueEncoding: 'view' });
+      db = new Level(location, { keyEncoding: 'utf8', valueEncoding: 'view' });
     }
     try {
       await db.open();
@@ -558,7 +558,7 @@ export class EventLog {
     }
     if (claim && OPEN_HERE.has(claim)) throw lockedError(path);
     if (claim) OPEN_HERE.add(claim);
-    const db: Db = new ClassicLevel(location, { keyEncoding: 'utf8', valueEncoding: 'view', createIfMissing: false });
+    const db: Db = new Level(location, { keyEncoding: 'utf8', valueEncoding: 'view', createIfMissing: false });
     try {
       await db.open();
     } catch (err) {

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, open as openFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
+import { Level } from 'level';
 import { LineageError } from '../errors.js';
 import { GENESIS_HASH } from './envelope.js';
 import { validateEvent } from '../events/catalog.js';
@@ -42,11 +43,12 @@ export async function repairLedger(path: string): Promise<RepairReport> {
   if (!existsSync(location)) throw new LineageError('FILE_NOT_FOUND', `no ledger at ${path} (no log folder); check the path`);
   await refuseIfOpen(path, location);
   try {
+    // RepairDB is LevelDB's own: classic-level's static, which level's Level (the class opened elsewhere) inherits.
     await ClassicLevel.repair(location);
   } catch (err) {
     throw new LineageError('LEDGER_CORRUPT', `ledger ${path}: LevelDB could not repair its files (${(err as Error)?.message ?? err}); restore a backup`, { cause: err });
   }
-  const db: Db = new ClassicLevel(location, { keyEncoding: 'utf8', valueEncoding: 'view' });
+  const db: Db = new Level(location, { keyEncoding: 'utf8', valueEncoding: 'view' });
   try {
     await db.open();
   } catch (err) {
@@ -78,7 +80,7 @@ export async function repairLedger(path: string): Promise<RepairReport> {
 
 async function refuseIfOpen(path: string, location: string): Promise<void> {
   // RepairDB takes no lock: opening first makes sure no process has the ledger open.
-  const probe = new ClassicLevel(location, { createIfMissing: false });
+  const probe = new Level(location, { createIfMissing: false });
   try {
     await probe.open();
     await probe.close();

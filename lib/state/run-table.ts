@@ -1,3 +1,4 @@
+import { freeze, produce } from 'immer';
 import type { JsonValue, RunEnvironment, RunFinished, RunStarted, RunStatus } from '../events/types.js';
 import { ensure } from './columns.js';
 import type { RunRow } from './rows.js';
@@ -66,8 +67,9 @@ export class RunTable extends ColumnTable<RunRow> {
   start(seq: number, d: RunStarted, transform: number, parent: number): number {
     const i = this.ids.ref(d.id);
     this.#grow(i + 1);
-    if (d.params) deepFreeze(d.params);
-    if (d.environment) Object.freeze(d.environment);
+    // Params and environment reach users as they are: frozen all the way down (immer).
+    if (d.params) freeze(d.params, true);
+    if (d.environment) freeze(d.environment, true);
     this.#seq[i] = seq;
     this.#transform[i] = transform;
     this.#parent[i] = parent;
@@ -170,10 +172,16 @@ export class RunTable extends ColumnTable<RunRow> {
   #finished(i: number): RunRow {
     const seq = this.#finishSeq[i]!;
     if (this.#memoOf === i && this.#memoSeq === seq) return this.#memo!;
-    const row = this.#fields(i, seq, STATUSES[this.#status[i]!]!);
-    row.finishedAt = this.#finishedAt[i]!;
+    // run.finished changes a run that exists: its finished version is the next version of the started
+    // one, made with immer (the started version is never changed; the result is frozen). Rows are made
+    // when a record reads them, never while events are appended or replayed.
     const error = this.#errors.get(i);
-    if (error !== undefined) row.error = error;
+    const row = produce(this.#fields(i, this.#seq[i]!, 'started'), (next) => {
+      next.seq = seq;
+      next.status = STATUSES[this.#status[i]!]!;
+      next.finishedAt = this.#finishedAt[i]!;
+      if (error !== undefined) next.error = error;
+    });
     return this.#remember(i, row);
   }
 
@@ -254,9 +262,9 @@ export class RunTable extends ColumnTable<RunRow> {
         && (finishSeq === 0 || (finishSeq > seq && finishSeq <= length && (status === 1 || status === 2) && typeof c.finishedAt[i] === 'string')))) {
         throw new Error(`checkpoint run ${i} is malformed`);
       }
-      if (params) deepFreeze(params);
+      if (params) freeze(params, true);
       c.startedAt[i] = startedAt === t.#lastStartedAt ? t.#lastStartedAt : (t.#lastStartedAt = startedAt);
-      c.environment[i] = environment === null ? null : Object.freeze(t.#share(environment)!);
+      c.environment[i] = environment === null ? null : freeze(t.#share(environment)!, true);
     }
     t.#seq = c.seq;
     t.#transform = c.transform;
@@ -274,7 +282,7 @@ export class RunTable extends ColumnTable<RunRow> {
     }
     for (const [i, versions] of c.older) {
       if (!(Number.isInteger(i) && t.#finishSeq[i]! > 0 && Array.isArray(versions))) throw new Error(`checkpoint run ${i} is malformed`);
-      for (const v of versions) deepFreeze(v);
+      for (const v of versions) freeze(v, true);
       t.#older.set(i, versions);
     }
     return t;
@@ -285,10 +293,4 @@ function sameEnvironment(a: RunEnvironment, b: RunEnvironment | undefined): bool
   if (b === undefined) return false;
   const keys = Object.keys(a) as (keyof RunEnvironment)[];
   return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
-}
-
-/** Freezes a JSON value and everything in it. */
-export function deepFreeze(o: object): void {
-  Object.freeze(o);
-  for (const v of Object.values(o)) if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) deepFreeze(v);
 }
