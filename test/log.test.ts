@@ -90,7 +90,7 @@ test('a second open of the same ledger in this process is LEDGER_LOCKED, naming 
 });
 
 test('a second process opening the same ledger gets LEDGER_LOCKED at once, with the LevelDB error codes as its cause', async () => {
-  const path = join(tmp.dir, 'shared');
+  const path = join(tmp.dir, 'other-process');
   const ln = await open(path);
   const index = fileURLToPath(new URL('../lib/index.js', import.meta.url));
   const script = `import(${JSON.stringify(index)}).then(({ open }) => open(${JSON.stringify(path)})).then(

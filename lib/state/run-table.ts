@@ -1,4 +1,4 @@
-import { freeze, produce } from 'immer';
+import { freeze } from 'immer';
 import type { JsonValue, RunEnvironment, RunFinished, RunStarted, RunStatus } from '../events/types.js';
 import { ensure } from './columns.js';
 import type { RunRow } from './rows.js';
@@ -172,16 +172,12 @@ export class RunTable extends ColumnTable<RunRow> {
   #finished(i: number): RunRow {
     const seq = this.#finishSeq[i]!;
     if (this.#memoOf === i && this.#memoSeq === seq) return this.#memo!;
-    // run.finished changes a run that exists: its finished version is the next version of the started
-    // one, made with immer (the started version is never changed; the result is frozen). Rows are made
-    // when a record reads them, never while events are appended or replayed.
+    // Not immer's produce: rows are made on each read of a finished run, and with produce (immer 11)
+    // a read of every run of a 50k-event ledger took about 16 times as long. Appends and replays only set columns.
+    const row = this.#fields(i, seq, STATUSES[this.#status[i]!]!);
+    row.finishedAt = this.#finishedAt[i]!;
     const error = this.#errors.get(i);
-    const row = produce(this.#fields(i, this.#seq[i]!, 'started'), (next) => {
-      next.seq = seq;
-      next.status = STATUSES[this.#status[i]!]!;
-      next.finishedAt = this.#finishedAt[i]!;
-      if (error !== undefined) next.error = error;
-    });
+    if (error !== undefined) row.error = error;
     return this.#remember(i, row);
   }
 
