@@ -13,6 +13,7 @@ const { values } = parseArgs({
     chain: { type: 'string', default: '1000' },
     calls: { type: 'string', default: '20000' },
     concurrency: { type: 'string', default: '16' },
+    keep: { type: 'string' },
   },
 });
 const options = {
@@ -23,6 +24,7 @@ const options = {
   chainLength: Number(values.chain),
   calls: Number(values.calls),
   concurrency: Number(values.concurrency),
+  ...(values.keep ? { keep: values.keep } : {}),
   log: (line: string) => process.stderr.write(`… ${new Date().toISOString().slice(11, 19)} ${line}\n`),
 };
 const result = await runPipelineSuite(options);

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { File, open, Run, Transform, type Ledger } from '../lib/index.js';
@@ -22,6 +22,11 @@ export interface PipelineOptions {
   calls: number;
   /** Pipelines at once in the concurrent ingest. */
   concurrency: number;
+  /**
+   * A folder to keep the ledger and SQLite database the queries read: when it holds them already,
+   * ingest is not measured and they are reused (a 1M-event ingest through the API takes minutes).
+   */
+  keep?: string;
   log?: (line: string) => void;
 }
 
@@ -120,9 +125,11 @@ export async function runPipelineSuite(options: PipelineOptions): Promise<Pipeli
       sampleLoad();
       return (n / ms) * 1000;
     };
-    log(`ingest (${plan.runs.length} runs, ${n} events; ${options.ingestReps} repetitions)`);
     const k = options.concurrency;
-    const ingest = await interleave(options.ingestReps, {
+    const kept = options.keep && { ledger: join(options.keep, 'ledger'), sqlite: join(options.keep, 'sqlite.db') };
+    const reuse = kept && existsSync(kept.ledger) && existsSync(kept.sqlite);
+    log(reuse ? `reusing ${options.keep}` : `ingest (${plan.runs.length} runs, ${n} events; ${options.ingestReps} repetitions)`);
+    const ingest = await interleave(reuse ? 0 : options.ingestReps, {
       one: ledgerIngest(1),
       many: ledgerIngest(k),
       autocommit: sqliteIngest('autocommit'),
@@ -136,7 +143,16 @@ export async function runPipelineSuite(options: PipelineOptions): Promise<Pipeli
     add(G, many, 'events/s', ingest.many, true);
     add(G, 'SQLite, autocommit per statement', 'events/s', ingest.autocommit, true, one);
     add(G, 'SQLite, one transaction per run', 'events/s', ingest.perRun, true, one);
-    add(G, 'SQLite, transactions of 1,000 rows', 'events/s', ingest.rows1000, true, many);
+    if (!reuse) add(G, 'SQLite, transactions of 1,000 rows', 'events/s', ingest.rows1000, true, many);
+    if (reuse) {
+      rows.length = 0;
+      [ledgerPath, sqlitePath] = [kept.ledger, kept.sqlite];
+    } else if (kept) {
+      mkdirSync(options.keep!, { recursive: true });
+      renameSync(ledgerPath, kept.ledger);
+      renameSync(sqlitePath, kept.sqlite);
+      [ledgerPath, sqlitePath] = [kept.ledger, kept.sqlite];
+    }
 
     log('queries');
     const ledger = await open(ledgerPath);

@@ -320,7 +320,8 @@ export class Ledger extends Reader {
   }
 
   #isStarted(runId: string): boolean {
-    return this.#view().run(runId)?.status === 'started';
+    const runs = this.#projection.runs;
+    return runs.isOpen(runs.indexOf(runId));
   }
 
   #resolveSeq(at: number | Date): number {
