@@ -14,6 +14,7 @@ const { values } = parseArgs({
     calls: { type: 'string', default: '20000' },
     concurrency: { type: 'string', default: '16' },
     keep: { type: 'string' },
+    'build-only': { type: 'boolean', default: false },
   },
 });
 const options = {
@@ -25,6 +26,7 @@ const options = {
   calls: Number(values.calls),
   concurrency: Number(values.concurrency),
   ...(values.keep ? { keep: values.keep } : {}),
+  buildOnly: values['build-only'],
   log: (line: string) => process.stderr.write(`… ${new Date().toISOString().slice(11, 19)} ${line}\n`),
 };
 const result = await runPipelineSuite(options);
