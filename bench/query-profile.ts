@@ -37,6 +37,8 @@ const calls = Number(values.calls);
 const chainCalls = Math.max(1, Math.floor(calls / 100));
 const typical = ledger.select(File, { id: w.typicalFile.id }).one();
 const tip = ledger.select(File, { id: w.chainTip.id }).one();
+const held = w.fileNames.map((name) => ledger.select(File, { name }).one());
+const p = ledger.projection;
 const snap = ledger.asOf(Math.floor(w.events.length / 2));
 const early = w.fileNames.filter((_, i) => w.fileSeqs[i]! <= snap.seq);
 const e = early.length || 1;
@@ -48,6 +50,12 @@ const queries: [string, number, (i: number) => unknown, ((i: number) => unknown)
   ['q4chain', chainCalls, () => ledger.lineage(tip, { direction: 'upstream' }).nodes.length, () => sqlite?.upstream(w.chainTip.id).length],
   ['q4chainNoT', chainCalls, () => ledger.lineage(tip, { direction: 'upstream', transforms: false }).nodes.length, undefined],
   ['join', calls, (i) => ledger.select(Transform).join(Run).join(File, { name: w.fileNames[i % k]! }).all().length, (i) => sqlite?.transformsOfFileNamed(w.fileNames[i % k]!).length],
+  ['runJoin', calls, (i) => ledger.select(Run).join(File, { name: w.fileNames[i % k]! }).one().id, undefined],
+  ['runJoinInternal', calls, (i) => p.runs.idOf(p.files.runOf(p.files.named(w.fileNames[i % k]!, p.seq)[0]!)), undefined],
+  ['runInputs', calls, (i) => held[i % k]!.run!.inputs.length + 1, undefined],
+  ['inputOf', calls, (i) => held[i % k]!.inputOf.length + 1, undefined],
+  ['tjoinFirst', calls, (i) => ledger.select(Transform).join(Run).join(File, { name: w.fileNames[i % k]! }).first()!.id, undefined],
+  ['q4down', chainCalls * 10, () => ledger.lineage(typical, { direction: 'downstream' }).nodes.length, undefined],
   ['q1asOf', calls, (i) => snap.select(File, { name: early[i % e]! }).one().run!.id, undefined],
 ];
 const fmt = (x: number) => x.toFixed(3);

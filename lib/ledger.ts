@@ -11,7 +11,7 @@ import { newId } from './ids.js';
 import { LIMITS } from './limits.js';
 import { type Durability, EventLog, type Head, type InlineBlob } from './log/event-log.js';
 import type { Binding, LoadOptions } from './model/binding.js';
-import { File, type LineageRecord, Run, suffixOf, Transform } from './model/records.js';
+import { File, type FileInit, type LineageRecord, Run, type RunInit, suffixOf, Transform } from './model/records.js';
 import { cleanName, cleanParams, describe, errorText } from './model/sanitize.js';
 import { show } from './util/show.js';
 import { Reader } from './reader.js';
@@ -19,7 +19,7 @@ import { Snapshot } from './snapshot.js';
 import type { Projection } from './state/projection.js';
 import { CHECKPOINT_EVERY, type LoadReport, loadProjection, saveCheckpoint } from './checkpoint.js';
 import { View } from './state/view.js';
-import { ObjectStore } from './storage/object-store.js';
+import { ObjectStore, type PreparedContent } from './storage/object-store.js';
 import { closest } from './util/closest.js';
 import { KeyedLock } from './util/keyed-lock.js';
 
@@ -206,14 +206,13 @@ export class Ledger extends Reader {
     return result;
   }
 
-  /** Saves records (one, or an array, in order) and returns them saved; saving a saved record is a no-op. */
+  /**
+   * Saves records (one, or an array, in order) and returns them saved; saving a saved record is a
+   * no-op. An array is saved atomically, in one write: all of its records or, on any error, none.
+   */
   async add<T extends LineageRecord | readonly LineageRecord[]>(records: T): Promise<T> {
     this.#assertOpen();
-    if (Array.isArray(records)) {
-      const out: LineageRecord[] = [];
-      for (const r of records) out.push(await this.#addOne(r));
-      return out as unknown as T;
-    }
+    if (Array.isArray(records)) return (await this.#addMany(records)) as unknown as T;
     return (await this.#addOne(records as LineageRecord)) as T;
   }
 
@@ -321,7 +320,8 @@ export class Ledger extends Reader {
   }
 
   #isStarted(runId: string): boolean {
-    return this.#view().run(runId)?.status === 'started';
+    const runs = this.#projection.runs;
+    return runs.isOpen(runs.indexOf(runId));
   }
 
   #resolveSeq(at: number | Date): number {
@@ -371,23 +371,139 @@ export class Ledger extends Reader {
     }
     if (!(arg instanceof Transform)) throw new LineageError('INVALID_ARGUMENT', `expected a Transform or a transform name, not ${describe(arg)}`);
     if (this.#checkOwner(Transform.boundOf(arg), 'transform')) return Transform.bind(this.#binding, arg.id);
-    const init = Transform.initOf(arg)!;
-    const name = cleanName(init.name, 'transform name');
-    const version = init.version === undefined ? undefined : cleanName(init.version, 'transform version', 256);
-    const type = init.type ?? 'pipeline';
-    if (!['pipeline', 'notebook', 'script', 'function'].includes(type)) throw new LineageError('INVALID_ARGUMENT', `transform type is pipeline, notebook, script or function, not ${show(type)}`);
-    const reference = init.reference === undefined ? undefined : cleanName(init.reference, 'transform reference');
-    const id = await this.#locks.run(`t\0${name}`, async () => {
-      const rows = view.transformsNamed(name).map((tid) => view.transform(tid)!);
-      // No version given: the latest version of that name, else version 1.
-      const found = version === undefined ? rows[rows.length - 1] : rows.find((r) => r.version === version);
-      if (found) return found.id;
+    const spec = transformSpec(arg);
+    const id = await this.#locks.run(`t\0${spec.name}`, async () => {
+      const found = this.#registered(spec);
+      if (found) return found;
       const tid = newId();
-      await this.#append([{ type: 'transform.registered', data: strip({ id: tid, name, version: version ?? '1', type, reference }) }]);
+      await this.#append([transformRegistered(tid, spec)]);
       return tid;
     });
     Transform.attach(arg, this.#binding, id);
     return Transform.bind(this.#binding, id);
+  }
+
+  /** The id of the registered transform `spec` names (no version: the latest of that name), if any. */
+  #registered(spec: TransformSpec): string | undefined {
+    const view = this.#view();
+    const rows = view.transformsNamed(spec.name).map((tid) => view.transform(tid)!);
+    return (spec.version === undefined ? rows[rows.length - 1] : rows.find((r) => r.version === spec.version))?.id;
+  }
+
+  /**
+   * Saves an array of records in one atomic append: the events of every record it needs (transforms,
+   * runs, files; in order, what a record refers to first) are planned under the locks of the names
+   * and contents involved, then written as one job, and only then are the records marked saved.
+   */
+  async #addMany(records: readonly LineageRecord[]): Promise<LineageRecord[]> {
+    for (const r of records) {
+      if (!(r instanceof Transform || r instanceof Run || r instanceof File)) throw new LineageError('INVALID_ARGUMENT', `add() takes Transform, Run and File records, not ${describe(r)}`);
+    }
+    // What can be checked and read before taking any lock: names, params, and each file's content.
+    const transforms = new Map<Transform, TransformSpec>();
+    const runs = new Map<Run, { init: RunInit; params: Record<string, never> | undefined; name: string | undefined }>();
+    const files = new Map<File, { name: string; content: PreparedContent; init: FileInit }>();
+    const prepared: PreparedContent[] = [];
+    const visitTransform = (t: Transform) => {
+      if (!this.#checkOwner(Transform.boundOf(t), 'transform') && !transforms.has(t)) transforms.set(t, transformSpec(t));
+    };
+    const visitRun = (r: Run) => {
+      if (this.#checkOwner(Run.boundOf(r), 'run') || runs.has(r)) return;
+      const init = Run.initOf(r)!;
+      visitTransform(init.transform);
+      if (init.parent !== undefined) visitRun(init.parent);
+      runs.set(r, { init, params: cleanRunParams(init.params), name: init.name === undefined ? undefined : cleanName(init.name, 'run name') });
+    };
+    try {
+      for (const r of records) {
+        if (r instanceof Transform) visitTransform(r);
+        else if (r instanceof Run) visitRun(r);
+        else if (!this.#checkOwner(File.boundOf(r), 'file') && !files.has(r)) {
+          const { source, init } = File.sourceOf(r)!;
+          const name = cleanName(init.name ?? basename(source as string), 'file name');
+          if (init.run !== undefined) visitRun(init.run);
+          const content = await this.#store.prepare(source);
+          prepared.push(content);
+          files.set(r, { name, content, init });
+        }
+      }
+      const keys = [...new Set([...[...transforms.values()].map((t) => `t\0${t.name}`), ...[...files.values()].map((f) => `h\0${f.content.hash}`)])].sort();
+      const contextRun = this.#ctx.current().run?.id;
+      const attach: (() => void)[] = [];
+      await this.#locks.runAll(keys, async () => {
+        const view = this.#view();
+        const events: EventInput[] = [];
+        const blobs: InlineBlob[] = [];
+        // Ids decided in this batch, by record and by content hash, so that a record named twice is saved once.
+        const ids = new Map<LineageRecord, string>();
+        const planned = new Map<string, { id: string; runs: Set<string | undefined> }>();
+        const transformId = (t: Transform): string => {
+          const spec = transforms.get(t);
+          if (!spec) return t.id;
+          let id = ids.get(t);
+          if (id) return id;
+          id = this.#registered(spec);
+          // The same name and version asked for twice in one batch is one transform.
+          for (const [other, known] of ids) if (!id && other instanceof Transform && sameTransform(transforms.get(other), spec)) id = known;
+          if (!id) {
+            id = newId();
+            events.push(transformRegistered(id, spec));
+          }
+          ids.set(t, id);
+          attach.push(() => Transform.attach(t, this.#binding, id));
+          return id;
+        };
+        const runId = (r: Run): string => {
+          const plan = runs.get(r);
+          if (!plan) return r.id;
+          let id = ids.get(r);
+          if (id) return id;
+          const tid = transformId(plan.init.transform);
+          const parent = plan.init.parent === undefined ? undefined : runId(plan.init.parent);
+          id = newId();
+          events.push(runStarted(id, tid, plan.params, plan.name, parent));
+          ids.set(r, id);
+          attach.push(() => Run.attach(r, this.#binding, id));
+          return id;
+        };
+        for (const r of records) {
+          if (r instanceof Transform) transformId(r);
+          else if (r instanceof Run) runId(r);
+          else {
+            const plan = files.get(r);
+            if (!plan || ids.has(r)) continue;
+            const rid = plan.init.run !== undefined ? runId(plan.init.run) : contextRun;
+            const { content } = plan;
+            let fid = view.filesWithHash(content.hash)[0];
+            const seen = fid === undefined ? planned.get(content.hash) : undefined;
+            if (fid !== undefined || seen) {
+              // Same content again: the existing record, with the new run as a re-creator (as add() of one record does).
+              fid ??= seen!.id;
+              const creators = seen?.runs ?? new Set<string | undefined>();
+              if (rid !== undefined && !creators.has(rid) && !view.isOutputOf(fid, rid)) {
+                events.push({ type: 'file.recreated', data: { fileId: fid, runId: rid } });
+                creators.add(rid);
+              }
+            } else {
+              const { key, blob } = await this.#store.commit(content);
+              fid = newId();
+              events.push({ type: 'file.created', data: strip({ id: fid, name: plan.name, suffix: suffixOf(plan.name), size: content.size, hash: content.hash, key, runId: rid }) });
+              if (blob) blobs.push(blob);
+              planned.set(content.hash, { id: fid, runs: new Set([rid]) });
+            }
+            ids.set(r, fid);
+            const id = fid;
+            attach.push(() => File.attach(r, this.#binding, id));
+          }
+        }
+        if (events.length) await this.#append(events, blobs);
+      });
+      for (const a of attach) a();
+    } finally {
+      // Contents committed above were moved out of their temporary copies; the others are removed.
+      for (const c of prepared) await this.#store.discard(c);
+    }
+    return records.map((r) => r);
   }
 
   async #trackScript(path: string | undefined): Promise<Transform> {
@@ -416,8 +532,7 @@ export class Ledger extends Reader {
 
   async #startRun(transformId: string, params: Record<string, never> | undefined, name: string | undefined, parentRunId: string | undefined): Promise<Run> {
     const id = newId();
-    const environment = { ...runEnvironment() };
-    await this.#append([{ type: 'run.started', data: strip({ id, transformId, name, params, parentRunId, startedAt: new Date().toISOString(), environment }) }]);
+    await this.#append([runStarted(id, transformId, params, name, parentRunId)]);
     return Run.bind(this.#binding, id);
   }
 
@@ -532,6 +647,37 @@ function cleanRunParams(params: unknown): Record<string, never> | undefined {
     if (bytes > LIMITS.paramsBytes) throw new LineageError('LIMIT_EXCEEDED', `params take ${bytes} bytes as JSON; the limit is ${LIMITS.paramsBytes}`);
   }
   return clean as Record<string, never> | undefined;
+}
+
+/** A transform to register, as checked from a Transform's init. */
+interface TransformSpec {
+  name: string;
+  version: string | undefined;
+  type: TransformType;
+  reference: string | undefined;
+}
+
+function transformSpec(t: Transform): TransformSpec {
+  const init = Transform.initOf(t)!;
+  const name = cleanName(init.name, 'transform name');
+  const version = init.version === undefined ? undefined : cleanName(init.version, 'transform version', 256);
+  const type = init.type ?? 'pipeline';
+  if (!['pipeline', 'notebook', 'script', 'function'].includes(type)) throw new LineageError('INVALID_ARGUMENT', `transform type is pipeline, notebook, script or function, not ${show(type)}`);
+  const reference = init.reference === undefined ? undefined : cleanName(init.reference, 'transform reference');
+  return { name, version, type, reference };
+}
+
+function sameTransform(a: TransformSpec | undefined, b: TransformSpec): boolean {
+  return a !== undefined && a.name === b.name && (a.version ?? '1') === (b.version ?? '1');
+}
+
+function transformRegistered(id: string, spec: TransformSpec): EventInput {
+  return { type: 'transform.registered', data: strip({ id, name: spec.name, version: spec.version ?? '1', type: spec.type, reference: spec.reference }) };
+}
+
+function runStarted(id: string, transformId: string, params: Record<string, never> | undefined, name: string | undefined, parentRunId: string | undefined): EventInput {
+  const environment = { ...runEnvironment() };
+  return { type: 'run.started', data: strip({ id, transformId, name, params, parentRunId, startedAt: new Date().toISOString(), environment }) };
 }
 
 /** Drops undefined properties, which canonical JSON would drop silently anyway. */

@@ -6,7 +6,7 @@ import { Saved } from '../model/saved.js';
 import type { Adjacency } from '../state/adjacency.js';
 import type { Projection } from '../state/projection.js';
 import type { FileRow, RunRow, TransformRow } from '../state/rows.js';
-import { idsOf, seenAt } from '../state/table.js';
+import { seenAt } from '../state/table.js';
 import type { View } from '../state/view.js';
 import { nfc } from './nfc.js';
 
@@ -155,7 +155,7 @@ export class Query<R extends LineageRecord> {
 
   /** How many records match. */
   count(): number {
-    return this.#predicates.length === 0 ? this.#hits().ids.length : this.#collect(0, undefined).length;
+    return this.#predicates.length === 0 ? this.#hits().idx.length : this.#collect(0, undefined).length;
   }
 
   #collect(offset: number, limit: number | undefined): R[] {
@@ -173,14 +173,16 @@ export class Query<R extends LineageRecord> {
       }
       // No filter or order on records: make records for the requested window only.
       const hits = this.#hits();
-      const end = limit === undefined ? hits.ids.length : Math.min(hits.ids.length, offset + limit);
+      const table = tableOf(binding.view.projection, kind);
+      const end = limit === undefined ? hits.idx.length : Math.min(hits.idx.length, offset + limit);
       const out: R[] = [];
-      for (let j = offset; j < end; j++) out.push(hits.record(binding, kind, j) as R);
+      for (let j = offset; j < end; j++) out.push(hits.record(binding, kind, table, j) as R);
       return out;
     }
     const hits = this.#hits();
-    let records: R[] = new Array(hits.ids.length);
-    for (let j = 0; j < records.length; j++) records[j] = hits.record(binding, kind, j) as R;
+    const table = tableOf(binding.view.projection, kind);
+    let records: R[] = new Array(hits.idx.length);
+    for (let j = 0; j < records.length; j++) records[j] = hits.record(binding, kind, table, j) as R;
     for (const p of this.#predicates) records = records.filter(p);
     if (this.#order) {
       const { field, dir } = this.#order;
@@ -211,27 +213,25 @@ export class Query<R extends LineageRecord> {
     for (let s = joins.length - 1; s >= 0; s--) {
       const from = joins[s]!;
       const toKind = s === 0 ? this.#kind : joins[s - 1]!.kind;
-      const fromTable = tableOf(p, from.kind);
       const reached = new Reached();
-      for (let j = 0; j < hits.ids.length; j++) {
-        const x = hits.index(j, fromTable);
-        if (x >= 0) neighbours(p, w, from.kind, x, toKind, from.via, reached);
-      }
-      hits = filterHits(view, toKind, reached.hits(tableOf(p, toKind)), s === 0 ? this.#where : joins[s - 1]!.where);
+      const xs = hits.idx;
+      for (let j = 0; j < xs.length; j++) neighbours(p, w, from.kind, xs[j]!, toKind, from.via, reached);
+      hits = filterHits(view, toKind, new Hits(reached.xs), s === 0 ? this.#where : joins[s - 1]!.where);
     }
-    if (hits.ids.length > 1) hits.sortByCreation(tableOf(p, this.#kind));
+    if (hits.idx.length > 1) hits.sortByCreation(tableOf(p, this.#kind));
     return hits;
   }
 }
 
 /** Distinct integers, in the order first reached. */
 class Reached {
-  readonly #xs: number[] = [];
+  /** The integers reached, in order. */
+  readonly xs: number[] = [];
   #seen: Set<number> | undefined;
 
   add(x: number): void {
     if (x < 0) return;
-    const xs = this.#xs;
+    const xs = this.xs;
     if (this.#seen) {
       if (this.#seen.has(x)) return;
       this.#seen.add(x);
@@ -244,46 +244,24 @@ class Reached {
   addTargets(rel: Adjacency, x: number, w: number): void {
     for (let e = rel.first(x); e !== 0 && rel.stamp(e) <= w; e = rel.after(e)) this.add(rel.target(e));
   }
-
-  /** The integers as hits of `table`. */
-  hits(table: EntityTable): Hits {
-    const xs = this.#xs;
-    const ids: string[] = new Array(xs.length);
-    for (let j = 0; j < xs.length; j++) ids[j] = table.idOf(xs[j]!);
-    return new Hits(ids, xs);
-  }
 }
 
 /**
- * The entities a query step found, in order: their ids, and where known their integers (-1: not
- * known) and their rows as the view sees them (undefined: not read).
+ * The entities a query step found, in order, as their tables' integers (ids are looked up only for
+ * the records returned), with their rows where a filter read them (undefined: not read).
  */
 class Hits {
-  ids: string[];
-  #idx: number[] | undefined;
+  idx: number[];
   #rows: (Row | undefined)[] | undefined;
 
-  constructor(ids: string[] = [], idx?: number[]) {
-    this.ids = ids;
-    this.#idx = idx;
+  constructor(idx: number[] = []) {
+    this.idx = idx;
   }
 
-  /** Hits for integers of `table`, with their ids. */
-  static of(idx: number[], table: EntityTable): Hits {
-    return new Hits(idsOf(idx, table), idx);
-  }
-
-  push(id: string, index: number, row: Row | undefined): void {
-    const n = this.ids.length;
-    this.ids.push(id);
-    if (index >= 0 || this.#idx) (this.#idx ??= new Array(n).fill(-1)).push(index);
+  push(index: number, row: Row | undefined): void {
+    const n = this.idx.length;
+    this.idx.push(index);
     if (row !== undefined || this.#rows) (this.#rows ??= new Array(n).fill(undefined)).push(row);
-  }
-
-  /** The integer of hit `j` in `table`, looked up when not known (-1 when the table never saw it). */
-  index(j: number, table: EntityTable): number {
-    const i = this.#idx?.[j] ?? -1;
-    return i >= 0 ? i : table.indexOf(this.ids[j]!);
   }
 
   /** The row of hit `j` if it was read. */
@@ -291,19 +269,22 @@ class Hits {
     return this.#rows?.[j];
   }
 
-  /** A record of hit `j`, with what is known of it. */
-  record(binding: Binding, kind: Kind, j: number): LineageRecord {
-    return recordOf(binding, kind, this.ids[j]!, this.#idx?.[j] ?? -1, this.#rows?.[j]);
+  /** A record of hit `j` of `table`, with what is known of it. */
+  record(binding: Binding, kind: Kind, table: EntityTable, j: number): LineageRecord {
+    const i = this.idx[j]!;
+    return recordOf(binding, kind, table.idOf(i), i, this.#rows?.[j]);
   }
 
-  /** Sorts the hits by the seq that created each (0 for none), keeping the order of ties. */
+  /** Sorts the hits by the seq that created each, keeping the order of ties. */
   sortByCreation(table: EntityTable): void {
-    const order = this.ids.map((id, j) => ({ j, seq: table.get(id)?.[0]?.seq ?? 0 }));
-    order.sort((a, b) => a.seq - b.seq);
-    const idx = this.#idx;
+    const idx = this.idx;
+    let sorted = true;
+    for (let j = 1; j < idx.length && sorted; j++) sorted = table.createdSeq(idx[j - 1]!) <= table.createdSeq(idx[j]!);
+    if (sorted) return;
+    const order = idx.map((i, j) => ({ j, seq: table.createdSeq(i) }));
+    order.sort((a, b) => a.seq - b.seq || a.j - b.j);
     const rows = this.#rows;
-    this.ids = order.map((o) => this.ids[o.j]!);
-    this.#idx = idx && order.map((o) => idx[o.j]!);
+    this.idx = order.map((o) => idx[o.j]!);
     this.#rows = rows && order.map((o) => rows[o.j]);
   }
 }
@@ -314,7 +295,6 @@ interface EntityTable {
   idOf(i: number): string;
   createdSeq(i: number): number;
   at(i: number, watermark: number): Row | undefined;
-  get(id: string): readonly { readonly seq: number }[] | undefined;
 }
 
 function tableOf(p: Projection, kind: Kind): EntityTable {
@@ -333,26 +313,32 @@ function checkWhere(kind: Kind, where: Where | undefined): void {
 
 /** The entities of `kind` that match `where`, using the name and id indexes where they apply. */
 function candidates(view: View, kind: Kind, where: Where | undefined): Hits {
+  const p = view.projection;
+  const w = view.watermark;
   let hits: Hits;
   // The field an index answered exactly; when it is the only one, the rows need no second look.
   let indexed: string | undefined;
   if (where && typeof where.id === 'string') {
-    hits = new Hits();
-    const table = tableOf(view.projection, kind);
-    const i = table.indexOf(where.id);
+    const i = tableOf(p, kind).indexOf(where.id);
     // Whether it exists, from its creation seq: its row is made only if a field is read.
-    if (seenAt(table, i, view.watermark)) hits.push(where.id, i, undefined);
+    hits = new Hits(seenAt(tableOf(p, kind), i, w) ? [i] : []);
     indexed = 'id';
   } else if (where && typeof where.name === 'string' && kind === 'file') {
-    hits = Hits.of(view.fileIndexesNamed(nfc(where.name)), view.projection.files);
+    hits = new Hits(p.files.named(nfc(where.name), w));
     indexed = 'name';
   } else if (where && typeof where.name === 'string' && kind === 'transform') {
-    hits = new Hits(view.transformsNamed(nfc(where.name)));
+    hits = new Hits(p.transformsNamed(nfc(where.name), w));
     indexed = 'name';
   } else if (where && typeof where.hash === 'string' && kind === 'file') {
-    hits = Hits.of(view.fileIndexesWithHash(where.hash), view.projection.files);
+    hits = new Hits(p.files.withHash(where.hash, w));
     indexed = 'hash';
-  } else hits = new Hits(kind === 'file' ? view.fileIds() : kind === 'run' ? view.runIds() : view.transformIds());
+  } else {
+    const order = kind === 'file' ? p.fileOrder : kind === 'run' ? p.runOrder : p.transformOrder;
+    const n = order.countAt(w);
+    const idx: number[] = new Array(n);
+    for (let j = 0; j < n; j++) idx[j] = order.at(j);
+    hits = new Hits(idx);
+  }
   if (indexed !== undefined && onlyKey(where!, indexed)) return hits;
   return filterHits(view, kind, hits, where);
 }
@@ -373,10 +359,10 @@ function filterHits(view: View, kind: Kind, hits: Hits, where: Where | undefined
   const table = tableOf(view.projection, kind);
   const w = view.watermark;
   const out = new Hits();
-  for (let j = 0; j < hits.ids.length; j++) {
-    const i = hits.index(j, table);
-    const row = (hits.row(j) ?? (i < 0 ? undefined : table.at(i, w))) as Record<string, unknown> | undefined;
-    if (row && matchesRow(view, kind, row, entries)) out.push(hits.ids[j]!, i, row as unknown as Row);
+  for (let j = 0; j < hits.idx.length; j++) {
+    const i = hits.idx[j]!;
+    const row = (hits.row(j) ?? table.at(i, w)) as Record<string, unknown> | undefined;
+    if (row && matchesRow(view, kind, row, entries)) out.push(i, row as unknown as Row);
   }
   return out;
 }
@@ -434,10 +420,9 @@ function neighbours(p: Projection, w: number, from: Kind, x: number, to: Kind, v
   } else throw new LineageError('QUERY_INVALID', `no relation from ${from} to ${to}`);
 }
 
-/** The integer of run `r`'s transform, or -1. */
+/** The integer of run `r`'s transform, or -1 when the run does not exist at `w`. */
 function transformOf(p: Projection, w: number, r: number): number {
-  const t = p.runs.at(r, w)?.transformId;
-  return t === undefined ? -1 : p.transforms.indexOf(t);
+  return seenAt(p.runs, r, w) ? p.runs.transformOf(r) : -1;
 }
 
 function sortable(v: unknown): unknown {

@@ -145,6 +145,11 @@ export class RunTable extends ColumnTable<RunRow> {
     return this.createdSeq(i) === 0 ? -1 : this.#transform[i]!;
   }
 
+  /** True when run `i` exists and is not finished at the head (no row is made). */
+  isOpen(i: number): boolean {
+    return i >= 0 && this.createdSeq(i) !== 0 && this.#finishSeq[i] === 0;
+  }
+
   at(i: number, watermark: number): RunRow | undefined {
     const seq = this.createdSeq(i);
     if (seq === 0 || seq > watermark) return undefined;

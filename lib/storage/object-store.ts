@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { LineageError } from '../errors.js';
 import { LIMITS } from '../limits.js';
+import { sha256Hex } from '../log/envelope.js';
 import type { EventLog, InlineBlob } from '../log/event-log.js';
 
 /** Content read from a path or a buffer, hashed and ready to be stored. */
@@ -25,6 +26,10 @@ export class ObjectStore {
   readonly #log: EventLog;
   readonly #dir: string | undefined;
   readonly #sync: boolean;
+  // Small contents written lately, by hash: a pipeline reads what the step before it wrote, and this
+  // saves that read its round trip to LevelDB. Bytes we hashed ourselves; callers get copies.
+  readonly #recent = new Map<string, Buffer>();
+  #recentBytes = 0;
 
   /** `dir` undefined keeps every content inline (in-memory ledgers). */
   constructor(log: EventLog, dir: string | undefined, sync: boolean) {
@@ -86,7 +91,10 @@ export class ObjectStore {
 
   /** Makes prepared content permanent; returns its key and the blob to write with the event, if inline. */
   async commit(content: PreparedContent): Promise<{ key: string; blob?: InlineBlob }> {
-    if (content.bytes) return { key: `inline/${content.hash}`, blob: { key: content.hash, value: content.bytes } };
+    if (content.bytes) {
+      this.#remember(content.hash, content.bytes);
+      return { key: `inline/${content.hash}`, blob: { key: content.hash, value: content.bytes } };
+    }
     const dir = join(this.#dir!, 'objects', content.hash.slice(0, 2));
     await mkdir(dir, { recursive: true });
     const final = join(dir, content.hash);
@@ -94,6 +102,17 @@ export class ObjectStore {
     await rename(content.tmpPath!, final);
     if (this.#sync) await fsyncPath(dir);
     return { key: `objects/${content.hash}` };
+  }
+
+  #remember(hash: string, bytes: Buffer): void {
+    if (this.#recent.has(hash)) return;
+    this.#recent.set(hash, bytes);
+    this.#recentBytes += bytes.length;
+    for (const [h, b] of this.#recent) {
+      if (this.#recentBytes <= RECENT_BYTES) break;
+      this.#recent.delete(h);
+      this.#recentBytes -= b.length;
+    }
   }
 
   /** Removes the temporary copy of content that was not committed. */
@@ -106,6 +125,8 @@ export class ObjectStore {
     const [where, hex] = key.split('/') as [string, string];
     let bytes: Buffer | undefined;
     if (where === 'inline') {
+      const recent = hash === hex ? this.#recent.get(hex) : undefined;
+      if (recent) return Buffer.from(recent);
       const b = await this.#log.getBlob(hex);
       bytes = b ? Buffer.from(b.buffer, b.byteOffset, b.byteLength) : undefined;
     } else if (this.#dir) {
@@ -123,8 +144,11 @@ export class ObjectStore {
   }
 }
 
+// At most this many bytes of recently written small contents are kept for reading back.
+const RECENT_BYTES = 4 << 20;
+
 function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
+  return sha256Hex(bytes);
 }
 
 async function fsyncPath(path: string): Promise<void> {

@@ -16,4 +16,11 @@ export class KeyedLock {
       if (this.#tails.get(key) === tail) this.#tails.delete(key);
     }
   }
+
+  /** Runs `fn` holding every lock of `keys`, taken in sorted order so that two callers never wait on each other. */
+  async runAll<T>(keys: readonly string[], fn: () => Promise<T>): Promise<T> {
+    const sorted = [...new Set(keys)].sort();
+    const take = (j: number): Promise<T> => (j === sorted.length ? fn() : this.run(sorted[j]!, () => take(j + 1)));
+    return take(0);
+  }
 }
