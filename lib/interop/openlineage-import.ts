@@ -10,7 +10,7 @@ import { suffixOf } from '../model/records.js';
 import { cleanName, cleanParams } from '../model/sanitize.js';
 import { View } from '../state/view.js';
 import { LEDGER_FACET, type OpenLineageEventType } from './openlineage-model.js';
-import { canonicalDigest, readRecords, recordOf } from './openlineage-records.js';
+import { readRecords, recordOf, type SplitEvent, splitEvent } from './openlineage-records.js';
 import { checkOpenLineage } from './openlineage-validate.js';
 import { derivedId } from './uuid.js';
 import { strip } from '../util/strip.js';
@@ -85,7 +85,7 @@ interface JobRef {
 /** One valid RunEvent, reduced to what lineage-ledger keeps. */
 interface Parsed {
   line: number;
-  raw: RawEvent;
+  split: SplitEvent;
   digest: string;
   uuid: string;
   type: OpenLineageEventType;
@@ -144,13 +144,16 @@ export async function importOpenLineage(ledger: Ledger, input: string | Uint8Arr
       skipped.push({ line, message: error });
       continue;
     }
-    const checked = checkOpenLineage(value);
-    if (checked.kind === 'invalid') skipped.push({ line, message: checked.message });
+    // Large facets are split off first: validated as the base facet they are (the core schema does not
+    // look inside a facet), and serialized and hashed once.
+    const split = value !== null && typeof value === 'object' && !Array.isArray(value) ? splitEvent(value as { [key: string]: JsonValue }) : undefined;
+    const checked = checkOpenLineage(split ? split.copy : value);
+    if (checked.kind === 'invalid' || !split) skipped.push({ line, message: checked.kind === 'invalid' ? checked.message : '/ must be object' });
     else {
       try {
-        if (checked.kind === 'run') parsed.push(parseRunEvent(line, value as RawEvent));
+        if (checked.kind === 'run') parsed.push(parseRunEvent(line, value as RawEvent, split));
         else {
-          const s = parseStatic(line, value as RawStatic);
+          const s = parseStatic(line, value as RawStatic, split);
           if (s) statics.push(s);
           else ignored++;
         }
@@ -239,7 +242,7 @@ interface RawStatic {
 }
 interface StaticEvent {
   line: number;
-  raw: RawStatic;
+  split: SplitEvent;
   digest: string;
   job?: JobRef;
   dataset?: DatasetRef;
@@ -247,14 +250,14 @@ interface StaticEvent {
   outputs: DatasetRef[];
 }
 
-function parseStatic(line: number, e: RawStatic): StaticEvent | undefined {
-  const digest = canonicalDigest(e).hash;
-  if (e.job) return { line, raw: e, digest, job: parseJob(e.job), inputs: (e.inputs ?? []).map(parseDataset), outputs: (e.outputs ?? []).map(parseDataset) };
-  if (e.dataset) return { line, raw: e, digest, dataset: parseDataset(e.dataset), inputs: [], outputs: [] };
+function parseStatic(line: number, e: RawStatic, split: SplitEvent): StaticEvent | undefined {
+  const digest = split.digest;
+  if (e.job) return { line, split, digest, job: parseJob(e.job), inputs: (e.inputs ?? []).map(parseDataset), outputs: (e.outputs ?? []).map(parseDataset) };
+  if (e.dataset) return { line, split, digest, dataset: parseDataset(e.dataset), inputs: [], outputs: [] };
   return undefined;
 }
 
-function parseRunEvent(line: number, e: RawEvent): Parsed {
+function parseRunEvent(line: number, e: RawEvent, split: SplitEvent): Parsed {
   const time = Date.parse(e.eventTime);
   // The ledger keeps times as four-digit-year ISO strings.
   if (Number.isNaN(time) || !/^\d{4}-/.test(new Date(time).toISOString())) throw new Error(`/eventTime ${e.eventTime} is not a time this importer can read (years 0000 to 9999)`);
@@ -268,8 +271,8 @@ function parseRunEvent(line: number, e: RawEvent): Parsed {
   if (params !== undefined && Buffer.byteLength(JSON.stringify(params)) > LIMITS.paramsBytes) throw new Error(`run params exceed ${LIMITS.paramsBytes} bytes`);
   return {
     line,
-    raw: e,
-    digest: canonicalDigest(e).hash,
+    split,
+    digest: split.digest,
     uuid: e.run.runId.toLowerCase(),
     type: e.eventType ?? 'OTHER',
     time,
@@ -587,18 +590,17 @@ function planEvents(view: View, runs: MergedRun[], statics: StaticEvent[], alias
 
   // Every event kept whole (each facet verbatim), after the entities it names exist.
   const blobs = new Map<string, InlineBlob>();
-  const record = (raw: object, fields: Omit<OpenLineageEventRecorded, 'event' | 'blobs' | 'digest'>, digest: string) => {
-    const r = recordOf(raw as { [key: string]: JsonValue }, strip(fields), digest);
-    for (const b of r.blobs) blobs.set(b.key, b);
-    events.push({ type: 'openlineage.event', data: r.data });
+  const record = (split: SplitEvent, fields: Omit<OpenLineageEventRecorded, 'event' | 'blobs' | 'digest'>) => {
+    for (const b of split.blobs) blobs.set(b.key, b);
+    events.push({ type: 'openlineage.event', data: recordOf(split, strip(fields)) });
   };
   for (const run of runs) {
     const tid = view.run(run.id)?.transformId ?? transformId(run.job);
-    for (const e of run.events) record(e.raw, { kind: 'run', runId: run.id, transformId: tid, inputIds: ids(e.inputs), outputIds: ids(e.outputs) }, e.digest);
+    for (const e of run.events) record(e.split, { kind: 'run', runId: run.id, transformId: tid, inputIds: ids(e.inputs), outputIds: ids(e.outputs) });
   }
   for (const e of statics) {
-    if (e.job) record(e.raw, { kind: 'job', transformId: transformId(e.job), inputIds: ids(e.inputs), outputIds: ids(e.outputs) }, e.digest);
-    else record(e.raw, { kind: 'dataset', datasetId: fileId(e.dataset!) }, e.digest);
+    if (e.job) record(e.split, { kind: 'job', transformId: transformId(e.job), inputIds: ids(e.inputs), outputIds: ids(e.outputs) });
+    else record(e.split, { kind: 'dataset', datasetId: fileId(e.dataset!) });
   }
   return { events, blobs: [...blobs.values()], created };
 }

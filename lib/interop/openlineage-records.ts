@@ -11,59 +11,112 @@ const RECORD_BUDGET = 160 * 1024;
 
 type Json = { [key: string]: JsonValue };
 
-/** SHA-256 of a value's canonical JSON, and those bytes. */
-export function canonicalDigest(value: unknown): { hash: string; bytes: Buffer } {
-  const bytes = Buffer.from(canonicalJson(value) ?? 'null', 'utf8');
-  return { hash: createHash('sha256').update(bytes).digest('hex'), bytes };
-}
-
-/** Where facets may sit in an OpenLineage event: JSON Pointers to each facet object. */
-function* facetSlots(event: Json): Generator<{ at: string; holder: Json; name: string }> {
-  const facetsOf = (prefix: string, node: unknown, keys: string[]) => {
-    const out: { at: string; holder: Json; name: string }[] = [];
-    if (node === null || typeof node !== 'object') return out;
+/** Where facets may sit in an OpenLineage event: each facet, by JSON Pointer, with the path of containers to it. */
+function* facetSlots(event: Json): Generator<{ at: string; path: (string | number)[]; name: string; value: JsonValue }> {
+  function* facetsOf(prefix: string, path: (string | number)[], node: unknown, keys: string[]) {
+    if (node === null || typeof node !== 'object') return;
     for (const key of keys) {
       const holder = (node as Json)[key];
       if (holder === null || typeof holder !== 'object' || Array.isArray(holder)) continue;
-      for (const name of Object.keys(holder)) out.push({ at: `${prefix}/${key}/${escape(name)}`, holder: holder as Json, name });
+      for (const name of Object.keys(holder)) yield { at: `${prefix}/${key}/${escape(name)}`, path: [...path, key], name, value: (holder as Json)[name]! };
     }
-    return out;
-  };
-  yield* facetsOf('/run', event.run, ['facets']);
-  yield* facetsOf('/job', event.job, ['facets']);
-  yield* facetsOf('/dataset', event.dataset, ['facets']);
+  }
+  yield* facetsOf('/run', ['run'], event.run, ['facets']);
+  yield* facetsOf('/job', ['job'], event.job, ['facets']);
+  yield* facetsOf('/dataset', ['dataset'], event.dataset, ['facets']);
   for (const side of ['inputs', 'outputs'] as const) {
     const list = event[side];
     if (!Array.isArray(list)) continue;
-    for (let i = 0; i < list.length; i++) yield* facetsOf(`/${side}/${i}`, list[i], ['facets', side === 'inputs' ? 'inputFacets' : 'outputFacets']);
+    for (let i = 0; i < list.length; i++) yield* facetsOf(`/${side}/${i}`, [side, i], list[i], ['facets', side === 'inputs' ? 'inputFacets' : 'outputFacets']);
   }
 }
 
+/** An event split for recording: its large facets as blobs, and a copy without them. */
+export interface SplitEvent {
+  /** The event with each large facet replaced by a stub of its `_producer` and `_schemaURL` (what validation needs); `recordOf` turns the stubs into null. */
+  copy: Json;
+  refs: OpenLineageBlobRef[];
+  blobs: InlineBlob[];
+  /** SHA-256 over the copy's canonical JSON and the blobs' hashes: equal events have equal digests. */
+  digest: string;
+}
+
 /**
- * An OpenLineage event as recorded: a copy whose large facets are replaced by null and listed as
- * blobs (content-addressed by their canonical JSON), so the event stays small and a plan of hundreds
- * of KB is stored once however many events repeat it.
+ * Splits an event: facets over LARGE_FACET_BYTES (and, while the rest is over its budget, the
+ * largest others) become blobs, content-addressed by the bytes they were sent as; the copy shares
+ * every other part with the input (containers on the way to a large facet are copied, nothing
+ * else), so a 200 KB plan is serialized once and hashed once.
  */
-export function recordOf(event: Json, fields: Omit<OpenLineageEventRecorded, 'event' | 'blobs' | 'digest'>, digest: string): { data: OpenLineageEventRecorded; blobs: InlineBlob[] } {
-  const copy = structuredClone(event);
-  const slots = [...facetSlots(copy)].map((s) => ({ ...s, size: Buffer.byteLength(JSON.stringify(s.holder[s.name]) ?? '') }));
-  let total = Buffer.byteLength(JSON.stringify(copy));
+export function splitEvent(event: Json): SplitEvent {
+  const slots = [...facetSlots(event)].map((s) => {
+    const text = JSON.stringify(s.value) ?? 'null';
+    return { ...s, text, size: Buffer.byteLength(text) };
+  });
+  let copy = event;
   const refs: OpenLineageBlobRef[] = [];
   const blobs: InlineBlob[] = [];
-  // Largest first: the fewest blobs that bring the event under its budget.
+  let total = slots.reduce((n, s) => n + s.size, 0);
   slots.sort((a, b) => b.size - a.size);
   for (const s of slots) {
     if (s.size <= LARGE_FACET_BYTES && total <= RECORD_BUDGET) break;
-    const { hash, bytes } = canonicalDigest(s.holder[s.name]);
+    const bytes = Buffer.from(s.text, 'utf8');
+    const hash = createHash('sha256').update(bytes).digest('hex');
     refs.push({ at: s.at, hash, bytes: bytes.length });
     blobs.push({ key: hash, value: bytes });
-    s.holder[s.name] = null;
+    if (copy === event) copy = { ...event };
+    // Copy the containers on the way (once each: a copied container is not the input's any more).
+    let node: Json | JsonValue[] = copy;
+    let source: unknown = event;
+    for (const key of s.path) {
+      source = (source as Json)[key as string];
+      const child = (node as Json)[key as string] as Json | JsonValue[];
+      const mine = child !== source ? child : Array.isArray(child) ? [...child] : { ...child };
+      (node as Json)[key as string] = mine;
+      node = mine;
+    }
+    const v = s.value as Json;
+    const stub: Json = {};
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      if (v._producer !== undefined) stub._producer = v._producer;
+      if (v._schemaURL !== undefined) stub._schemaURL = v._schemaURL;
+    }
+    (node as Json)[s.name] = stub;
     total -= s.size;
   }
   refs.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
-  const data: OpenLineageEventRecorded = { ...fields, digest, event: copy };
-  if (refs.length > 0) data.blobs = refs;
-  return { data, blobs };
+  const nulled = refs.length === 0 ? copy : withNulls(copy, refs);
+  const digest = createHash('sha256').update(canonicalJson(nulled) ?? '').update(refs.map((r) => `${r.at}\u0000${r.hash}`).join('\u0000')).digest('hex');
+  return { copy, refs, blobs, digest };
+}
+
+// The stubs of a split copy, as null (a copy of their containers, so the validated copy is untouched).
+function withNulls(copy: Json, refs: OpenLineageBlobRef[]): Json {
+  const out = structuredCloneShallowPaths(copy, refs.map((r) => r.at));
+  for (const r of refs) place(out, r.at, null);
+  return out;
+}
+
+function structuredCloneShallowPaths(root: Json, pointers: string[]): Json {
+  const out: Json = { ...root };
+  for (const pointer of pointers) {
+    const parts = pointer.split('/').slice(1).map(unescape);
+    let node: Json | JsonValue[] = out;
+    for (let i = 0; i < parts.length - 1; i++) {
+      const key = parts[i]!;
+      const child = (node as Json)[key] as Json | JsonValue[];
+      const copied = Array.isArray(child) ? [...child] : { ...child };
+      (node as Json)[key] = copied;
+      node = copied;
+    }
+  }
+  return out;
+}
+
+/** An event as recorded: the split copy with its large facets as null, listed as blobs. */
+export function recordOf(split: SplitEvent, fields: Omit<OpenLineageEventRecorded, 'event' | 'blobs' | 'digest'>): OpenLineageEventRecorded {
+  const data: OpenLineageEventRecorded = { ...fields, digest: split.digest, event: split.refs.length === 0 ? split.copy : withNulls(split.copy, split.refs) };
+  if (split.refs.length > 0) data.blobs = split.refs;
+  return data;
 }
 
 /** The recorded events at `seqs` (in that order), with their large facets read back from the store (those `wanted` says, by pointer: default all). */
