@@ -21,6 +21,7 @@ export const ERROR_CODES = {
   WRITE_FAILED: 'the storage engine refused a write; nothing was recorded',
   OUT_OF_RANGE: 'a seq beyond the log, or a time before its first event',
   IMPORT_INVALID: 'an import held invalid events and was rejected as a whole (strict); nothing was recorded',
+  RUN_JOB_CONFLICT: 'an OpenLineage event names a runId that belongs to another job; it was refused, never merged',
   FORWARD_FAILED: 'lineage could not be forwarded yet; it stays in the log and is retried',
 } as const;
 

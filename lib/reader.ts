@@ -5,6 +5,7 @@ import type { Binding } from './model/binding.js';
 import { File, type LineageRecord, type Model, Run, Transform } from './model/records.js';
 import { lineage, type LineageGraph, type LineageOptions } from './query/lineage.js';
 import { Query, type RecordOf, type Where } from './query/select.js';
+import { columnLineage, type ColumnGraph, type ColumnLineageOptions } from './interop/column-lineage.js';
 
 /** The read API shared by a ledger (at its head, live) and its snapshots (at a fixed seq). */
 export abstract class Reader {
@@ -22,6 +23,23 @@ export abstract class Reader {
   /** The lineage graph around a record: files, runs and transforms, and the edges between them. */
   lineage(record: LineageRecord, options?: LineageOptions): LineageGraph {
     return lineage(this.binding.view, recordKind(record, 'lineage()'), record.id, options);
+  }
+
+  /**
+   * The column-lineage graph around one column of a file, from OpenLineage `columnLineage` facets:
+   * which upstream columns it came from (and through which transformations), or what was derived
+   * from it. Async: the facets live in the log; the first call builds an in-memory index that later
+   * calls reuse (and bring up to date), so those answer without I/O.
+   */
+  async columnLineage(file: File, column: string, options?: ColumnLineageOptions): Promise<ColumnGraph> {
+    if (!(file instanceof File)) throw new LineageError('INVALID_ARGUMENT', 'columnLineage() takes a File record and a column name');
+    if (typeof column !== 'string' || column.length === 0) throw new LineageError('INVALID_ARGUMENT', 'columnLineage() needs a column name');
+    const o = options ?? {};
+    if (o.direction !== undefined && !['upstream', 'downstream', 'both'].includes(o.direction)) throw new LineageError('INVALID_ARGUMENT', `direction is upstream, downstream or both, not ${String(o.direction)}`);
+    if (o.depth !== undefined && !(Number.isSafeInteger(o.depth) && o.depth >= 0)) throw new LineageError('INVALID_ARGUMENT', `depth is a whole number >= 0, not ${String(o.depth)}`);
+    const view = this.binding.view;
+    if (!view.file(file.id)) throw new LineageError('FILE_NOT_FOUND', `file ${file.id} does not exist in this snapshot`);
+    return columnLineage(this.eventLog, view, file.id, column, o);
   }
 
   /** The last seq this reader sees. */

@@ -46,6 +46,13 @@ export class EventTable {
         return `${e.data.kind} ${s.dim(e.data.id)} is OpenLineage ${e.data.namespace}/${e.data.name}${e.data.runUuid ? ` run ${e.data.runUuid}` : ''}`;
       case 'openlineage.imported':
         return `imported ${e.data.events} OpenLineage events${e.data.source ? ` from ${e.data.source}` : ''}: ${e.data.appended} appended, ${e.data.skipped} skipped`;
+      case 'file.aliased':
+        return `${this.#file(e.data.fileId)} is also ${e.data.namespace}/${e.data.name}`;
+      case 'openlineage.event': {
+        const ev = e.data.event as { eventType?: string; job?: { name?: string }; dataset?: { name?: string } };
+        const what = e.data.kind === 'run' ? `${ev.eventType ?? 'OTHER'} of ${s.run(`run ${e.data.runId}`)}` : e.data.kind === 'job' ? `job ${ev.job?.name ?? ''}` : `dataset ${ev.dataset?.name ?? ''}`;
+        return `OpenLineage ${e.data.kind} event: ${what}${e.data.blobs ? s.dim(` (${e.data.blobs.length} large facet(s) in the store)`) : ''}`;
+      }
     }
   }
 

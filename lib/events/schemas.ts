@@ -41,6 +41,15 @@ const runStartedV1 = {
   startedAt: isoTime,
 } as const;
 
+const linkedV1 = {
+  kind: { enum: ['transform', 'run', 'file'] },
+  id,
+  namespace: name,
+  name,
+  runUuid: { type: 'string', pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' },
+  version: optText,
+} as const;
+
 /** The JSON Schema of each event type and version: `SCHEMAS[type][v]`. */
 export const SCHEMAS = {
   'transform.registered': {
@@ -92,14 +101,9 @@ export const SCHEMAS = {
   // Interop (lib/interop/): an entity that came from OpenLineage keeps its identity there, so that
   // exporting or forwarding it again gives the same job, run and dataset to the backend.
   'openlineage.linked': {
-    1: object(['kind', 'id', 'namespace', 'name'], {
-      kind: { enum: ['transform', 'run', 'file'] },
-      id,
-      namespace: name,
-      name,
-      runUuid: { type: 'string', pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' },
-      version: optText,
-    }),
+    1: object(['kind', 'id', 'namespace', 'name'], linkedV1),
+    // v2: a run known only from its children's parent facet is marked as a placeholder (never exported as if sent).
+    2: object(['kind', 'id', 'namespace', 'name'], { ...linkedV1, placeholder: { const: true } }),
   },
   // One import of OpenLineage events: what was read and what it added.
   'openlineage.imported': {
@@ -110,6 +114,26 @@ export const SCHEMAS = {
       events: size,
       skipped: size,
       appended: size,
+    }),
+  },
+  // Another name of a file (an OpenLineage symlink): the file is found by either.
+  'file.aliased': { 1: object(['fileId', 'namespace', 'name'], { fileId: id, namespace: name, name }) },
+  // One OpenLineage event kept whole (facets verbatim); large facets are content-addressed blobs.
+  'openlineage.event': {
+    1: object(['kind', 'digest', 'event'], {
+      kind: { enum: ['run', 'job', 'dataset'] },
+      digest: sha256,
+      runId: id,
+      transformId: id,
+      inputIds: { type: 'array', maxItems: 100_000, items: id },
+      outputIds: { type: 'array', maxItems: 100_000, items: id },
+      datasetId: id,
+      event: { type: 'object', additionalProperties: { $ref: 'lineage:json' } },
+      blobs: {
+        type: 'array',
+        maxItems: 100_000,
+        items: object(['at', 'hash', 'bytes'], { at: { type: 'string', maxLength: 4 * LIMITS.nameLength }, hash: sha256, bytes: size }),
+      },
     }),
   },
 } as const;

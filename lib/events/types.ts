@@ -77,6 +77,8 @@ export interface OpenLineageLinked {
   runUuid?: string;
   /** The dataset's version (DatasetVersionDatasetFacet), or the job's version. */
   version?: string;
+  /** v2: a run known only from its children's parent facet, until its own events arrive. */
+  placeholder?: true;
 }
 /** `openlineage.imported` v1: one import of OpenLineage events, recorded with the events it added. */
 export interface OpenLineageImported {
@@ -93,6 +95,41 @@ export interface OpenLineageImported {
   appended: number;
 }
 
+/** A large value kept out of an `openlineage.event`: the JSON Pointer where it belongs, and its content-addressed bytes. */
+export interface OpenLineageBlobRef {
+  /** RFC 6901 pointer into `event` (e.g. `/run/facets/spark.logicalPlan`). */
+  at: string;
+  /** SHA-256 of the value's canonical JSON bytes: its key in the object store. */
+  hash: string;
+  bytes: number;
+}
+/**
+ * \`openlineage.event\` v1: one OpenLineage event (RunEvent, JobEvent or DatasetEvent) kept verbatim,
+ * with the ledger entities it names, so that every facet survives. Large facets are replaced by
+ * null in \`event\` and stored in the object store (\`blobs\`).
+ */
+export interface OpenLineageEventRecorded {
+  kind: 'run' | 'job' | 'dataset';
+  /** SHA-256 of the event's canonical JSON: the same event imported twice is recorded once. */
+  digest: string;
+  runId?: string;
+  transformId?: string;
+  /** The files of `inputs`, `outputs` (or of `dataset`), in the event's order. */
+  inputIds?: string[];
+  outputIds?: string[];
+  /** The file of a DatasetEvent's `dataset`. */
+  datasetId?: string;
+  event: { [key: string]: JsonValue };
+  blobs?: OpenLineageBlobRef[];
+}
+
+/** `file.aliased` v1: another name of the same dataset (OpenLineage `symlinks`: a Hive table and its storage path). */
+export interface FileAliased {
+  fileId: string;
+  namespace: string;
+  name: string;
+}
+
 /** Each event type with the shape of its data at the current version. */
 export interface EventDataByType {
   'transform.registered': TransformRegistered;
@@ -103,6 +140,8 @@ export interface EventDataByType {
   'run.finished': RunFinished;
   'openlineage.linked': OpenLineageLinked;
   'openlineage.imported': OpenLineageImported;
+  'openlineage.event': OpenLineageEventRecorded;
+  'file.aliased': FileAliased;
 }
 /** An event type name. */
 export type EventType = keyof EventDataByType;

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { LineageError } from '../errors.js';
 import { validateInput } from '../events/catalog.js';
-import type { EventInput, JsonValue } from '../events/types.js';
+import type { EventInput, JsonValue, OpenLineageEventRecorded } from '../events/types.js';
+import type { InlineBlob } from '../log/event-log.js';
 import { newId } from '../ids.js';
 import { Ledger } from '../ledger.js';
 import { LIMITS } from '../limits.js';
@@ -9,6 +10,7 @@ import { suffixOf } from '../model/records.js';
 import { cleanName, cleanParams } from '../model/sanitize.js';
 import { View } from '../state/view.js';
 import { LEDGER_FACET, type OpenLineageEventType } from './openlineage-model.js';
+import { readRecords, recordOf, type SplitEvent, splitEvent } from './openlineage-records.js';
 import { checkOpenLineage } from './openlineage-validate.js';
 import { derivedId } from './uuid.js';
 import { strip } from '../util/strip.js';
@@ -27,14 +29,30 @@ export interface SkippedLine {
   message: string;
 }
 
+/** A RunEvent refused because its runId already belongs to another job (never merged into that job's run). */
+export interface RunJobConflict {
+  line: number;
+  runId: string;
+  /** The job this event names, as `namespace/name`. */
+  job: string;
+  /** The job the run belongs to (in the ledger, or first in this input). */
+  existingJob: string;
+}
+
 /** What `importOpenLineage()` did. */
 export interface ImportReport {
   /** The id of the `openlineage.imported` event that records this import. */
   importId: string;
   /** Valid RunEvents read. */
   events: number;
-  /** Valid events that are not RunEvents (JobEvent, DatasetEvent): read, and not mapped. */
+  /** Valid events of another kind than RunEvent, JobEvent and DatasetEvent (none in 2-0-2): read, and not mapped. */
   ignored: number;
+  /** JobEvents and DatasetEvents (static lineage) read. */
+  staticEvents: number;
+  /** Events already recorded (in the ledger or earlier in the input): idempotent, recorded once. */
+  duplicates: number;
+  /** RunEvents refused with RUN_JOB_CONFLICT. */
+  conflicts: RunJobConflict[];
   /** Invalid lines, skipped. */
   skipped: SkippedLine[];
   /** Runs found in the input (distinct runIds). */
@@ -50,6 +68,10 @@ interface DatasetRef {
   namespace: string;
   name: string;
   version?: string;
+  /** Other names of the same dataset (the `symlinks` facet). */
+  symlinks?: { namespace: string; name: string }[];
+  /** The file it is, once names and symlinks are resolved against the ledger. */
+  id?: string;
   size?: number;
 }
 interface JobRef {
@@ -63,11 +85,14 @@ interface JobRef {
 /** One valid RunEvent, reduced to what lineage-ledger keeps. */
 interface Parsed {
   line: number;
+  split: SplitEvent;
+  digest: string;
   uuid: string;
   type: OpenLineageEventType;
   time: number;
   job: JobRef;
   parentUuid?: string;
+  parentJob?: { namespace: string; name: string };
   name?: string;
   params?: { [key: string]: JsonValue };
   error?: string;
@@ -77,6 +102,10 @@ interface Parsed {
 /** All events of one runId, merged whatever their order. */
 interface MergedRun {
   uuid: string;
+  /** The events merged into it, in input order, to be recorded verbatim. */
+  events: Parsed[];
+  /** The parent's job, from the parent facet (a placeholder is made of it when the parent is unknown). */
+  parentJob?: { namespace: string; name: string };
   id: string;
   job: JobRef;
   startedAt: string;
@@ -105,41 +134,63 @@ export async function importOpenLineage(ledger: Ledger, input: string | Uint8Arr
   if (!(ledger instanceof Ledger)) throw new LineageError('INVALID_ARGUMENT', 'importOpenLineage() takes an open Ledger');
   if (options === null || typeof options !== 'object') throw new LineageError('INVALID_ARGUMENT', 'import options must be an object');
   const source = options.source === undefined ? undefined : cleanName(options.source, 'import source');
-  const { values, digest } = readInput(input);
+  const read = readInput(input);
+  const { values } = read;
+  // Parsed events are hashed by their split digests (a 200 KB facet is not serialized again for it).
+  const arrayDigest = read.digest === undefined ? createHash('sha256') : undefined;
   const skipped: SkippedLine[] = [];
   const parsed: Parsed[] = [];
+  const statics: StaticEvent[] = [];
   let ignored = 0;
   for (const { line, value, error } of values) {
     if (error !== undefined) {
+      arrayDigest?.update('\n');
       skipped.push({ line, message: error });
       continue;
     }
-    const checked = checkOpenLineage(value);
-    if (checked.kind === 'invalid') skipped.push({ line, message: checked.message });
-    else if (checked.kind === 'other') ignored++;
+    // Large facets are split off first: validated as the base facet they are (the core schema does not
+    // look inside a facet), and serialized and hashed once.
+    const split = value !== null && typeof value === 'object' && !Array.isArray(value) ? splitEvent(value as { [key: string]: JsonValue }) : undefined;
+    arrayDigest?.update(split ? split.digest : (JSON.stringify(value) ?? 'undefined')).update('\n');
+    const checked = checkOpenLineage(split ? split.copy : value);
+    if (checked.kind === 'invalid' || !split) skipped.push({ line, message: checked.kind === 'invalid' ? checked.message : '/ must be object' });
     else {
       try {
-        parsed.push(parseRunEvent(line, value as RawEvent));
+        if (checked.kind === 'run') parsed.push(parseRunEvent(line, value as RawEvent, split));
+        else {
+          const s = parseStatic(line, value as RawStatic, split);
+          if (s) statics.push(s);
+          else ignored++;
+        }
       } catch (err) {
         skipped.push({ line, message: err instanceof Error ? err.message : String(err) });
       }
     }
   }
+  const digest = read.digest ?? arrayDigest!.digest('hex');
   if (options.strict && skipped.length > 0) {
     const list = skipped.slice(0, 10).map((s) => `  line ${s.line}: ${s.message}`).join('\n');
     throw new LineageError('IMPORT_INVALID', `${skipped.length} invalid line(s); nothing was imported (strict):\n${list}${skipped.length > 10 ? '\n  …' : ''}`, { cause: skipped });
   }
-  const runs = merge(parsed);
   // One import at a time per ledger: two imports of the same events must not both create a record.
   const previous = locks.get(ledger) ?? Promise.resolve();
   const task = previous.catch(() => {}).then(async () => {
     const view = new View(ledger.projection);
-    const plan = planEvents(view, runs);
+    const known = await knownRuns(ledger, view, parsed, statics);
+    const { accepted, conflicts, duplicates } = screen(parsed, known);
+    const fresh = statics.filter((e) => !known.digests.has(e.digest) && (known.digests.add(e.digest), true));
+    if (conflicts.length > 0 && (options.strict || (accepted.length === 0 && fresh.length === 0 && duplicates === 0))) {
+      const c = conflicts[0]!;
+      throw new LineageError('RUN_JOB_CONFLICT', `runId ${c.runId} belongs to job ${c.existingJob}; an event (line ${c.line}) names it with job ${c.job}: a runId is one run of one job, so nothing was merged${conflicts.length > 1 ? ` (${conflicts.length} such events)` : ''}`, { cause: conflicts });
+    }
+    const aliases = resolveDatasets(view, [...accepted.flatMap((e) => [e.inputs, e.outputs]), ...fresh.flatMap((e) => [e.inputs, e.outputs, e.dataset ? [e.dataset] : []])]);
+    const runs = merge(accepted);
+    const plan = planEvents(view, runs, fresh, aliases);
     const importId = newId();
-    plan.events.push({ type: 'openlineage.imported', data: strip({ id: importId, source, digest, events: parsed.length, skipped: skipped.length, appended: plan.events.length }) });
+    plan.events.push({ type: 'openlineage.imported', data: strip({ id: importId, source, digest, events: parsed.length + statics.length, skipped: skipped.length + conflicts.length, appended: plan.events.length }) });
     const versions = plan.events.map((e) => validateInput(e));
-    await ledger.log.append(plan.events, versions);
-    const report: ImportReport = { importId, events: parsed.length, ignored, skipped, runs: runs.length, created: plan.created, appended: plan.events.length - 1 };
+    await ledger.log.append(plan.events, versions, plan.blobs);
+    const report: ImportReport = { importId, events: parsed.length, ignored, staticEvents: statics.length, duplicates: duplicates + statics.length - fresh.length, conflicts, skipped, runs: runs.length, created: plan.created, appended: plan.events.length - 1 };
     return report;
   });
   locks.set(ledger, task);
@@ -148,10 +199,10 @@ export async function importOpenLineage(ledger: Ledger, input: string | Uint8Arr
 
 // ── reading ────────────────────────────────────────────────────────────────
 
-function readInput(input: string | Uint8Array | readonly unknown[]): { values: { line: number; value?: unknown; error?: string }[]; digest: string } {
+function readInput(input: string | Uint8Array | readonly unknown[]): { values: { line: number; value?: unknown; error?: string }[]; digest?: string } {
   if (Array.isArray(input)) {
     const values = input.map((value, i) => ({ line: i + 1, value }));
-    return { values, digest: createHash('sha256').update(JSON.stringify(input)).digest('hex') };
+    return { values };
   }
   let text: string;
   if (typeof input === 'string') text = input;
@@ -179,6 +230,7 @@ interface RawDataset {
 }
 interface RawEvent {
   eventTime: string;
+  producer?: string;
   eventType?: OpenLineageEventType;
   run: { runId: string; facets?: Facets };
   job: { namespace: string; name: string; facets?: Facets };
@@ -186,23 +238,53 @@ interface RawEvent {
   outputs?: RawDataset[];
 }
 
-function parseRunEvent(line: number, e: RawEvent): Parsed {
+/** A JobEvent or DatasetEvent (2-0-2 static lineage: no run). */
+interface RawStatic {
+  eventTime: string;
+  job?: RawEvent['job'];
+  dataset?: RawDataset;
+  inputs?: RawDataset[];
+  outputs?: RawDataset[];
+}
+interface StaticEvent {
+  line: number;
+  split: SplitEvent;
+  digest: string;
+  job?: JobRef;
+  dataset?: DatasetRef;
+  inputs: DatasetRef[];
+  outputs: DatasetRef[];
+}
+
+function parseStatic(line: number, e: RawStatic, split: SplitEvent): StaticEvent | undefined {
+  const digest = split.digest;
+  if (e.job) return { line, split, digest, job: parseJob(e.job), inputs: (e.inputs ?? []).map(parseDataset), outputs: (e.outputs ?? []).map(parseDataset) };
+  if (e.dataset) return { line, split, digest, dataset: parseDataset(e.dataset), inputs: [], outputs: [] };
+  return undefined;
+}
+
+function parseRunEvent(line: number, e: RawEvent, split: SplitEvent): Parsed {
   const time = Date.parse(e.eventTime);
   // The ledger keeps times as four-digit-year ISO strings.
   if (Number.isNaN(time) || !/^\d{4}-/.test(new Date(time).toISOString())) throw new Error(`/eventTime ${e.eventTime} is not a time this importer can read (years 0000 to 9999)`);
   const rf = e.run.facets ?? {};
   const ours = rf[LEDGER_FACET.run];
   const parentUuid = str(rf.parent?.run && (rf.parent.run as { runId?: unknown }).runId);
+  const pj = rf.parent?.job as { namespace?: unknown; name?: unknown } | undefined;
+  const parentJob = str(pj?.namespace) && str(pj?.name) ? { namespace: cleanName(pj!.namespace as string, 'parent job namespace'), name: cleanName(pj!.name as string, 'parent job name') } : undefined;
   const error = str(rf.errorMessage?.message);
   const params = ours?.params !== undefined ? cleanParams(ours.params) : undefined;
   if (params !== undefined && Buffer.byteLength(JSON.stringify(params)) > LIMITS.paramsBytes) throw new Error(`run params exceed ${LIMITS.paramsBytes} bytes`);
   return {
     line,
+    split,
+    digest: split.digest,
     uuid: e.run.runId.toLowerCase(),
     type: e.eventType ?? 'OTHER',
     time,
     job: parseJob(e.job),
     parentUuid: parentUuid?.toLowerCase(),
+    parentJob,
     name: ours?.name === undefined ? undefined : cleanName(ours.name, 'run name'),
     params,
     error: error === undefined ? undefined : error.slice(0, LIMITS.errorLength),
@@ -231,11 +313,16 @@ function parseJob(job: RawEvent['job']): JobRef {
 function parseDataset(d: RawDataset): DatasetRef {
   const f = d.facets ?? {};
   const version = str(f.version?.datasetVersion);
+  const ids = f.symlinks?.identifiers;
+  const symlinks = Array.isArray(ids)
+    ? ids.filter((x): x is { namespace: string; name: string } => str((x as { namespace?: unknown })?.namespace) !== undefined && str((x as { name?: unknown })?.name) !== undefined).map((x) => ({ namespace: cleanName(x.namespace, 'symlink namespace'), name: cleanName(x.name, 'symlink name') }))
+    : undefined;
   const size = f[LEDGER_FACET.file]?.size;
   return strip({
     namespace: cleanName(d.namespace, 'dataset namespace'),
     name: cleanName(d.name, 'dataset name'),
     version: version === undefined ? undefined : cleanName(version, 'dataset version'),
+    symlinks: symlinks?.length ? symlinks : undefined,
     size: typeof size === 'number' && Number.isSafeInteger(size) && size >= 0 ? size : undefined,
   });
 }
@@ -254,12 +341,15 @@ function merge(events: Parsed[]): MergedRun[] {
   for (const [uuid, list] of byRun) {
     list.sort((a, b) => a.time - b.time || ORDER[a.type] - ORDER[b.type] || a.line - b.line);
     const start = list.find((e) => e.type === 'START') ?? list[0]!;
-    const run: MergedRun = { uuid, id: `olr_${uuid.replace(/-/g, '')}`, job: start.job, startedAt: new Date(start.time).toISOString(), start: start.time, line: Math.min(...list.map((e) => e.line)), inputs: [], outputs: [] };
+    const run: MergedRun = { uuid, events: [...list].sort((a, b) => a.line - b.line), id: runIdOf(uuid), job: start.job, startedAt: new Date(start.time).toISOString(), start: start.time, line: Math.min(...list.map((e) => e.line)), inputs: [], outputs: [] };
     const inputs = new Map<string, DatasetRef>();
     const outputs = new Map<string, DatasetRef>();
     // Later events replace what earlier ones said (OpenLineage's rule for facets of the same name).
     for (const e of list) {
-      if (e.parentUuid !== undefined) run.parentUuid = e.parentUuid;
+      if (e.parentUuid !== undefined) {
+        run.parentUuid = e.parentUuid;
+        run.parentJob = e.parentJob;
+      }
       if (e.name !== undefined) run.name = e.name;
       if (e.params !== undefined) run.params = e.params;
       for (const d of e.inputs) inputs.set(fileKey(d), { ...inputs.get(fileKey(d)), ...d });
@@ -269,8 +359,8 @@ function merge(events: Parsed[]): MergedRun[] {
         run.terminal = strip({ type: e.type, at: new Date(e.time).toISOString(), error });
       }
     }
-    // A run that reads and writes the same dataset (same version) records the write only: the graph stays acyclic.
-    for (const k of outputs.keys()) inputs.delete(k);
+    // A run that reads and writes the same dataset (an incremental model, a MERGE) keeps both edges,
+    // as OpenLineage says: traversal guards against the cycle. (Native load() keeps lamindb's rule.)
     run.inputs = [...inputs.values()];
     run.outputs = [...outputs.values()];
     runs.push(run);
@@ -280,11 +370,122 @@ function merge(events: Parsed[]): MergedRun[] {
   return runs.sort((a, b) => a.start - b.start || a.line - b.line || (a.uuid < b.uuid ? -1 : 1));
 }
 
+function runIdOf(uuid: string): string {
+  return `olr_${uuid.replace(/-/g, '')}`;
+}
+function jobName(j: { namespace: string; name: string }): string {
+  return `${j.namespace}/${j.name}`;
+}
+
+/** What the ledger already holds about the runIds of the input: each run's job, and every recorded event's digest. */
+interface Known {
+  jobs: Map<string, string>;
+  digests: Set<string>;
+}
+
+async function knownRuns(ledger: Ledger, view: View, parsed: Parsed[], statics: StaticEvent[]): Promise<Known> {
+  const known: Known = { jobs: new Map(), digests: new Set() };
+  const p = view.projection;
+  const seqs: number[] = [];
+  for (const uuid of new Set(parsed.map((e) => e.uuid))) {
+    const id = runIdOf(uuid);
+    const run = view.run(id);
+    if (!run) continue;
+    const before = seqs.length;
+    p.runFacets.seqs(p.runs.indexOf(id), view.watermark, seqs);
+    // A run recorded before events were kept (or a placeholder): its transform's name is its job's.
+    if (seqs.length === before) known.jobs.set(uuid, `?/${view.transform(run.transformId)?.name ?? ''}`);
+  }
+  // A JobEvent or DatasetEvent imported again is found among the events of its transform or file.
+  for (const e of statics) {
+    const [rel, i] = e.job ? [p.transformFacets, p.transforms.indexOf(transformId(e.job))] : [p.fileFacets, p.files.indexOf(fileId(e.dataset!))];
+    if (i >= 0) rel.seqs(i, view.watermark, seqs);
+  }
+  for (const { data, event } of await readRecords(ledger.log, [...new Set(seqs)])) {
+    known.digests.add(data.digest);
+    if (data.kind !== 'run') continue;
+    const job = event.job as { namespace: string; name: string };
+    const uuid = String((event.run as { runId: string }).runId).toLowerCase();
+    if (!known.jobs.has(uuid)) known.jobs.set(uuid, jobName(job));
+  }
+  return known;
+}
+
+/** Drops events already recorded, and refuses those whose runId belongs to another job. */
+function screen(parsed: Parsed[], known: Known): { accepted: Parsed[]; conflicts: RunJobConflict[]; duplicates: number } {
+  const accepted: Parsed[] = [];
+  const conflicts: RunJobConflict[] = [];
+  let duplicates = 0;
+  for (const e of [...parsed].sort((a, b) => a.line - b.line)) {
+    if (known.digests.has(e.digest)) {
+      duplicates++;
+      continue;
+    }
+    const job = jobName(e.job);
+    const existing = known.jobs.get(e.uuid);
+    const same = existing === undefined || existing === job || (existing.startsWith('?/') && existing.slice(2) === e.job.name);
+    if (!same) {
+      conflicts.push({ line: e.line, runId: e.uuid, job, existingJob: existing! });
+      continue;
+    }
+    if (existing === undefined || existing.startsWith('?/')) known.jobs.set(e.uuid, job);
+    known.digests.add(e.digest);
+    accepted.push(e);
+  }
+  return { accepted, conflicts, duplicates };
+}
+
 function fileKey(d: DatasetRef): string {
-  return `${d.namespace}\u0000${d.name}\u0000${d.version ?? ''}`;
+  return fileId(d);
 }
 function fileId(d: DatasetRef): string {
-  return derivedId('olf_', d.namespace, d.name, d.version ?? '');
+  return d.id ?? derivedId('olf_', d.namespace, d.name, d.version ?? '');
+}
+
+interface AliasPlan {
+  fileId: string;
+  namespace: string;
+  name: string;
+}
+
+/**
+ * Resolves each dataset to its file through the `symlinks` facet: a dataset known by another name
+ * (a Hive table and its storage path) is one file, whichever name came first. Returns the new names
+ * to record (`file.aliased`). Datasets with a version keep their own identity.
+ */
+function resolveDatasets(view: View, lists: DatasetRef[][]): AliasPlan[] {
+  const key = (ns: string, name: string) => `${ns}\u0000${name}`;
+  const seen = new Map<string, string>();
+  const plans: AliasPlan[] = [];
+  const planned = new Set<string>();
+  const lookup = (ns: string, name: string): string | undefined => {
+    const k = key(ns, name);
+    if (seen.has(k)) return seen.get(k);
+    const aliased = view.fileAliased(ns, name);
+    if (aliased) return aliased;
+    const own = derivedId('olf_', ns, name, '');
+    return view.file(own) ? own : undefined;
+  };
+  for (const list of lists) {
+    for (const d of list) {
+      if (d.version !== undefined) continue;
+      const names = [{ namespace: d.namespace, name: d.name }, ...(d.symlinks ?? [])];
+      let id: string | undefined;
+      for (const n of names) if ((id = lookup(n.namespace, n.name))) break;
+      id ??= derivedId('olf_', d.namespace, d.name, '');
+      d.id = id;
+      for (const n of names) {
+        const k = key(n.namespace, n.name);
+        if (seen.get(k) === id) continue;
+        seen.set(k, id);
+        // A file's own name needs no alias; a name already aliased to it neither.
+        if (derivedId('olf_', n.namespace, n.name, '') === id || view.fileAliased(n.namespace, n.name) === id || planned.has(`${id}\u0000${k}`)) continue;
+        planned.add(`${id}\u0000${k}`);
+        plans.push({ fileId: id, ...n });
+      }
+    }
+  }
+  return plans;
 }
 function transformId(j: JobRef): string {
   return derivedId('olt_', j.namespace, j.name, j.version);
@@ -292,8 +493,8 @@ function transformId(j: JobRef): string {
 
 // ── planning ───────────────────────────────────────────────────────────────
 
-/** The events that add what the ledger does not know yet, in an order the projection accepts. */
-function planEvents(view: View, runs: MergedRun[]): { events: EventInput[]; created: ImportReport['created'] } {
+/** The events that add what the ledger does not know yet, in an order the projection accepts, then each OpenLineage event recorded verbatim. */
+function planEvents(view: View, runs: MergedRun[], statics: StaticEvent[], aliases: AliasPlan[]): { events: EventInput[]; blobs: InlineBlob[]; created: ImportReport['created'] } {
   const events: EventInput[] = [];
   const created = { transforms: 0, runs: 0, files: 0, inputs: 0, outputs: 0, finished: 0 };
   const known = new Set<string>();
@@ -301,31 +502,43 @@ function planEvents(view: View, runs: MergedRun[]): { events: EventInput[]; crea
     known.has(id) || (kind === 'transform' ? view.transform(id) : kind === 'run' ? view.run(id) : view.file(id)) !== undefined;
   const edges = new Set<string>();
 
-  for (const run of runs) {
-    const tid = transformId(run.job);
-    if (has('transform', tid)) continue;
+  const registerJob = (j: JobRef) => {
+    const tid = transformId(j);
+    if (has('transform', tid)) return;
     known.add(tid);
     created.transforms++;
-    const j = run.job;
     events.push({ type: 'openlineage.linked', data: { kind: 'transform', id: tid, namespace: j.namespace, name: j.name, version: j.version } });
     events.push({ type: 'transform.registered', data: strip({ id: tid, name: j.name, version: j.version, type: j.type, reference: j.reference, hash: j.hash }) });
-  }
+  };
+  for (const run of runs) registerJob(run.job);
 
   // Each link comes before its entity's event, so that a reader of the log (the forwarder) knows the
   // entity's OpenLineage identity when it meets the entity.
   // Parents before their children, so that a child's parentRunId names a run that exists.
   const byUuid = new Map(runs.map((r) => [r.uuid, r]));
   const started = new Set<string>();
+  const link = (id: string, job: { namespace: string; name: string }, uuid: string, placeholder?: true) =>
+    events.push({ type: 'openlineage.linked', data: strip({ kind: 'run' as const, id, namespace: job.namespace, name: job.name, runUuid: uuid, placeholder }) });
   const startRun = (run: MergedRun) => {
     if (started.has(run.uuid)) return;
     started.add(run.uuid);
-    const parent = run.parentUuid === undefined ? undefined : byUuid.get(run.parentUuid);
+    const parent = run.parentUuid === undefined || run.parentUuid === run.uuid ? undefined : byUuid.get(run.parentUuid);
     if (parent) startRun(parent);
+    const parentId = run.parentUuid === undefined || run.parentUuid === run.uuid ? undefined : runIdOf(run.parentUuid);
+    // A parent known only from its child's parent facet: a placeholder run of the parent's job, which
+    // its own events fill in (finish, facets, edges) when they arrive.
+    if (parentId && !parent && !has('run', parentId) && run.parentJob) {
+      const job: JobRef = { ...run.parentJob, version: '1', type: 'pipeline' };
+      registerJob(job);
+      known.add(parentId);
+      created.runs++;
+      link(parentId, job, run.parentUuid!, true);
+      events.push({ type: 'run.started', data: { id: parentId, transformId: transformId(job), startedAt: run.startedAt } });
+    }
     if (has('run', run.id)) return;
-    const parentId = run.parentUuid === undefined || run.parentUuid === run.uuid ? undefined : `olr_${run.parentUuid.replace(/-/g, '')}`;
     known.add(run.id);
     created.runs++;
-    events.push({ type: 'openlineage.linked', data: { kind: 'run', id: run.id, namespace: run.job.namespace, name: run.job.name, runUuid: run.uuid } });
+    link(run.id, run.job, run.uuid);
     events.push({
       type: 'run.started',
       data: strip({ id: run.id, transformId: transformId(run.job), name: run.name, params: run.params, parentRunId: parentId && has('run', parentId) ? parentId : undefined, startedAt: run.startedAt }),
@@ -333,19 +546,21 @@ function planEvents(view: View, runs: MergedRun[]): { events: EventInput[]; crea
   };
   for (const run of runs) startRun(run);
 
-  const createFile = (d: DatasetRef, runId: string | undefined) => {
+  const ensureFile = (d: DatasetRef, runId: string | undefined): boolean => {
     const id = fileId(d);
+    if (has('file', id)) return false;
     known.add(id);
     created.files++;
     events.push({ type: 'openlineage.linked', data: strip({ kind: 'file' as const, id, namespace: d.namespace, name: d.name, version: d.version }) });
     events.push({ type: 'file.created', data: strip({ id, name: d.name, suffix: suffixOf(d.name), size: d.size, runId }) });
+    return true;
   };
   // Outputs first, so that a dataset gets the run that wrote it as its creator even when a reader came earlier.
   for (const run of runs) {
     for (const d of run.outputs) {
       const id = fileId(d);
-      if (!has('file', id)) {
-        createFile(d, run.id);
+      if (ensureFile(d, run.id)) {
+        // created by this run
       } else if (!edges.has(`o${run.id}/${id}`) && !view.isOutputOf(id, run.id) && view.file(id)?.runId !== run.id) {
         events.push({ type: 'file.recreated', data: { fileId: id, runId: run.id } });
       } else continue;
@@ -356,8 +571,8 @@ function planEvents(view: View, runs: MergedRun[]): { events: EventInput[]; crea
   for (const run of runs) {
     for (const d of run.inputs) {
       const id = fileId(d);
-      if (!has('file', id)) createFile(d, undefined);
-      if (edges.has(`o${run.id}/${id}`) || edges.has(`i${run.id}/${id}`) || view.isOutputOf(id, run.id) || view.isInputOf(id, run.id)) continue;
+      ensureFile(d, undefined);
+      if (edges.has(`i${run.id}/${id}`) || view.isInputOf(id, run.id)) continue;
       edges.add(`i${run.id}/${id}`);
       created.inputs++;
       events.push({ type: 'file.loaded_as_input', data: { fileId: id, runId: run.id } });
@@ -371,7 +586,33 @@ function planEvents(view: View, runs: MergedRun[]): { events: EventInput[]; crea
     const status = run.terminal.type === 'COMPLETE' ? ('completed' as const) : ('failed' as const);
     events.push({ type: 'run.finished', data: strip({ runId: run.id, status, error: run.terminal.error, finishedAt: run.terminal.at }) });
   }
-  return { events, created };
+  for (const e of statics) {
+    if (e.job) registerJob(e.job);
+    for (const d of [...e.inputs, ...e.outputs]) ensureFile(d, undefined);
+    if (e.dataset) ensureFile(e.dataset, undefined);
+  }
+
+  for (const a of aliases) events.push({ type: 'file.aliased', data: a });
+
+  // Every event kept whole (each facet verbatim), after the entities it names exist.
+  const blobs = new Map<string, InlineBlob>();
+  const record = (split: SplitEvent, fields: Omit<OpenLineageEventRecorded, 'event' | 'blobs' | 'digest'>) => {
+    for (const b of split.blobs) blobs.set(b.key, b);
+    events.push({ type: 'openlineage.event', data: recordOf(split, strip(fields)) });
+  };
+  for (const run of runs) {
+    const tid = view.run(run.id)?.transformId ?? transformId(run.job);
+    for (const e of run.events) record(e.split, { kind: 'run', runId: run.id, transformId: tid, inputIds: ids(e.inputs), outputIds: ids(e.outputs) });
+  }
+  for (const e of statics) {
+    if (e.job) record(e.split, { kind: 'job', transformId: transformId(e.job), inputIds: ids(e.inputs), outputIds: ids(e.outputs) });
+    else record(e.split, { kind: 'dataset', datasetId: fileId(e.dataset!) });
+  }
+  return { events, blobs: [...blobs.values()], created };
+}
+
+function ids(list: DatasetRef[]): string[] | undefined {
+  return list.length === 0 ? undefined : list.map(fileId);
 }
 
 function str(v: unknown): string | undefined {

@@ -31,6 +31,17 @@ export interface OpenLineageRunEvent {
   outputs?: OpenLineageDataset[];
 }
 
+/** An OpenLineage JobEvent or DatasetEvent (spec 2-0-2 static lineage: no run). */
+export interface OpenLineageStaticEvent {
+  eventTime: string;
+  producer: string;
+  schemaURL: string;
+  job?: { namespace: string; name: string; facets?: OpenLineageFacets };
+  dataset?: OpenLineageDataset;
+  inputs?: OpenLineageDataset[];
+  outputs?: OpenLineageDataset[];
+}
+
 const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string };
 
 /** This package's version, as producers report it. */

@@ -4,6 +4,8 @@ import type { JsonValue, RunEnvironment, RunStatus, TransformType } from '../eve
 import type { FileRow, RunRow, TransformRow } from '../state/rows.js';
 import type { Binding, LoadOptions } from './binding.js';
 import { Saved } from './saved.js';
+import { datasetFacets, type DatasetFacetsOfRun, type Facets, facetsOf, type FacetsOf } from '../interop/facets.js';
+import type { EventLog } from '../log/event-log.js';
 
 /** What `new Transform(...)` takes. */
 export interface TransformInit {
@@ -34,6 +36,12 @@ function notSaved(kind: string): LineageError {
 
 function gone(kind: string, id: string): LineageError {
   return new LineageError('QUERY_INVALID', `${kind} ${id} does not exist in this snapshot`);
+}
+
+// Facets live in the log (large ones in the object store), not in the in-memory index: reading them is I/O, so async.
+function facets(b: Saved<FacetsOf> | undefined, kind: FacetsOf): Promise<Facets> {
+  if (!b) return Promise.resolve({});
+  return facetsOf((b.binding.owner as { log: EventLog }).log, b.binding.view, kind, b.id);
 }
 
 function date(iso: string | undefined): Date | undefined {
@@ -120,6 +128,10 @@ export class Transform {
   get latestRun(): Run | undefined {
     const runs = this.runs;
     return runs[runs.length - 1];
+  }
+  /** The job facets OpenLineage producers sent for it (resolves to {} for none), merged by name, the latest winning. */
+  get facets(): Promise<Facets> {
+    return facets(this.#bound, 'transform');
   }
   toJSON(): Record<string, unknown> {
     const row = this.#row;
@@ -227,6 +239,10 @@ export class Run {
     const b = this.#bound;
     if (!b) return [];
     return b.related('runOutputs', 'file', true, File.of);
+  }
+  /** The run facets OpenLineage producers sent for it (resolves to {} for none), merged by name, the latest winning. */
+  get facets(): Promise<Facets> {
+    return facets(this.#bound, 'run');
   }
   /** Runs started with this one as parent. */
   get children(): Run[] {
@@ -354,6 +370,16 @@ export class File {
   }
   get createdAt(): Date | undefined {
     return date(this.#row?.createdAt);
+  }
+  /** The dataset facets OpenLineage producers sent for it (schema, symlinks, …), merged in log order: an older snapshot shows older facets. */
+  get facets(): Promise<Facets> {
+    return facets(this.#bound, 'file');
+  }
+  /** Each event that named the file, with its dataset facets and its input or output facets, and the run that read or wrote it. */
+  facetsByRun(): Promise<DatasetFacetsOfRun[]> {
+    const b = this.#bound;
+    if (!b) return Promise.resolve([]);
+    return datasetFacets((b.binding.owner as { log: EventLog }).log, b.binding.view, b.id);
   }
   /** Reads the content, checking its hash; `{ isRunInput: true }` records it as an input of the current run. */
   async load(options: LoadOptions = {}): Promise<Buffer> {

@@ -40,9 +40,14 @@ export function recordDetails(record: LineageRecord): NodeDetails {
 export function runSummary(run: Run): string {
   const started = run.startedAt;
   const finished = run.finishedAt;
-  const took = started && finished ? ` in ${formatDuration(finished.getTime() - started.getTime())}` : '';
+  const took = started && finished ? (finished < started ? ` (${skew(started, finished)})` : ` in ${formatDuration(finished.getTime() - started.getTime())}`) : '';
   const status = run.status ?? 'unknown';
   return status === 'started' ? `started ${formatTime(started)}, not finished` : `${status}${took}, started ${formatTime(started)}`;
+}
+
+/** An end stamped before its start (clocks of two hosts disagree): said as such, never as a negative duration. */
+function skew(started: Date, finished: Date): string {
+  return `clock skew: its end is stamped ${formatDuration(started.getTime() - finished.getTime())} before its start`;
 }
 
 /** `Cell Ranger v7`: a transform's name with its version. */
@@ -79,7 +84,7 @@ function runDetails(r: Run): NodeDetails {
     ['started', formatTime(r.startedAt)],
     ['finished', formatTime(r.finishedAt)],
   ];
-  if (r.startedAt && r.finishedAt) fields.push(['duration', formatDuration(r.finishedAt.getTime() - r.startedAt.getTime())]);
+  if (r.startedAt && r.finishedAt) fields.push(['duration', r.finishedAt < r.startedAt ? skew(r.startedAt, r.finishedAt) : formatDuration(r.finishedAt.getTime() - r.startedAt.getTime())]);
   if (r.name !== undefined) fields.push(['name', r.name]);
   if (r.params !== undefined) fields.push(['params', JSON.stringify(r.params)]);
   if (r.parent) fields.push(['parent run', r.parent.id]);

@@ -76,6 +76,12 @@ export class Adjacency {
     return from < this.#first.length ? this.#first[from]! : 0;
   }
 
+  /** The seq of the last edge of `from` (0: none). */
+  lastStamp(from: number): number {
+    const last = from < this.#last.length ? this.#last[from]! : 0;
+    return last === 0 ? 0 : this.#seq[last - 1]!;
+  }
+
   /** The edge after `edge` of the same source (0: none). */
   after(edge: number): number {
     return this.#next[edge - 1]!;

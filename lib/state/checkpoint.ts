@@ -11,7 +11,7 @@ import { Timeline } from './timeline.js';
 import { decodePiece, encodePiece, joinTyped, tagOf, type PieceHead, type Typed } from './piece.js';
 
 /** The format of a checkpoint; a checkpoint of another format is ignored and rebuilt. */
-export const CHECKPOINT_FORMAT = 3;
+export const CHECKPOINT_FORMAT = 4;
 // Typed columns are stored in the byte order of the machine that wrote them; another order replays.
 const ENDIAN = endianness();
 
@@ -37,13 +37,19 @@ const RELATIONS = {
   runChildren: undefined,
   runInputs: 'fileConsumers',
   runOutputs: 'fileProducers',
+  runFacets: undefined,
+  transformFacets: undefined,
+  fileFacets: undefined,
 } as const;
 type RelationName = keyof typeof RELATIONS;
-const ENDS: Record<RelationName, ['transforms' | 'runs', 'runs' | 'files']> = {
+const ENDS: Record<RelationName, ['transforms' | 'runs' | 'files', 'transforms' | 'runs' | 'files']> = {
   transformRuns: ['transforms', 'runs'],
   runChildren: ['runs', 'runs'],
   runInputs: ['runs', 'files'],
   runOutputs: ['runs', 'files'],
+  runFacets: ['runs', 'runs'],
+  transformFacets: ['transforms', 'transforms'],
+  fileFacets: ['files', 'files'],
 };
 
 // Entries per piece of a column, edges per piece of a relation: every stored value stays a few MB,
@@ -89,6 +95,7 @@ export function checkpointPieces(p: Projection): { seq: number; hash: string; pi
       for (let j = 0; j < ints.length; j++) ints[j] = order.at(j);
       yield* column(`order.${table}`, ints);
     }
+    yield encodePiece({ k: 'aliases', t: 'json' }, p.aliases.filter((a) => a.seq <= w).map((a) => [a.seq, a.file, a.namespace, a.name]));
     for (const name of Object.keys(RELATIONS) as RelationName[]) {
       const edges = p[name].edgesAt(w);
       const n = edges.seq.length;
@@ -142,6 +149,7 @@ export class CheckpointLoader {
   #count = 0;
   #malformed: Error | undefined;
   #counts: [string, number][] = [];
+  #aliases: [number, number, string, string][] = [];
   /** Each column's pieces, joined at the end (one copy instead of one push per entry). */
   readonly #columns = new Map<string, (unknown[] | Typed)[]>();
   readonly #edges = new Map<RelationName, Int32Array<ArrayBuffer>[]>();
@@ -169,6 +177,8 @@ export class CheckpointLoader {
     const typed = head.t !== 'json';
     if (head.k === 'counts' && Array.isArray(body)) {
       this.#counts = body as [string, number][];
+    } else if (head.k === 'aliases' && Array.isArray(body)) {
+      this.#aliases = body as [number, number, string, string][];
     } else if (head.k === 'column' && typeof head.n === 'string' && (typed || Array.isArray(body))) {
       const chunks = this.#columns.get(head.n) ?? [];
       const length = chunks.reduce((n, chunk) => n + chunk.length, 0);
@@ -251,7 +261,11 @@ export class CheckpointLoader {
       const mirror = RELATIONS[name];
       if (mirror !== undefined) relations[mirror] = Adjacency.fromEdges(to, seq.slice(), from, sizes[toTable]);
     }
-    const p = new Projection({ timeline, transforms, runs, files, orders, relations });
+    const aliases = this.#aliases.map(([seq, file, namespace, name]) => {
+      if (!(Number.isSafeInteger(seq) && seq >= 1 && seq <= h.seq && Number.isSafeInteger(file) && file >= 0 && file < files.size && typeof namespace === 'string' && typeof name === 'string')) throw new Error('checkpoint aliases are malformed');
+      return { seq, file, namespace, name };
+    });
+    const p = new Projection({ timeline, transforms, runs, files, orders, relations, aliases });
     let events = 0;
     for (const [type, n] of this.#counts) {
       if (typeof type !== 'string' || !Number.isSafeInteger(n) || n < 1) throw new Error('checkpoint counts are malformed');

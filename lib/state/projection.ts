@@ -15,10 +15,21 @@ export interface ProjectionParts {
   files: FileTable;
   orders: { transforms: Order; runs: Order; files: Order };
   relations: Partial<Record<Relation, Adjacency>>;
+  aliases?: Alias[];
+}
+
+/** Another name of a file, from the event at `seq` (`file.aliased`). */
+export interface Alias {
+  seq: number;
+  file: number;
+  namespace: string;
+  name: string;
 }
 
 /** The relations of the lineage index. */
-export type Relation = 'transformRuns' | 'runInputs' | 'runOutputs' | 'fileConsumers' | 'fileProducers' | 'runChildren';
+export type Relation = 'transformRuns' | 'runInputs' | 'runOutputs' | 'fileConsumers' | 'fileProducers' | 'runChildren' | FacetRelation;
+/** The seqs of the `openlineage.event`s that name an entity (each edge points at its own source): facets stay in the log. */
+export type FacetRelation = 'runFacets' | 'transformFacets' | 'fileFacets';
 
 /**
  * The in-memory projection of the log: versioned tables and a lineage index, all append-only and
@@ -46,12 +57,19 @@ export class Projection {
   /** The runs that created a file and those that re-created it, in order. */
   readonly fileProducers: Adjacency;
   readonly runChildren: Adjacency;
+  /** Per entity, the seqs of the OpenLineage events that carry its facets (read from the log on demand). */
+  readonly runFacets: Adjacency;
+  readonly transformFacets: Adjacency;
+  readonly fileFacets: Adjacency;
 
   /** Events by type, at the head. */
   readonly eventCounts = new Map<string, number>();
   seq = 0;
   hash = '0'.repeat(64);
   readonly #transformsByName = new Map<string, number[]>();
+  /** Other names of files (few: only datasets with OpenLineage symlinks have them), in log order. */
+  readonly aliases: Alias[] = [];
+  readonly #aliasesByName = new Map<string, Alias[]>();
 
   /** An empty projection, or one made of loaded parts (at seq `parts.timeline.length`). */
   constructor(parts?: ProjectionParts) {
@@ -69,7 +87,11 @@ export class Projection {
     this.fileConsumers = relations.fileConsumers ?? new Adjacency();
     this.fileProducers = relations.fileProducers ?? new Adjacency();
     this.runChildren = relations.runChildren ?? new Adjacency();
+    this.runFacets = relations.runFacets ?? new Adjacency();
+    this.transformFacets = relations.transformFacets ?? new Adjacency();
+    this.fileFacets = relations.fileFacets ?? new Adjacency();
     this.seq = this.timeline.length;
+    for (const a of parts?.aliases ?? []) this.#alias(a);
     const order = this.transformOrder;
     for (let j = 0; j < order.length; j++) this.#named(this.transforms.at(order.at(j), this.seq)!.name, order.at(j));
   }
@@ -122,6 +144,24 @@ export class Projection {
         this.fileConsumers.push(f, seq, r);
         break;
       }
+      case 'file.aliased': {
+        const d = event.data;
+        this.#alias({ seq, file: this.files.ref(d.fileId), namespace: d.namespace, name: d.name });
+        break;
+      }
+      case 'openlineage.event': {
+        const d = event.data;
+        if (d.runId) this.#facetsOf(this.runFacets, this.runs.indexOf(d.runId), seq);
+        if (d.transformId) this.#facetsOf(this.transformFacets, this.transforms.indexOf(d.transformId), seq);
+        for (const ids of [d.inputIds, d.outputIds, d.datasetId === undefined ? undefined : [d.datasetId]]) {
+          for (const id of ids ?? []) {
+            const f = this.files.indexOf(id);
+            // A file named twice in one event (read and written) gets one entry.
+            if (f >= 0 && this.fileFacets.lastStamp(f) !== seq) this.#facetsOf(this.fileFacets, f, seq);
+          }
+        }
+        break;
+      }
     }
     this.eventCounts.set(event.type, (this.eventCounts.get(event.type) ?? 0) + 1);
     this.seq = seq;
@@ -134,11 +174,30 @@ export class Projection {
     return all ? all.filter((t) => this.transforms.at(t, watermark) !== undefined) : [];
   }
 
+  /** The files that a snapshot at `watermark` knows by the other name `name` (and `namespace`, when given). */
+  filesAliased(name: string, watermark: number, namespace?: string): number[] {
+    const out: number[] = [];
+    for (const a of this.#aliasesByName.get(name) ?? []) if (a.seq <= watermark && (namespace === undefined || a.namespace === namespace) && !out.includes(a.file)) out.push(a.file);
+    return out;
+  }
+
+  #alias(a: Alias): void {
+    this.aliases.push(a);
+    const list = this.#aliasesByName.get(a.name);
+    if (list) list.push(a);
+    else this.#aliasesByName.set(a.name, [a]);
+  }
+
   /** Adds transform `t` to the lookup by name (transforms are few: a Map of lists is fine). */
   #named(name: string, t: number): void {
     const list = this.#transformsByName.get(name);
     if (list) list.push(t);
     else this.#transformsByName.set(name, [t]);
+  }
+
+  /** Notes that entity `i` (of the relation's table) has facets in the event at `seq`. */
+  #facetsOf(rel: Adjacency, i: number, seq: number): void {
+    if (i >= 0) rel.push(i, seq, i);
   }
 
   /** Records that run `r` created or re-created file `f` at `seq`. */

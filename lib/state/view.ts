@@ -53,9 +53,17 @@ export class View {
   filesWithHash(hash: string): string[] {
     return idsOf(this.#p.files.withHash(hash, this.watermark), this.#p.files);
   }
-  /** The files named `name`, as the files table's integers (no id lookup needed to read them). */
+  /** The files named `name` (or known by it through a symlink), as the files table's integers (no id lookup needed to read them). */
   fileIndexesNamed(name: string): number[] {
-    return this.#p.files.named(name, this.watermark);
+    const named = this.#p.files.named(name, this.watermark);
+    if (this.#p.aliases.length === 0) return named;
+    const aliased = this.#p.filesAliased(name, this.watermark).filter((f) => !named.includes(f));
+    return aliased.length === 0 ? named : [...named, ...aliased].sort((a, b) => this.#p.files.createdSeq(a) - this.#p.files.createdSeq(b));
+  }
+  /** The file known by the other name (namespace, name), if any. */
+  fileAliased(namespace: string, name: string): string | undefined {
+    const f = this.#p.filesAliased(name, this.watermark, namespace)[0];
+    return f === undefined ? undefined : this.#p.files.idOf(f);
   }
   /** The files with content hash `hash`, as integers. */
   fileIndexesWithHash(hash: string): number[] {

@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Command } from 'commander';
 import { LineageError } from '../../errors.js';
-import { openLineageEvents } from '../../interop/openlineage-export.js';
+import { openLineageEvents, openLineageStaticEvents } from '../../interop/openlineage-export.js';
 import { toProv } from '../../interop/prov-export.js';
 import { intOption, withLedger } from '../common.js';
 
@@ -31,7 +31,10 @@ export function registerExport(program: Command): void {
           if (!out.write(s)) await once(out, 'drain');
         };
         if (opts.format === 'prov') await write(`${JSON.stringify(toProv(source, { namespace: opts.namespace }), null, 2)}\n`);
-        else for await (const e of openLineageEvents(source, { namespace: opts.namespace })) await write(`${JSON.stringify(e)}\n`);
+        else {
+          for await (const e of openLineageEvents(source, { namespace: opts.namespace })) await write(`${JSON.stringify(e)}\n`);
+          for await (const e of openLineageStaticEvents(source)) await write(`${JSON.stringify(e)}\n`);
+        }
         if (out !== process.stdout) {
           out.end();
           await once(out, 'finish');

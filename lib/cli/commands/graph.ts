@@ -4,6 +4,8 @@ import type { Direction, LineageGraph } from '../../query/lineage.js';
 import type { Reader } from '../../reader.js';
 import { type GraphDetails, graphDetails, recordDetails } from '../../render/details.js';
 import { renderDot } from '../../render/dot.js';
+import { renderColumnMermaid, renderColumnText } from '../../render/column-graph.js';
+import { File } from '../../model/records.js';
 import { type HtmlMeta, renderHtml } from '../../render/html.js';
 import { renderMermaid } from '../../render/mermaid.js';
 import { PLAIN, type Style } from '../../render/style.js';
@@ -31,6 +33,7 @@ interface GraphOptions {
   format: Format;
   output?: string;
   asOf?: string;
+  column?: string;
 }
 
 /** `lineage graph NAME|ID`: the lineage around a record, as a terminal tree, Mermaid, DOT, SVG, an HTML page or JSON. */
@@ -45,6 +48,7 @@ export function registerGraph(program: Command): void {
     .addOption(new Option('--format <format>', 'text (a tree), mermaid, dot (Graphviz source), svg, html (one self-contained page), json').choices(GRAPH_FORMATS).default('text'))
     .option('-o, --output <file>', 'write to FILE instead of stdout')
     .option('--as-of <seq|time>', 'the lineage as it was after event SEQ, or at a time (ISO 8601)')
+    .option('--column <name>', 'column lineage of one column of a file (from OpenLineage columnLineage facets); text, mermaid or json')
     .option('--timeout <seconds>', 'give up laying out an svg or html picture after this long', (v) => positive(v, '--timeout'), 60)
     .addHelpText(
       'after',
@@ -68,6 +72,15 @@ Examples:
       await withLedger(program, async (ledger) => {
         const reader: Reader = at === undefined ? ledger : ledger.asOf(at);
         const record = resolveRecord(reader, nameOrId);
+        if (opts.column !== undefined) {
+          if (!(record instanceof File)) throw new LineageError('INVALID_ARGUMENT', '--column takes a file (a dataset), not a run or transform');
+          if (!['text', 'mermaid', 'json'].includes(opts.format)) throw new LineageError('INVALID_ARGUMENT', `--column draws text, mermaid or json, not ${opts.format}`);
+          const g = await reader.columnLineage(record, opts.column, { direction: DIRECTIONS[opts.direction], depth: opts.depth });
+          const out = opts.format === 'json' ? `${JSON.stringify(g, null, 2)}\n` : opts.format === 'mermaid' ? renderColumnMermaid(g) : renderColumnText(g);
+          await writeOutput(out, opts.output);
+          if (g.nodes.length === 1) process.exitCode = 1;
+          return;
+        }
         const text = await withProgress(
           'drawing',
           async (p) => {

@@ -26,10 +26,12 @@ export function registerImport(program: Command): void {
         const report = await importOpenLineage(ledger, input, { strict: opts.strict, source: file === '-' ? 'stdin' : basename(file) });
         if (opts.json) return printJson(report);
         for (const s of report.skipped) process.stderr.write(`lineage: line ${s.line} skipped: ${s.message}\n`);
+        for (const c of report.conflicts) process.stderr.write(`lineage: line ${c.line} refused (RUN_JOB_CONFLICT): runId ${c.runId} belongs to job ${c.existingJob}, not ${c.job}\n`);
         const c = report.created;
         process.stdout.write(
           `imported ${report.events} run events of ${report.runs} runs from ${file}` +
-            `${report.ignored ? ` (${report.ignored} non-run events ignored)` : ''}${report.skipped.length ? `, skipped ${report.skipped.length} invalid line(s)` : ''}\n` +
+            `${report.staticEvents ? `, ${report.staticEvents} job/dataset events` : ''}${report.ignored ? ` (${report.ignored} non-run events ignored)` : ''}${report.duplicates ? `, ${report.duplicates} already recorded` : ''}` +
+            `${report.skipped.length ? `, skipped ${report.skipped.length} invalid line(s)` : ''}${report.conflicts.length ? `, refused ${report.conflicts.length} (runId of another job)` : ''}\n` +
             `added ${c.transforms} transforms, ${c.runs} runs, ${c.files} files, ${c.inputs} inputs, ${c.outputs} outputs, ${c.finished} run ends (${report.appended} events)\n`,
         );
       }, { create: true });

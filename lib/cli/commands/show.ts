@@ -5,6 +5,7 @@ import { recordDetails, runSummary, transformTitle } from '../../render/details.
 import { parseAsOf, printJson, styleFor, withLedger } from '../common.js';
 import { resolveRecord } from '../resolve.js';
 import { keyValues } from '../table.js';
+import { facetRows } from '../../render/facet-summary.js';
 
 /** A related record, as `show --json` lists it. */
 interface Ref {
@@ -43,12 +44,13 @@ Examples:
       await withLedger(program, async (ledger) => {
         const reader: Reader = at === undefined ? ledger : ledger.asOf(at);
         const record = resolveRecord(reader, nameOrId);
-        if (opts.json) return printJson({ ...record.toJSON(), relations: relations(record), seq: reader.seq });
+        const facets = await record.facets;
+        if (opts.json) return printJson({ ...record.toJSON(), relations: relations(record), facets, seq: reader.seq });
         const style = styleFor(process.stdout);
         const d = recordDetails(record);
         const paint = d.kind === 'file' ? style.file : d.kind === 'run' ? style.run : style.transform;
         const when = at === undefined ? '' : style.dim(` (as of seq ${reader.seq})`);
-        const rows = [...d.fields.filter(([k]) => !COVERED.has(k)), ...relationRows(record)];
+        const rows = [...d.fields.filter(([k]) => !COVERED.has(k)), ...relationRows(record), ...facetRows(facets)];
         process.stdout.write(`${paint(`${d.kind} ${d.title}`)}${when}\n${keyValues(rows, { indent: '  ', key: style.dim })}\n`);
       });
     });

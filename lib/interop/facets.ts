@@ -1,0 +1,69 @@
+import type { JsonValue } from '../events/types.js';
+import type { EventLog } from '../log/event-log.js';
+import type { View } from '../state/view.js';
+import { readRecords } from './openlineage-records.js';
+
+/** Facets by name, as their producers sent them (OpenLineage `_producer`, `_schemaURL` and fields). */
+export type Facets = { readonly [name: string]: JsonValue };
+
+/** The facets a file had as an input or output of one run (dataset facets, and input or output facets). */
+export interface DatasetFacetsOfRun {
+  runId?: string;
+  role: 'input' | 'output' | 'dataset';
+  /** When the event that carried them was recorded. */
+  seq: number;
+  eventType?: string;
+  eventTime: string;
+  facets: Facets;
+  /** `inputFacets` or `outputFacets`. */
+  roleFacets: Facets;
+}
+
+type Json = { [key: string]: JsonValue };
+type Dataset = { facets?: Json; inputFacets?: Json; outputFacets?: Json };
+
+/** Which entity's facets to read. */
+export type FacetsOf = 'run' | 'transform' | 'file';
+
+/**
+ * The facets of a run, transform (job) or file (dataset) as a view sees them: every recorded event
+ * that names it, in log order, a later facet of a name replacing an earlier one (OpenLineage's rule).
+ * A file's facets are versioned by the events that carried them: an older view shows older facets.
+ * Async because facets live in the log and the object store, not in memory.
+ */
+export async function facetsOf(log: EventLog, view: View, kind: FacetsOf, id: string): Promise<Facets> {
+  const out: Json = {};
+  if (kind === 'file') {
+    for (const d of await datasetFacets(log, view, id)) Object.assign(out, d.facets);
+    return out;
+  }
+  for (const { event } of await readRecords(log, seqsOf(view, kind, id))) {
+    const holder = (kind === 'run' ? event.run : event.job) as { facets?: Json } | undefined;
+    Object.assign(out, holder?.facets);
+  }
+  return out;
+}
+
+/** Each time a file was named by a recorded event: as whose input or output, with which facets. */
+export async function datasetFacets(log: EventLog, view: View, fileId: string): Promise<DatasetFacetsOfRun[]> {
+  const out: DatasetFacetsOfRun[] = [];
+  for (const { seq, data, event } of await readRecords(log, seqsOf(view, 'file', fileId))) {
+    const base = { seq, eventType: event.eventType as string | undefined, eventTime: String(event.eventTime) };
+    if (data.datasetId === fileId) out.push({ ...base, role: 'dataset', facets: ((event.dataset as Dataset).facets ?? {}) as Facets, roleFacets: {} });
+    for (const [role, ids, key, facetKey] of [['input', data.inputIds, 'inputs', 'inputFacets'], ['output', data.outputIds, 'outputs', 'outputFacets']] as const) {
+      (ids ?? []).forEach((fid, i) => {
+        if (fid !== fileId) return;
+        const d = (event[key] as Dataset[])[i]!;
+        out.push({ ...base, runId: data.runId, role, facets: (d.facets ?? {}) as Facets, roleFacets: (d[facetKey] ?? {}) as Facets });
+      });
+    }
+  }
+  return out;
+}
+
+function seqsOf(view: View, kind: FacetsOf, id: string): number[] {
+  const p = view.projection;
+  const [table, rel] = kind === 'run' ? [p.runs, p.runFacets] : kind === 'transform' ? [p.transforms, p.transformFacets] : [p.files, p.fileFacets];
+  const i = table.indexOf(id);
+  return i < 0 ? [] : rel.seqs(i, view.watermark, []);
+}
