@@ -1,6 +1,6 @@
-import { LineageError } from '../errors.js';
+import { isLineageError, LineageError } from '../errors.js';
 import type { Ledger } from '../ledger.js';
-import { importOpenLineage, type ImportReport } from '../interop/openlineage-import.js';
+import { importOpenLineage, type ImportReport, type SkippedLine } from '../interop/openlineage-import.js';
 
 /** What the import that took an event did (for all the events imported with it). */
 export interface Imported {
@@ -21,7 +21,7 @@ interface Waiting {
  * Imports OpenLineage events as they arrive, as a group commit: while one import is being written,
  * the events that come in wait, and go in together as the next import (one atomic batch, merged as
  * `lineage import` merges). Each caller learns when its own event is in the log, or why it is not:
- * an event the import skips is rejected alone; when a whole batch fails, its events are retried one
+ * an event the import finds invalid is rejected alone and the others imported without it; when a whole batch fails, its events are retried one
  * by one, so that one bad event never fails the others.
  */
 export class ImportQueue {
@@ -61,13 +61,22 @@ export class ImportQueue {
   }
 
   async #import(batch: Waiting[]): Promise<void> {
-    const report = await importOpenLineage(this.#ledger, batch.map((w) => w.event), { source: 'http' });
-    const skipped = new Map(report.skipped.map((s) => [s.line, s.message]));
-    const imported: Imported = { report, batch: batch.length - skipped.size, seq: this.#ledger.head.seq };
-    batch.forEach((w, i) => {
-      const message = skipped.get(i + 1);
-      if (message === undefined) w.resolve(imported);
-      else w.reject(new LineageError('INVALID_EVENT', `${message} (nothing was recorded from this event)`));
-    });
+    let report: ImportReport;
+    try {
+      // Strict: an import with an invalid event writes nothing, not even its import record.
+      report = await importOpenLineage(this.#ledger, batch.map((w) => w.event), { strict: true, source: 'http' });
+    } catch (err) {
+      if (!isLineageError(err, 'IMPORT_INVALID') || !Array.isArray(err.cause)) throw err;
+      const invalid = new Map((err.cause as SkippedLine[]).map((s) => [s.line, s.message]));
+      const rest = batch.filter((w, i) => {
+        const message = invalid.get(i + 1);
+        if (message !== undefined) w.reject(new LineageError('INVALID_EVENT', `${message} (nothing was recorded from this event)`));
+        return message === undefined;
+      });
+      if (rest.length > 0) await this.#import(rest);
+      return;
+    }
+    const imported: Imported = { report, batch: batch.length, seq: this.#ledger.head.seq };
+    for (const w of batch) w.resolve(imported);
   }
 }

@@ -90,6 +90,19 @@ for (const backend of backends()) {
       assert.equal(ledger.head.seq, 0);
     }));
 
+  test('posted at once, valid events go in together and an invalid one among them is refused alone', () =>
+    withServer(async (ledger, server) => {
+      const url = `${server.url}/api/v1/lineage`;
+      const valid = Array.from({ length: 24 }, (_, i) => runEvent(newRunId(), 'START', `job-${i % 3}`, { outputs: [dataset(`out-${i}`)] }));
+      // Valid OpenLineage, but a name longer than the ledger's limit: the import refuses it.
+      const tooLong = runEvent(newRunId(), 'START', 'x'.repeat(5000));
+      const answers = await Promise.all([...valid.slice(0, 12), tooLong, ...valid.slice(12)].map((e) => post(url, e)));
+      assert.deepEqual(answers.map((a) => a.status), [...Array(12).fill(201), 400, ...Array(12).fill(201)]);
+      assert.match((answers[12]!.body as { message: string }).message, /job name/);
+      assert.equal(ledger.select(Run).count(), 24);
+      assert.equal(ledger.select(Transform).count(), 3);
+    }));
+
   test('a DatasetEvent or JobEvent is answered 202 and not recorded', () =>
     withServer(async (ledger, server) => {
       const base = { eventTime: new Date().toISOString(), producer: 'https://example.org/p' };
