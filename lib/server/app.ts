@@ -1,7 +1,8 @@
+import { createServer as createHttpServer } from 'node:http';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { Ledger } from '../ledger.js';
 import { requireToken } from './auth.js';
-import { limitConcurrency } from './concurrency.js';
+import { trackRequests } from './concurrency.js';
 import { installErrorHandlers } from './http-errors.js';
 import { Identities } from './identities.js';
 import { installJsonBody } from './json-body.js';
@@ -45,13 +46,15 @@ export function createServer(options: ServerOptions): FastifyInstance {
   if (options === null || typeof options !== 'object' || !(options.ledger instanceof Ledger)) throw new TypeError('createServer() takes { ledger } with an open Ledger');
   const { ledger } = options;
   const bodyLimit = options.bodyLimit ?? SERVER_LIMITS.bodyBytes;
+  const requestTimeout = options.requestTimeout ?? SERVER_LIMITS.requestTimeoutMs;
   const app = Fastify({
     logger: options.logLevel === 'silent' ? false : { level: options.logLevel ?? 'info', ...(options.logStream ? { stream: options.logStream } : {}) },
     // One line per request, written when the response is done (below), instead of fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit,
-    requestTimeout: options.requestTimeout ?? SERVER_LIMITS.requestTimeoutMs,
-    connectionTimeout: options.requestTimeout ?? SERVER_LIMITS.requestTimeoutMs,
+    // Node checks request timeouts every connectionsCheckingInterval (30 s by default): a slow client
+    // (one byte at a time) is cut off at about the timeout only if the check runs more often.
+    serverFactory: (handler) => createHttpServer({ requestTimeout, headersTimeout: requestTimeout, connectionsCheckingInterval: Math.max(100, Math.min(1000, requestTimeout / 4)), keepAliveTimeout: 5000 }, handler),
     // Names in paths are up to LIMITS.nameLength characters, percent-encoded up to 3 bytes each... and beyond.
     routerOptions: { maxParamLength: SERVER_LIMITS.paramChars },
     forceCloseConnections: 'idle',
@@ -59,7 +62,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
   });
   // Hooks and handlers on the root instance apply to every route, including plugins registered later.
   installErrorHandlers(app);
-  limitConcurrency(app, options.maxConcurrent ?? SERVER_LIMITS.concurrentRequests);
+  trackRequests(app, options.maxConcurrent ?? SERVER_LIMITS.concurrentRequests);
   if (options.token !== undefined) requireToken(app, options.token);
   installJsonBody(app, { bodyLimit, inflatedLimit: options.inflatedLimit ?? Math.max(4 * bodyLimit, SERVER_LIMITS.bodyBytes) });
   app.addHook('onResponse', async (request, reply) => {

@@ -22,14 +22,18 @@ export interface ServeChild {
   url: string;
   child: ChildProcess;
   stderr: () => string;
+  /** What it wrote on stdout so far (the per-request log lines). */
+  stdout: () => string;
   /** Resolves with the exit code (or signal) once the process ended. */
   exited: Promise<number | string | null>;
 }
 
-/** Starts `lineage --db DB serve --port 0 ARGS` and waits until it listens. */
+/** Starts `lineage --db DB serve --port 0 --log-level silent ARGS` (a later --log-level wins) and waits until it listens. */
 export async function serveChild(db: string, args: string[] = []): Promise<ServeChild> {
-  const child = spawn(process.execPath, [MAIN, '--db', db, 'serve', '--port', '0', '--log-level', 'silent', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [MAIN, '--db', db, 'serve', '--port', '0', '--log-level', 'silent', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
+  let out = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
   const exited = new Promise<number | string | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`lineage serve did not start in 30 s: ${err}`)), 30_000);
@@ -46,7 +50,7 @@ export async function serveChild(db: string, args: string[] = []): Promise<Serve
       reject(new Error(`lineage serve exited (${code}) before listening: ${err}`));
     });
   });
-  return { url, child, stderr: () => err, exited };
+  return { url, child, stderr: () => err, stdout: () => out, exited };
 }
 
 const PRODUCER = 'https://example.org/lineage-ledger-tests';
