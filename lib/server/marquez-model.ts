@@ -103,6 +103,11 @@ export class MarquezModel {
   readonly view: View;
   readonly #ids: Identities;
   readonly #builder: EventBuilder;
+  // A model serves one request: what a lineage graph asks for many times is worked out once.
+  readonly #names = new Map<string, OlName>();
+  readonly #rowsByName = new Map<string, unknown[]>();
+  readonly #runs = new Map<string, MarquezRun>();
+  readonly #runsOf = new WeakMap<readonly TransformRow[], RunRow[]>();
 
   constructor(view: View, ids: Identities, builder: EventBuilder) {
     this.view = view;
@@ -112,12 +117,12 @@ export class MarquezModel {
 
   /** The OpenLineage name of a transform (its job). */
   jobName(t: TransformRow): OlName {
-    return this.#builder.job(t);
+    return this.#memo(t.id, () => this.#builder.job(t));
   }
 
   /** The OpenLineage name of a file (its dataset). */
   datasetName(f: FileRow): OlName {
-    return this.#ids.link(f.id) ?? { namespace: this.#builder.namespace, name: f.name };
+    return this.#memo(f.id, () => this.#ids.link(f.id) ?? { namespace: this.#builder.namespace, name: f.name });
   }
 
   /** The transforms (job versions) behind a job name, oldest first; empty when there is no such job. */
@@ -132,8 +137,12 @@ export class MarquezModel {
 
   /** The runs of a job, latest start first. */
   runsOf(transforms: readonly TransformRow[]): RunRow[] {
+    const known = this.#runsOf.get(transforms);
+    if (known) return known;
     const runs = transforms.flatMap((t) => this.view.runsOf(t.id).map((id) => this.view.run(id)!));
-    return runs.sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : b.seq - a.seq));
+    runs.sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : b.seq - a.seq));
+    this.#runsOf.set(transforms, runs);
+    return runs;
   }
 
   /** Every namespace that holds a job or a dataset, by name. */
@@ -213,6 +222,12 @@ export class MarquezModel {
 
   /** A run as Marquez answers it. */
   run(r: RunRow): MarquezRun {
+    let run = this.#runs.get(r.id);
+    if (!run) this.#runs.set(r.id, (run = this.#run(r)));
+    return run;
+  }
+
+  #run(r: RunRow): MarquezRun {
     const t = this.view.transform(r.transformId);
     const event = this.#event(r);
     const job = t ? this.jobName(t) : { namespace: this.#builder.namespace, name: r.transformId };
@@ -289,6 +304,9 @@ export class MarquezModel {
     row: (id: string) => R | undefined,
     nameOf: (r: R) => OlName,
   ): R[] {
+    const key = `${kind}\u0000${want.namespace}\u0000${want.name}`;
+    const known = this.#rowsByName.get(key);
+    if (known) return known as R[];
     const ids = new Set(this.#ids.linked(kind, want.namespace, want.name));
     if (want.namespace === this.#builder.namespace) for (const id of named(want.name)) ids.add(id);
     const rows: R[] = [];
@@ -298,7 +316,15 @@ export class MarquezModel {
       const n = nameOf(r);
       if (n.namespace === want.namespace && n.name === want.name) rows.push(r);
     }
-    return rows.sort((a, b) => a.seq - b.seq);
+    rows.sort((a, b) => a.seq - b.seq);
+    this.#rowsByName.set(key, rows);
+    return rows;
+  }
+
+  #memo(id: string, make: () => OlName): OlName {
+    let n = this.#names.get(id);
+    if (!n) this.#names.set(id, (n = make()));
+    return n;
   }
 }
 
