@@ -39,3 +39,7 @@ export { renderHtml } from './render/html.js';
 export type { HtmlMeta } from './render/html.js';
 export { repair } from './repair.js';
 export type { RepairReport } from './repair.js';
+export { createServer } from './server/app.js';
+export type { ServerOptions } from './server/app.js';
+export { HTTP_STATUS, HTTP_ERROR_CODES } from './server/http-errors.js';
+export { SERVER_LIMITS } from './server/limits.js';

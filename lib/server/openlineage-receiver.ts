@@ -1,0 +1,38 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { LineageError } from '../errors.js';
+import type { Ledger } from '../ledger.js';
+import { checkOpenLineage } from '../interop/openlineage-validate.js';
+import { HttpError } from './http-errors.js';
+import { ImportQueue } from './import-queue.js';
+
+/** Options of the OpenLineage receiver. */
+export interface ReceiverOptions {
+  ledger: Ledger;
+  readOnly?: boolean;
+}
+
+/**
+ * `POST /api/v1/lineage`: one OpenLineage event, as Marquez takes it. A RunEvent is validated
+ * against OpenLineage 2-0-2 and merged exactly as `lineage import` merges (idempotent per runId,
+ * any order; concurrent events go in together, as one import); 201 comes only once its events are in the log. A valid DatasetEvent or JobEvent is
+ * answered 202 and not recorded (the ledger's model has runs, not free-standing datasets or jobs).
+ * An invalid event is 400 with the validation message, and nothing is written.
+ */
+export const openLineageReceiver: FastifyPluginAsync<ReceiverOptions> = async (app, { ledger, readOnly }) => {
+  const queue = new ImportQueue(ledger);
+  app.post('/api/v1/lineage', async (request, reply) => {
+    if (readOnly) throw new HttpError('READ_ONLY', 'this server is read-only (started with readOnly); it records no lineage');
+    const event = request.body;
+    if (event === null || typeof event !== 'object' || Array.isArray(event)) {
+      throw new LineageError('INVALID_EVENT', 'the body is one OpenLineage event (a JSON object)');
+    }
+    const checked = checkOpenLineage(event);
+    if (checked.kind === 'invalid') throw new LineageError('INVALID_EVENT', checked.message);
+    if (checked.kind === 'other') {
+      return reply.status(202).send({ recorded: false, message: 'a valid DatasetEvent or JobEvent: accepted, not recorded (the ledger records runs)' });
+    }
+    const { report, batch, seq } = await queue.submit(event);
+    // The figures are those of the import that took this event, with `batch` events in all.
+    return reply.status(201).send({ recorded: true, batch, runs: report.runs, appended: report.appended, created: report.created, seq });
+  });
+};
