@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { rm, stat } from 'node:fs/promises';
+import { open, rm, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform as Through } from 'node:stream';
@@ -299,9 +299,7 @@ export class RemoteLedger extends Reader implements LedgerApi {
     let body: Parameters<Http['json']>[2];
     if (typeof source === 'string') {
       const size = await fileSize(source);
-      const hasher = createHash('sha256');
-      for await (const chunk of createReadStream(source)) hasher.update(chunk as Buffer);
-      hash = hasher.digest('hex');
+      hash = await hashFile(source);
       body = { content: createReadStream(source), length: size };
     } else {
       hash = createHash('sha256').update(source).digest('hex');
@@ -355,6 +353,19 @@ export class RemoteLedger extends Reader implements LedgerApi {
   #assertOpen(): void {
     if (this.#closing) throw new LineageError('LEDGER_CLOSED', `the connection to ${this.#http.url} is closed; connect() again`);
   }
+}
+
+/** SHA-256 of a file, read through one reused buffer: no garbage per chunk, so memory stays flat for any size. */
+async function hashFile(path: string): Promise<string> {
+  const hasher = createHash('sha256');
+  const buffer = Buffer.allocUnsafe(1 << 20);
+  const fh = await open(path, 'r');
+  try {
+    for (let n = (await fh.read(buffer, 0, buffer.length, null)).bytesRead; n > 0; n = (await fh.read(buffer, 0, buffer.length, null)).bytesRead) hasher.update(buffer.subarray(0, n));
+  } finally {
+    await fh.close();
+  }
+  return hasher.digest('hex');
 }
 
 async function fileSize(path: string): Promise<number> {
