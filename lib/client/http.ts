@@ -29,7 +29,8 @@ export class Http {
     if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new LineageError('INVALID_ARGUMENT', `connect() takes an http:// or https:// address, not ${base.protocol}`);
     this.#base = base;
     const secure = base.protocol === 'https:';
-    this.#agent = secure ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
+    // noDelay: a small request must not wait for the server's delayed ACK of the one before (Nagle).
+    this.#agent = secure ? new https.Agent({ keepAlive: true, noDelay: true }) : new http.Agent({ keepAlive: true, noDelay: true });
     this.#request = secure ? https.request : http.request;
     this.#auth = token === undefined ? undefined : `Bearer ${token}`;
   }

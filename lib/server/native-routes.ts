@@ -66,6 +66,8 @@ export const nativeRoutes: FastifyPluginAsync<NativeRoutesOptions> = async (app,
     { schema: { querystring: { type: 'object', properties: { after: SEQ, to: SEQ, follow: { type: 'boolean' } }, additionalProperties: false } } },
     async (req, reply) => {
       const { after = 0, to, follow = false } = req.query;
+      // Events go out as they commit, a few bytes at a time: Nagle's algorithm would hold each one back for the client's delayed ACK.
+      req.raw.socket?.setNoDelay(true);
       // A follower past the head holds another ledger's events (or a log that lost its tail): tell it.
       if (after > ledger.head.seq) throw new LineageError('OUT_OF_RANGE', `after=${after} is past the head (${ledger.head.seq})`);
       return ndjson(reply, streamLog(after, follow ? Number.MAX_SAFE_INTEGER : (to ?? ledger.head.seq), follow));
