@@ -80,6 +80,9 @@ test('every write is visible to the writer at once (read-your-writes), and the a
   assert.equal(f.run!.id, run.id);
   assert.equal(f.size, 5);
   assert.equal((await f.load()).toString(), 'hello');
+  const byHash = await fetch(`${server.url}/api/ledger/v1/files/${f.hash}/content`, { headers: { authorization: 'Bearer s3cret' } });
+  assert.equal(byHash.headers.get('x-content-sha256'), f.hash);
+  assert.equal(await byHash.text(), 'hello');
   assert.deepEqual(ln.head, ledger.head);
   assert.deepEqual(ln.stats(), ledger.stats());
   const before = ln.session();
