@@ -208,4 +208,19 @@ test('a client follows what another client writes, without asking', async ({ ser
   await Promise.all([writer.close(), reader.close()]);
 });
 
+test('a client follows on across a server restart: the stream is reopened from the last seq it applied', async (ctx) => {
+  const ln = await connect(ctx.server.url, { token: 's3cret' });
+  await ln.add(new Transform({ name: 'before' }));
+  const port = Number(new URL(ctx.server.url).port);
+  await ctx.server.close();
+  await ctx.ledger.add(new Transform({ name: 'while away' }));
+  ctx.server = await serveNative(ctx.ledger, { token: 's3cret', port });
+  await ln.sync();
+  assert.equal(ln.select(Transform, { name: 'while away' }).count(), 1);
+  await ln.add(new Transform({ name: 'after' }));
+  assert.deepEqual(ln.select(Transform).all().map((t) => t.name), ['before', 'while away', 'after']);
+  assert.deepEqual(ln.head, ctx.ledger.head);
+  await ln.close();
+});
+
 test.run();

@@ -13,7 +13,7 @@ export interface TestServer {
 const STATUS: Record<string, number> = { UNAUTHORIZED: 401, LIMIT_EXCEEDED: 413, OUT_OF_RANGE: 416, LEDGER_CLOSED: 503, WRITE_FAILED: 500, LEDGER_CORRUPT: 500 };
 
 /** Serves `ledger`'s native API on 127.0.0.1 on a free port. */
-export async function serveNative(ledger: Ledger, options: { token?: string } & Omit<NativeRoutesOptions, 'ledger'> = {}): Promise<TestServer> {
+export async function serveNative(ledger: Ledger, options: { token?: string; port?: number } & Omit<NativeRoutesOptions, 'ledger'> = {}): Promise<TestServer> {
   const app = Fastify({ logger: false });
   app.setErrorHandler((err: FastifyError, _req, reply) => {
     if (isLineageError(err)) {
@@ -30,7 +30,8 @@ export async function serveNative(ledger: Ledger, options: { token?: string } & 
       if (req.headers.authorization !== expected) return reply.status(401).send({ code: 'UNAUTHORIZED', message: 'a valid bearer token is required' });
     });
   }
-  await app.register(nativeRoutes, { prefix: '/api/ledger/v1', ledger, ...options });
-  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  const { token: _token, port = 0, ...routes } = options;
+  await app.register(nativeRoutes, { prefix: '/api/ledger/v1', ledger, ...routes });
+  const url = await app.listen({ host: '127.0.0.1', port });
   return { url, close: () => app.close() };
 }
