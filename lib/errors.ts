@@ -23,6 +23,8 @@ export const ERROR_CODES = {
   IMPORT_INVALID: 'an import held invalid events and was rejected as a whole (strict); nothing was recorded',
   RUN_JOB_CONFLICT: 'an OpenLineage event names a runId that belongs to another job; it was refused, never merged',
   FORWARD_FAILED: 'lineage could not be forwarded yet; it stays in the log and is retried',
+  CONNECTION_FAILED: 'the ledger server (`connect()`) could not be reached, broke the connection, or failed; a write it did not acknowledge may or may not be recorded',
+  UNAUTHORIZED: 'the ledger server refused the request: its token is missing or wrong',
 } as const;
 
 /** A stable, documented error code. */

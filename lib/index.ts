@@ -1,5 +1,8 @@
 /** lineage-ledger: data lineage as an event-sourced, hash-chained ledger. */
 export { open, Ledger } from './ledger.js';
+export type { LedgerApi } from './ledger-api.js';
+export { connect, RemoteLedger } from './client/remote-ledger.js';
+export type { ConnectOptions } from './client/remote-ledger.js';
 export type { OpenOptions, RunOptions, TrackOptions, FinishOptions, LedgerStats } from './ledger.js';
 export { Transform, Run, File } from './model/records.js';
 export type { TransformInit, RunInit, FileInit, LineageRecord, Model } from './model/records.js';

@@ -1,18 +1,18 @@
 import { basename, resolve } from 'node:path';
 import stringify from 'fast-json-stable-stringify';
-import { detectEntryScript } from './context/entry-script.js';
+import { detectEntryScript, type EntryScript } from './context/entry-script.js';
 import { runEnvironment } from './context/environment.js';
-import { type Context, RunContext } from './context/run-context.js';
+import { type Context, RunContext, runScoped } from './context/run-context.js';
 import { checkHead, verifyChain, type VerifyOptions, type VerifyResult } from './audit/verify.js';
 import { LineageError } from './errors.js';
 import { validateInput } from './events/catalog.js';
-import type { EventInput, LedgerEvent, TransformType } from './events/types.js';
+import type { EventInput, LedgerEvent, RunEnvironment, TransformType } from './events/types.js';
 import { newId } from './ids.js';
 import { LIMITS } from './limits.js';
 import { type Durability, EventLog, type Head, type InlineBlob } from './log/event-log.js';
-import type { Binding, LoadOptions } from './model/binding.js';
+import { type Binding, type LoadOptions, loadTarget, ownedBy } from './model/binding.js';
 import { File, type FileInit, type LineageRecord, Run, type RunInit, suffixOf, Transform } from './model/records.js';
-import { cleanName, cleanParams, describe, errorText } from './model/sanitize.js';
+import { cleanName, cleanParams, describe } from './model/sanitize.js';
 import { show } from './util/show.js';
 import { Reader } from './reader.js';
 import { Snapshot } from './snapshot.js';
@@ -22,6 +22,8 @@ import { View } from './state/view.js';
 import { ObjectStore, type PreparedContent } from './storage/object-store.js';
 import { closest } from './util/closest.js';
 import { KeyedLock } from './util/keyed-lock.js';
+import type { LedgerApi } from './ledger-api.js';
+import type { Readable } from 'node:stream';
 
 /** Options of `open()`. */
 export interface OpenOptions {
@@ -68,7 +70,7 @@ export async function open(pathOrOptions?: string | OpenOptions, options: OpenOp
  * A lineage ledger: an append-only, hash-chained event log with in-memory projections.
  * Reads at the head are live; `session()` and `asOf()` give snapshots.
  */
-export class Ledger extends Reader {
+export class Ledger extends Reader implements LedgerApi {
   readonly #log: EventLog;
   readonly #projection: Projection;
   readonly #store: ObjectStore;
@@ -79,6 +81,7 @@ export class Ledger extends Reader {
   #closing: Promise<void> | undefined;
   #loaded: LoadReport = { from: 0 };
   #checkpointSeq = 0;
+  readonly #appended = new Set<(seq: number) => void>();
 
   private constructor(log: EventLog, projection: Projection, store: ObjectStore, path: string | undefined) {
     super();
@@ -89,6 +92,7 @@ export class Ledger extends Reader {
     this.#binding = { view: new View(projection), owner: this, load: (id, o) => this.#load(id, o) };
     log.onCommit((events) => {
       for (const e of events) projection.apply(e);
+      for (const listener of this.#appended) listener(projection.seq);
     });
   }
 
@@ -164,11 +168,7 @@ export class Ledger extends Reader {
   /** Ends the context's run (completed unless told otherwise). */
   async finish(options: FinishOptions = {}): Promise<Run | undefined> {
     this.#assertOpen();
-    checkOptions(options, 'finish()');
-    const status = options.status ?? 'completed';
-    if (status !== 'completed' && status !== 'failed') throw new LineageError('INVALID_ARGUMENT', `status is 'completed' or 'failed', not ${show(status)}`);
-    if (options.error !== undefined && typeof options.error !== 'string') throw new LineageError('INVALID_ARGUMENT', 'error must be a string');
-    if (options.error !== undefined && options.error.length > LIMITS.errorLength) throw new LineageError('LIMIT_EXCEEDED', `the error message has ${options.error.length} characters; the limit is ${LIMITS.errorLength}`);
+    const status = checkFinish(options);
     const ctx = this.#ctx.current();
     const run = ctx.run;
     if (!run) throw new LineageError('NO_RUN_CONTEXT', 'finish() needs a run: call track() first');
@@ -191,19 +191,7 @@ export class Ledger extends Reader {
     const outer = this.#ctx.current().run;
     const parent = outer && this.#isStarted(outer.id) ? outer.id : undefined;
     const run = await this.#startRun(t.id, params, name, parent);
-    const ctx: Context = { transform: t, run };
-    let result: T;
-    try {
-      result = await this.#ctx.scope(ctx, async () => fn(run));
-    } catch (err) {
-      const message = errorText(err);
-      for (const r of new Set([ctx.run?.id, run.id])) {
-        if (r && this.#isStarted(r)) await this.#finishRun(r, 'failed', message).catch(() => {});
-      }
-      throw err;
-    }
-    for (const r of new Set([ctx.run?.id, run.id])) if (r && this.#isStarted(r)) await this.#finishRun(r, 'completed');
-    return result;
+    return runScoped(this.#ctx, { transform: t, run }, () => fn(run), (r, error) => this.#finishRun(r, error === undefined ? 'completed' : 'failed', error));
   }
 
   /**
@@ -225,23 +213,13 @@ export class Ledger extends Reader {
   /** A read-only snapshot as the ledger was right after event `seq`, or after the last event at or before a time. */
   asOf(at: number | Date): Snapshot {
     this.#assertOpen();
-    const seq = this.#resolveSeq(at);
+    const seq = seqAt(this.#projection, at);
     return new Snapshot(this.#projection, seq, this, (id, o) => this.#load(id, o), this.#log);
   }
 
   /** Counts by table and event type, the head, and the time span of the log. */
   stats(): LedgerStats {
-    const p = this.#projection;
-    return {
-      events: p.seq,
-      head: this.head,
-      transforms: p.transformOrder.length,
-      runs: p.runOrder.length,
-      files: p.fileOrder.length,
-      eventsByType: Object.fromEntries([...p.eventCounts.entries()].sort()),
-      firstAt: p.seq ? new Date(p.timeline.msAt(1)).toISOString() : undefined,
-      lastAt: p.seq ? new Date(p.timeline.msAt(p.seq)).toISOString() : undefined,
-    };
+    return statsOf(this.#projection);
   }
 
   /** Identity of the ledger: its id, format and creation time. */
@@ -324,36 +302,11 @@ export class Ledger extends Reader {
     return runs.isOpen(runs.indexOf(runId));
   }
 
-  #resolveSeq(at: number | Date): number {
-    const head = this.#projection.seq;
-    if (typeof at === 'number') {
-      if (!Number.isSafeInteger(at)) throw new LineageError('INVALID_ARGUMENT', `asOf() takes an integer seq or a Date, not ${at}`);
-      if (at < 1 || at > head) {
-        throw new LineageError('OUT_OF_RANGE', head === 0 ? `asOf(${at}): the ledger has no events yet` : `asOf(${at}): seq must be from 1 to the head (${head})`);
-      }
-      return at;
-    }
-    if (!(at instanceof Date) || Number.isNaN(at.getTime())) throw new LineageError('INVALID_ARGUMENT', `asOf() takes an integer seq or a valid Date, not ${describe(at)}`);
-    const timeline = this.#projection.timeline;
-    const lo = timeline.countAtOrBefore(at.getTime());
-    if (lo === 0) {
-      const first = timeline.length ? `; its first event is at ${new Date(timeline.msAt(1)).toISOString()}` : ' (it has no events yet)';
-      throw new LineageError('OUT_OF_RANGE', `asOf(${at.toISOString()}): the ledger has no event at or before that time${first}`);
-    }
-    return lo;
-  }
-
   async #addOne(record: LineageRecord): Promise<LineageRecord> {
     if (record instanceof Transform) return this.#ensureTransform(record, undefined);
     if (record instanceof Run) return this.#saveRun(record);
     if (record instanceof File) return this.#saveFile(record);
     throw new LineageError('INVALID_ARGUMENT', `add() takes Transform, Run and File records, not ${describe(record)}`);
-  }
-
-  #checkOwner(bound: { binding: Binding } | undefined, kind: string): boolean {
-    if (!bound) return false;
-    if (bound.binding.owner !== this) throw new LineageError('INVALID_ARGUMENT', `this ${kind} belongs to another ledger`);
-    return true;
   }
 
   async #ensureTransform(arg: Transform | string | undefined, script: string | undefined): Promise<Transform> {
@@ -370,7 +323,7 @@ export class Ledger extends Reader {
       return Transform.bind(this.#binding, ids[ids.length - 1]!);
     }
     if (!(arg instanceof Transform)) throw new LineageError('INVALID_ARGUMENT', `expected a Transform or a transform name, not ${describe(arg)}`);
-    if (this.#checkOwner(Transform.boundOf(arg), 'transform')) return Transform.bind(this.#binding, arg.id);
+    if (ownedBy(Transform.boundOf(arg), this, 'transform')) return Transform.bind(this.#binding, arg.id);
     const spec = transformSpec(arg);
     const id = await this.#locks.run(`t\0${spec.name}`, async () => {
       const found = this.#registered(spec);
@@ -405,10 +358,10 @@ export class Ledger extends Reader {
     const files = new Map<File, { name: string; content: PreparedContent; init: FileInit }>();
     const prepared: PreparedContent[] = [];
     const visitTransform = (t: Transform) => {
-      if (!this.#checkOwner(Transform.boundOf(t), 'transform') && !transforms.has(t)) transforms.set(t, transformSpec(t));
+      if (!ownedBy(Transform.boundOf(t), this, 'transform') && !transforms.has(t)) transforms.set(t, transformSpec(t));
     };
     const visitRun = (r: Run) => {
-      if (this.#checkOwner(Run.boundOf(r), 'run') || runs.has(r)) return;
+      if (ownedBy(Run.boundOf(r), this, 'run') || runs.has(r)) return;
       const init = Run.initOf(r)!;
       visitTransform(init.transform);
       if (init.parent !== undefined) visitRun(init.parent);
@@ -418,7 +371,7 @@ export class Ledger extends Reader {
       for (const r of records) {
         if (r instanceof Transform) visitTransform(r);
         else if (r instanceof Run) visitRun(r);
-        else if (!this.#checkOwner(File.boundOf(r), 'file') && !files.has(r)) {
+        else if (!ownedBy(File.boundOf(r), this, 'file') && !files.has(r)) {
           const { source, init } = File.sourceOf(r)!;
           const name = cleanName(init.name ?? basename(source as string), 'file name');
           if (init.run !== undefined) visitRun(init.run);
@@ -507,7 +460,11 @@ export class Ledger extends Reader {
   }
 
   async #trackScript(path: string | undefined): Promise<Transform> {
-    const script = await detectEntryScript(path);
+    return this.#registerScript(await detectEntryScript(path));
+  }
+
+  /** Registers a script as a `script` transform: a new version when its source changed. */
+  async #registerScript(script: EntryScript): Promise<Transform> {
     const name = cleanName(script.name, 'script name');
     const view = this.#view();
     const id = await this.#locks.run(`t\0${name}`, async () => {
@@ -530,9 +487,9 @@ export class Ledger extends Reader {
     return Transform.bind(this.#binding, id);
   }
 
-  async #startRun(transformId: string, params: Record<string, never> | undefined, name: string | undefined, parentRunId: string | undefined): Promise<Run> {
+  async #startRun(transformId: string, params: Record<string, never> | undefined, name: string | undefined, parentRunId: string | undefined, environment: RunEnvironment = { ...runEnvironment() }): Promise<Run> {
     const id = newId();
-    await this.#append([runStarted(id, transformId, params, name, parentRunId)]);
+    await this.#append([runStarted(id, transformId, params, name, parentRunId, environment)]);
     return Run.bind(this.#binding, id);
   }
 
@@ -544,7 +501,7 @@ export class Ledger extends Reader {
   }
 
   async #saveRun(run: Run): Promise<Run> {
-    if (this.#checkOwner(Run.boundOf(run), 'run')) return run;
+    if (ownedBy(Run.boundOf(run), this, 'run')) return run;
     const init = Run.initOf(run)!;
     const t = await this.#ensureTransform(init.transform, undefined);
     const params = cleanRunParams(init.params);
@@ -557,7 +514,7 @@ export class Ledger extends Reader {
   }
 
   async #saveFile(file: File): Promise<File> {
-    if (this.#checkOwner(File.boundOf(file), 'file')) return file;
+    if (ownedBy(File.boundOf(file), this, 'file')) return file;
     const { source, init } = File.sourceOf(file)!;
     const name = cleanName(init.name ?? basename(source as string), 'file name');
     let runId: string | undefined;
@@ -593,28 +550,82 @@ export class Ledger extends Reader {
   async #load(fileId: string, options: LoadOptions): Promise<Buffer> {
     this.#assertOpen();
     checkOptions(options, 'load()');
-    if (options.isRunInput !== undefined && typeof options.isRunInput !== 'boolean') {
-      throw new LineageError('INVALID_ARGUMENT', 'load({ isRunInput }) takes a boolean');
-    }
-    const view = this.#view();
-    const row = view.file(fileId);
-    if (!row) throw new LineageError('FILE_NOT_FOUND', `no file ${fileId} in this ledger`);
-    let runId: string | undefined;
-    if (options.isRunInput) {
-      runId = this.#ctx.current().run?.id;
-      if (!runId) throw new LineageError('NO_RUN_CONTEXT', `load({ isRunInput: true }) of ${row.name} needs a run: call track() or ledger.run() first`);
-    }
-    if (!row.key) throw new LineageError('CONTENT_MISSING', `${row.name} is known by its lineage only: its content was never stored in this ledger`);
+    const { row, runId } = loadTarget(this.#view(), fileId, options, this.#ctx);
     const bytes = await this.#store.read(row.key, row.hash, row.name);
-    if (runId !== undefined) {
-      const rid = runId;
-      await this.#locks.run(`l\0${fileId}\0${rid}`, async () => {
-        // A run's own output is never its input: the graph stays acyclic.
-        if (view.isOutputOf(fileId, rid) || view.isInputOf(fileId, rid)) return;
-        await this.#append([{ type: 'file.loaded_as_input', data: { fileId, runId: rid } }]);
-      });
-    }
+    if (runId !== undefined) await this.#recordInput(fileId, runId);
     return bytes;
+  }
+
+  async #recordInput(fileId: string, runId: string): Promise<void> {
+    const view = this.#view();
+    await this.#locks.run(`l\0${fileId}\0${runId}`, async () => {
+      // A run's own output is never its input: the graph stays acyclic.
+      if (view.isOutputOf(fileId, runId) || view.isInputOf(fileId, runId)) return;
+      await this.#append([{ type: 'file.loaded_as_input', data: { fileId, runId } }]);
+    });
+  }
+
+  // ── commands with an explicit run, for the HTTP server: a client's runs never use this process's context ──
+
+  /** @internal Calls `listener` with the head seq after each group commit; returns the unsubscribe. */
+  onAppended(listener: (seq: number) => void): () => void {
+    this.#appended.add(listener);
+    return () => this.#appended.delete(listener);
+  }
+
+  /** @internal Registers or finds a transform: an unsaved Transform, a registered name, or a (client's) entry script. */
+  async transformFor(arg: Transform | string | EntryScript): Promise<Transform> {
+    this.#assertOpen();
+    if (typeof arg === 'string' || arg instanceof Transform) return this.#ensureTransform(arg, undefined);
+    return this.#registerScript({ name: cleanName(arg.name, 'script name'), path: arg.path, hash: arg.hash });
+  }
+
+  /** @internal Starts a run of a registered transform, with the caller's parent run and environment. */
+  async startRunFor(transformId: string, options: RunOptions & { parentRunId?: string; environment?: RunEnvironment }): Promise<Run> {
+    this.#assertOpen();
+    checkOptions(options, 'run');
+    const params = cleanRunParams(options.params);
+    const name = options.name === undefined ? undefined : cleanName(options.name, 'run name');
+    if (!this.#view().transform(transformId)) throw new LineageError('TRANSFORM_NOT_FOUND', `no transform ${show(transformId)} in this ledger`);
+    if (options.parentRunId !== undefined) this.#runRow(options.parentRunId);
+    return this.#startRun(transformId, params, name, options.parentRunId, options.environment);
+  }
+
+  /** @internal Finishes a run by id (a finished run stays as it is). */
+  async finishRunFor(runId: string, options: FinishOptions): Promise<Run> {
+    this.#assertOpen();
+    const status = checkFinish(options);
+    this.#runRow(runId);
+    await this.#finishRun(runId, status, options.error);
+    return Run.bind(this.#binding, runId);
+  }
+
+  /** @internal Adds content (a path or bytes) as a file produced by `runId`, or by no run. */
+  async addFileFor(source: string | Uint8Array, name: string, runId: string | undefined): Promise<File> {
+    this.#assertOpen();
+    if (runId !== undefined) this.#runRow(runId);
+    return this.#saveFile(new File(source, { name, run: runId === undefined ? undefined : Run.bind(this.#binding, runId) }));
+  }
+
+  /** @internal Records a file as an input of a run (not when the run made it, nor twice). */
+  async recordInputFor(fileId: string, runId: string): Promise<void> {
+    this.#assertOpen();
+    if (!this.#view().file(fileId)) throw new LineageError('FILE_NOT_FOUND', `no file ${show(fileId)} in this ledger`);
+    this.#runRow(runId);
+    await this.#recordInput(fileId, runId);
+  }
+
+  /** @internal A file's stored content as a stream, with the size and hash it must have. */
+  async contentOf(fileId: string): Promise<{ name: string; size: number; hash: string; stream: Readable }> {
+    this.#assertOpen();
+    const row = this.#view().file(fileId);
+    if (!row) throw new LineageError('FILE_NOT_FOUND', `no file ${show(fileId)} in this ledger`);
+    if (!row.key || row.hash === undefined) throw new LineageError('CONTENT_MISSING', `${row.name} is known by its lineage only: its content was never stored in this ledger`);
+    return { name: row.name, size: row.size ?? 0, hash: row.hash, stream: await this.#store.stream(row.key, row.name) };
+  }
+
+  #runRow(runId: string): void {
+    if (typeof runId !== 'string' || !this.#view().run(runId)) throw new LineageError('RUN_NOT_FOUND', `no run ${show(runId)} in this ledger`);
   }
 
   #assertOpen(): void {
@@ -634,7 +645,52 @@ export interface LedgerStats {
   lastAt?: string;
 }
 
-function checkOptions(options: unknown, where: string): void {
+/** @internal Counts by table and event type, the head, and the time span of a projection. */
+export function statsOf(p: Projection): LedgerStats {
+  return {
+    events: p.seq,
+    head: { seq: p.seq, hash: p.hash },
+    transforms: p.transformOrder.length,
+    runs: p.runOrder.length,
+    files: p.fileOrder.length,
+    eventsByType: Object.fromEntries([...p.eventCounts.entries()].sort()),
+    firstAt: p.seq ? new Date(p.timeline.msAt(1)).toISOString() : undefined,
+    lastAt: p.seq ? new Date(p.timeline.msAt(p.seq)).toISOString() : undefined,
+  };
+}
+
+/** @internal The seq that `asOf(at)` pins: `at` itself (checked against the head), or the last event at or before a time. */
+export function seqAt(projection: Projection, at: number | Date): number {
+  const head = projection.seq;
+  if (typeof at === 'number') {
+    if (!Number.isSafeInteger(at)) throw new LineageError('INVALID_ARGUMENT', `asOf() takes an integer seq or a Date, not ${at}`);
+    if (at < 1 || at > head) {
+      throw new LineageError('OUT_OF_RANGE', head === 0 ? `asOf(${at}): the ledger has no events yet` : `asOf(${at}): seq must be from 1 to the head (${head})`);
+    }
+    return at;
+  }
+  if (!(at instanceof Date) || Number.isNaN(at.getTime())) throw new LineageError('INVALID_ARGUMENT', `asOf() takes an integer seq or a valid Date, not ${describe(at)}`);
+  const timeline = projection.timeline;
+  const lo = timeline.countAtOrBefore(at.getTime());
+  if (lo === 0) {
+    const first = timeline.length ? `; its first event is at ${new Date(timeline.msAt(1)).toISOString()}` : ' (it has no events yet)';
+    throw new LineageError('OUT_OF_RANGE', `asOf(${at.toISOString()}): the ledger has no event at or before that time${first}`);
+  }
+  return lo;
+}
+
+/** @internal Checks `finish()` options; returns the status. */
+export function checkFinish(options: FinishOptions): 'completed' | 'failed' {
+  checkOptions(options, 'finish()');
+  const status = options.status ?? 'completed';
+  if (status !== 'completed' && status !== 'failed') throw new LineageError('INVALID_ARGUMENT', `status is 'completed' or 'failed', not ${show(status)}`);
+  if (options.error !== undefined && typeof options.error !== 'string') throw new LineageError('INVALID_ARGUMENT', 'error must be a string');
+  if (options.error !== undefined && options.error.length > LIMITS.errorLength) throw new LineageError('LIMIT_EXCEEDED', `the error message has ${options.error.length} characters; the limit is ${LIMITS.errorLength}`);
+  return status;
+}
+
+/** @internal Checks that options are a plain object. */
+export function checkOptions(options: unknown, where: string): void {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new LineageError('INVALID_ARGUMENT', `${where} options must be an object, not ${describe(options)}`);
   }
@@ -675,8 +731,7 @@ function transformRegistered(id: string, spec: TransformSpec): EventInput {
   return { type: 'transform.registered', data: strip({ id, name: spec.name, version: spec.version ?? '1', type: spec.type, reference: spec.reference }) };
 }
 
-function runStarted(id: string, transformId: string, params: Record<string, never> | undefined, name: string | undefined, parentRunId: string | undefined): EventInput {
-  const environment = { ...runEnvironment() };
+function runStarted(id: string, transformId: string, params: Record<string, never> | undefined, name: string | undefined, parentRunId: string | undefined, environment: RunEnvironment = { ...runEnvironment() }): EventInput {
   return { type: 'run.started', data: strip({ id, transformId, name, params, parentRunId, startedAt: new Date().toISOString(), environment }) };
 }
 

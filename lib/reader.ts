@@ -1,6 +1,6 @@
 import { type AuditEvent, entityHistory, type EventsOptions, eventRange, streamEvents } from './audit/events.js';
 import { LineageError } from './errors.js';
-import type { EventLog } from './log/event-log.js';
+import type { EventSource } from './log/source.js';
 import type { Binding } from './model/binding.js';
 import { File, type LineageRecord, type Model, Run, Transform } from './model/records.js';
 import { lineage, type LineageGraph, type LineageOptions } from './query/lineage.js';
@@ -13,7 +13,7 @@ export abstract class Reader {
   protected abstract get binding(): Binding;
 
   /** @internal The log that `history()` and `events()` read. */
-  protected abstract get eventLog(): EventLog;
+  protected abstract get eventLog(): EventSource;
 
   /** Starts a query over a model: `select(File, { name: 'output.bam' })`. */
   select<M extends Model>(model: M, where?: Where): Query<RecordOf<M>> {

@@ -1,5 +1,6 @@
 import { GENESIS_HASH } from './log/envelope.js';
-import type { EventLog, Head } from './log/event-log.js';
+import type { Head } from './log/event-log.js';
+import type { EventSource } from './log/source.js';
 import type { Binding, LoadOptions } from './model/binding.js';
 import { Reader } from './reader.js';
 import { View } from './state/view.js';
@@ -8,10 +9,10 @@ import type { Projection } from './state/projection.js';
 /** A read-only, consistent view of a ledger as of one seq, unaffected by later appends. */
 export class Snapshot extends Reader {
   readonly #binding: Binding;
-  readonly #log: EventLog;
+  readonly #log: EventSource;
 
   /** @internal */
-  constructor(projection: Projection, seq: number, owner: object, load: (fileId: string, options: LoadOptions) => Promise<Buffer>, log: EventLog) {
+  constructor(projection: Projection, seq: number, owner: object, load: (fileId: string, options: LoadOptions) => Promise<Buffer>, log: EventSource) {
     super();
     this.#binding = { view: new View(projection, seq), owner, load };
     this.#log = log;
@@ -23,7 +24,7 @@ export class Snapshot extends Reader {
   }
 
   /** @internal */
-  protected get eventLog(): EventLog {
+  protected get eventLog(): EventSource {
     return this.#log;
   }
 

@@ -1,7 +1,8 @@
 import { LineageError } from '../errors.js';
 import { CURRENT_VERSION, isEventType, upcast } from '../events/catalog.js';
 import type { EventType, LedgerEvent } from '../events/types.js';
-import type { EventLog, StoredEvent } from '../log/event-log.js';
+import type { StoredEvent } from '../log/event-log.js';
+import type { EventSource } from '../log/source.js';
 import { describe } from '../model/sanitize.js';
 import type { View } from '../state/view.js';
 
@@ -59,7 +60,7 @@ export function eventRange(options: EventsOptions | undefined, last: number): Ev
 }
 
 /** Streams the log's events in order, batch by batch, upcast; never holds more than a batch. */
-export async function* streamEvents(log: EventLog, { from, to, types }: EventRange): AsyncGenerator<AuditEvent> {
+export async function* streamEvents(log: EventSource, { from, to, types }: EventRange): AsyncGenerator<AuditEvent> {
   if (from > to) return;
   for await (const batch of log.read(from, to)) {
     for (const stored of batch) if (!types || types.has(stored.event.type)) yield current(stored);
@@ -67,7 +68,7 @@ export async function* streamEvents(log: EventLog, { from, to, types }: EventRan
 }
 
 /** The events that made and changed an entity, as of the view's watermark, in log order. */
-export async function entityHistory(view: View, log: EventLog, kind: 'transform' | 'run' | 'file', id: string): Promise<AuditEvent[]> {
+export async function entityHistory(view: View, log: EventSource, kind: 'transform' | 'run' | 'file', id: string): Promise<AuditEvent[]> {
   const seqs = view.eventSeqs(kind, id);
   const out: AuditEvent[] = [];
   // Read in slices so that a transform with very many runs does not issue one huge multi-get.

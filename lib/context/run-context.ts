@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Run, Transform } from '../model/records.js';
+import { errorText } from '../model/sanitize.js';
 
 /** The transform and run that tracked operations are attributed to. */
 export interface Context {
@@ -34,4 +35,23 @@ export class RunContext {
   get global(): Context {
     return this.#global;
   }
+}
+
+/**
+ * Runs `fn` as the scoped run `ctx` of `context`, then ends the runs it leaves open (its own, and one
+ * that `track()` started inside it): completed, or failed with the error `fn` threw, which is rethrown.
+ * `finish` ends a run that is still started and ignores one that is not.
+ */
+export async function runScoped<T>(context: RunContext, ctx: Context, fn: () => Promise<T> | T, finish: (runId: string, error?: string) => Promise<void>): Promise<T> {
+  const own = ctx.run?.id;
+  let result: T;
+  try {
+    result = await context.scope(ctx, async () => fn());
+  } catch (err) {
+    const message = errorText(err);
+    for (const r of new Set([ctx.run?.id, own])) if (r) await finish(r, message).catch(() => {});
+    throw err;
+  }
+  for (const r of new Set([ctx.run?.id, own])) if (r) await finish(r);
+  return result;
 }

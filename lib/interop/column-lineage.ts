@@ -1,3 +1,4 @@
+import type { EventSource } from '../log/source.js';
 import type { JsonValue } from '../events/types.js';
 import type { EventLog } from '../log/event-log.js';
 import type { Projection } from '../state/projection.js';
@@ -57,7 +58,7 @@ class ColumnIndex {
   readonly #up = new Map<string, Map<string, ColumnEdge[]>>();
   #down: Map<string, ColumnEdge[]> | undefined;
 
-  async advance(log: EventLog, view: View): Promise<void> {
+  async advance(log: EventSource, view: View): Promise<void> {
     const p = view.projection;
     const w = view.watermark;
     const seqs = new Set<number>();
@@ -139,7 +140,7 @@ class ColumnIndex {
 const indexes = new WeakMap<Projection, ColumnIndex>();
 
 /** The column-lineage graph around `column` of file `fileId`, as `view` sees it (breadth-first, each column once). */
-export async function columnLineage(log: EventLog, view: View, fileId: string, column: string, options: ColumnLineageOptions = {}): Promise<ColumnGraph> {
+export async function columnLineage(log: EventSource, view: View, fileId: string, column: string, options: ColumnLineageOptions = {}): Promise<ColumnGraph> {
   const direction = options.direction ?? 'upstream';
   const maxDepth = options.depth ?? Infinity;
   let index = indexes.get(view.projection);

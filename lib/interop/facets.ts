@@ -1,3 +1,4 @@
+import type { EventSource } from '../log/source.js';
 import type { JsonValue } from '../events/types.js';
 import type { EventLog } from '../log/event-log.js';
 import type { View } from '../state/view.js';
@@ -31,7 +32,7 @@ export type FacetsOf = 'run' | 'transform' | 'file';
  * A file's facets are versioned by the events that carried them: an older view shows older facets.
  * Async because facets live in the log and the object store, not in memory.
  */
-export async function facetsOf(log: EventLog, view: View, kind: FacetsOf, id: string): Promise<Facets> {
+export async function facetsOf(log: EventSource, view: View, kind: FacetsOf, id: string): Promise<Facets> {
   const out: Json = {};
   if (kind === 'file') {
     for (const d of await datasetFacets(log, view, id)) Object.assign(out, d.facets);
@@ -45,7 +46,7 @@ export async function facetsOf(log: EventLog, view: View, kind: FacetsOf, id: st
 }
 
 /** Each time a file was named by a recorded event: as whose input or output, with which facets. */
-export async function datasetFacets(log: EventLog, view: View, fileId: string): Promise<DatasetFacetsOfRun[]> {
+export async function datasetFacets(log: EventSource, view: View, fileId: string): Promise<DatasetFacetsOfRun[]> {
   const out: DatasetFacetsOfRun[] = [];
   for (const { seq, data, event } of await readRecords(log, seqsOf(view, 'file', fileId))) {
     const base = { seq, eventType: event.eventType as string | undefined, eventTime: String(event.eventTime) };

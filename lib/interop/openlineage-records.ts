@@ -1,3 +1,4 @@
+import type { EventSource } from '../log/source.js';
 import { createHash } from 'node:crypto';
 import { LineageError } from '../errors.js';
 import type { JsonValue, OpenLineageBlobRef, OpenLineageEventRecorded } from '../events/types.js';
@@ -120,7 +121,7 @@ export function recordOf(split: SplitEvent, fields: Omit<OpenLineageEventRecorde
 }
 
 /** The recorded events at `seqs` (in that order), with their large facets read back from the store (those `wanted` says, by pointer: default all). */
-export async function readRecords(log: EventLog, seqs: readonly number[], wanted: (at: string) => boolean = () => true): Promise<{ seq: number; data: OpenLineageEventRecorded; event: Json }[]> {
+export async function readRecords(log: EventSource, seqs: readonly number[], wanted: (at: string) => boolean = () => true): Promise<{ seq: number; data: OpenLineageEventRecorded; event: Json }[]> {
   if (seqs.length === 0) return [];
   const stored = await log.getEvents(seqs);
   const out: { seq: number; data: OpenLineageEventRecorded; event: Json }[] = [];

@@ -7,6 +7,11 @@ import { installErrorHandlers } from './http-errors.js';
 import { Identities } from './identities.js';
 import { installJsonBody } from './json-body.js';
 import { marquezRoutes } from './marquez-routes.js';
+import { nativeRoutes } from './native-routes.js';
+import { HttpError } from './http-errors.js';
+
+// Where the native API (connect()'s commands and the log it follows) is mounted.
+const NATIVE_PREFIX = '/api/ledger/v1';
 import { openLineageReceiver } from './openlineage-receiver.js';
 import { SERVER_LIMITS } from './limits.js';
 
@@ -72,6 +77,15 @@ export function createServer(options: ServerOptions): FastifyInstance {
   const identities = new Identities(ledger, options.namespace === undefined ? {} : { namespace: options.namespace });
   void app.register(openLineageReceiver, { ledger, readOnly: options.readOnly });
   void app.register(marquezRoutes, { ledger, identities, maxDepth: options.maxLineageDepth ?? SERVER_LIMITS.lineageDepth, maxNodes: options.maxLineageNodes ?? SERVER_LIMITS.lineageNodes });
-  // native API: app.register(nativeRoutes, { prefix: '/api/ledger/v1', ledger })
+  if (options.readOnly) {
+    // The native API's writes are POSTs; its reads by POST (a batch of seqs, verify) change nothing.
+    app.addHook('onRequest', async (request) => {
+      const path = request.url.split('?')[0]!;
+      if (request.method === 'POST' && path.startsWith(`${NATIVE_PREFIX}/`) && path !== `${NATIVE_PREFIX}/events/batch` && path !== `${NATIVE_PREFIX}/verify`) {
+        throw new HttpError('READ_ONLY', 'this server is read-only (started with readOnly); it records nothing');
+      }
+    });
+  }
+  void app.register(nativeRoutes, { prefix: NATIVE_PREFIX, ledger });
   return app;
 }

@@ -1,6 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HttpError } from './http-errors.js';
 
+// A request of connect()'s follower: open for as long as the client is connected.
+const FOLLOW = /^\/api\/ledger\/v1\/events\?(?:[^#]*&)?follow=true(?:&|$)/;
+
 /**
  * Answers 503 BUSY (with Retry-After) beyond `max` requests in flight, instead of queueing
  * without bound: a client that floods the server slows itself, not everyone's memory. And makes
@@ -12,6 +15,9 @@ export function trackRequests(app: FastifyInstance, max: number): void {
   const counted = new WeakMap<FastifyRequest, () => void>();
   let drained: (() => void) | undefined;
   app.addHook('onRequest', async (request, reply) => {
+    // A client following the log holds its request open for as long as it is connected: not a
+    // request in flight (the native API ends those streams itself when the server closes).
+    if (FOLLOW.test(request.url)) return;
     if (inFlight >= max) {
       reply.header('Retry-After', '1');
       throw new HttpError('BUSY', `the server is handling ${max} requests; retry in a moment`);

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { LineageError } from '../errors.js';
 import { LIMITS } from '../limits.js';
@@ -118,6 +119,23 @@ export class ObjectStore {
   /** Removes the temporary copy of content that was not committed. */
   async discard(content: PreparedContent): Promise<void> {
     if (content.tmpPath) await rm(content.tmpPath, { force: true });
+  }
+
+  /** Streams content by key, unchecked: the reader hashes what it receives (large contents never sit in memory whole). */
+  async stream(key: string, name: string): Promise<Readable> {
+    const [where, hex] = key.split('/') as [string, string];
+    if (where === 'inline') {
+      const b = await this.#log.getBlob(hex);
+      if (b) return Readable.from([Buffer.from(b.buffer, b.byteOffset, b.byteLength)]);
+    } else if (this.#dir) {
+      try {
+        const fh = await open(join(this.#dir, 'objects', hex.slice(0, 2), hex), 'r');
+        return fh.createReadStream();
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+    }
+    throw new LineageError('CONTENT_MISSING', `the content of ${name} (${key}) is missing from the store; restore it from a backup`);
   }
 
   /** Reads content by key and checks it against `hash`. */

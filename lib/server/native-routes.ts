@@ -1,0 +1,273 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable, Transform as Through } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { checkHead } from '../audit/verify.js';
+import { LineageError } from '../errors.js';
+import type { RunEnvironment } from '../events/types.js';
+import type { Ledger } from '../ledger.js';
+import { LIMITS } from '../limits.js';
+import { File, Transform } from '../model/records.js';
+
+/** Options of the `nativeRoutes` plugin. */
+export interface NativeRoutesOptions {
+  /** The ledger the routes read and write; the server owns it (one writer queue for every client). */
+  ledger: Ledger;
+  /** The largest content an upload may carry (default 64 GiB); larger is LIMIT_EXCEEDED, nothing written. */
+  maxContentBytes?: number;
+  /** Where uploads larger than the inline limit are spooled while they are hashed (default: the OS temp folder). */
+  tmpDir?: string;
+  /** How long a following stream stays silent before it sends an empty keep-alive line (default 15 s). */
+  heartbeatMs?: number;
+}
+
+/** Media type of the event streams: one stored event's exact bytes a line. */
+export const NDJSON = 'application/x-ndjson';
+const NL = Buffer.from('\n');
+const SEQ = { type: 'integer', minimum: 0, maximum: LIMITS.events } as const;
+const ID = { type: 'string', minLength: 1, maxLength: 64 } as const;
+const HEX64 = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
+const NAME = { type: 'string', minLength: 1, maxLength: LIMITS.nameLength * 4 } as const;
+
+/**
+ * The native API over HTTP, which `connect()` speaks: commands run here on the server's ledger (its
+ * single writer queue takes every decision: reuse a transform, same content → the existing file, a
+ * run's own output is not its input), each with its run named explicitly (never this process's
+ * context); the log is streamed to followers as stored bytes. Mount it under `/api/ledger/v1`.
+ */
+export const nativeRoutes: FastifyPluginAsync<NativeRoutesOptions> = async (app, options) => {
+  const { ledger } = options;
+  const maxContent = options.maxContentBytes ?? 64 * 2 ** 30;
+  const heartbeatMs = options.heartbeatMs ?? 15_000;
+  const spool = await mkdtemp(join(options.tmpDir ?? tmpdir(), 'lineage-upload-'));
+  // Wakes every following stream: on shutdown they end, so that closing the server never waits on them.
+  const waiting = new Set<() => void>();
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+    for (const wake of waiting) wake();
+  });
+  app.addHook('onClose', async () => {
+    await rm(spool, { recursive: true, force: true });
+  });
+  // Uploads arrive as a stream; this parser lives in this plugin's scope only.
+  app.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
+
+  const acked = (id?: string) => ({ ...(id === undefined ? {} : { id }), seq: ledger.head.seq });
+
+  app.get('/head', async () => ({ ...ledger.head, ledgerId: ledger.info.ledgerId }));
+
+  app.get<{ Querystring: { after?: number; to?: number; follow?: boolean } }>(
+    '/events',
+    { schema: { querystring: { type: 'object', properties: { after: SEQ, to: SEQ, follow: { type: 'boolean' } }, additionalProperties: false } } },
+    async (req, reply) => {
+      const { after = 0, to, follow = false } = req.query;
+      // Events go out as they commit, a few bytes at a time: Nagle's algorithm would hold each one back for the client's delayed ACK.
+      req.raw.socket?.setNoDelay(true);
+      // A follower past the head holds another ledger's events (or a log that lost its tail): tell it.
+      if (after > ledger.head.seq) throw new LineageError('OUT_OF_RANGE', `after=${after} is past the head (${ledger.head.seq})`);
+      return ndjson(reply, streamLog(after, follow ? Number.MAX_SAFE_INTEGER : (to ?? ledger.head.seq), follow));
+    },
+  );
+
+  async function* streamLog(after: number, to: number, follow: boolean): AsyncGenerator<Buffer> {
+    let sent = after;
+    while (!closing) {
+      const until = Math.min(to, ledger.head.seq);
+      if (sent < until) {
+        for await (const batch of ledger.log.read(sent + 1, until)) {
+          const parts: Uint8Array[] = [];
+          for (const stored of batch) parts.push(stored.bytes, NL);
+          sent = batch[batch.length - 1]!.event.seq;
+          yield Buffer.concat(parts);
+        }
+        continue;
+      }
+      if (!follow || sent >= to) return;
+      // Checked and subscribed in one tick: no append can fall between the two.
+      if (!(await appendOrTimeout())) yield NL;
+    }
+  }
+
+  function appendOrTimeout(): Promise<boolean> {
+    return new Promise((resolve) => {
+      const done = (appended: boolean) => {
+        clearTimeout(timer);
+        unsubscribe();
+        waiting.delete(wake);
+        resolve(appended);
+      };
+      const wake = () => done(true);
+      const timer = setTimeout(() => done(false), heartbeatMs);
+      const unsubscribe = ledger.onAppended(wake);
+      waiting.add(wake);
+    });
+  }
+
+  app.post<{ Body: { seqs: number[] } }>(
+    '/events/batch',
+    { schema: { body: { type: 'object', required: ['seqs'], properties: { seqs: { type: 'array', items: { ...SEQ, minimum: 1 }, maxItems: 1000 } }, additionalProperties: false } } },
+    async (req, reply) => {
+      const head = ledger.head.seq;
+      const beyond = req.body.seqs.find((s) => s > head);
+      if (beyond !== undefined) throw new LineageError('OUT_OF_RANGE', `event ${beyond} is past the head (${head})`);
+      const stored = await ledger.log.getEvents(req.body.seqs);
+      return ndjson(reply, Readable.from([Buffer.concat(stored.flatMap((s) => [s.bytes, NL]))]));
+    },
+  );
+
+  app.get<{ Params: { hash: string } }>('/blobs/:hash', { schema: { params: { type: 'object', properties: { hash: { type: 'string', pattern: '^[0-9a-f]{64}$' } } } } }, async (req, reply) => {
+    const bytes = await ledger.log.getBlob(req.params.hash);
+    if (!bytes) throw new LineageError('CONTENT_MISSING', `no blob ${req.params.hash} in this ledger`);
+    reply.header('content-type', 'application/octet-stream');
+    return reply.send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  });
+
+  app.post<{ Body: { expectHead?: unknown } }>(
+    '/verify',
+    { schema: { body: { type: 'object', properties: { expectHead: { type: 'object' } }, additionalProperties: false } } },
+    async (req) => ledger.verify({ expectHead: checkHead(req.body?.expectHead) }),
+  );
+
+  app.post<{ Body: { transform?: { name: string; version?: string; type?: 'pipeline'; reference?: string }; name?: string; script?: { name: string; path: string; hash: string } } }>(
+    '/transforms',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          minProperties: 1,
+          maxProperties: 1,
+          properties: {
+            transform: { type: 'object', required: ['name'], properties: { name: NAME, version: NAME, type: { type: 'string' }, reference: NAME }, additionalProperties: false },
+            name: NAME,
+            script: { type: 'object', required: ['name', 'path', 'hash'], properties: { name: NAME, path: NAME, hash: HEX64 }, additionalProperties: false },
+          },
+          additionalProperties: false,
+        },
+      },
+    },
+    async (req) => {
+      const { transform, name, script } = req.body;
+      const t = await ledger.transformFor(transform ? new Transform(transform) : (name ?? script!));
+      return acked(t.id);
+    },
+  );
+
+  app.post<{ Body: { transformId: string; name?: string; params?: Record<string, unknown>; parentRunId?: string; environment?: RunEnvironment } }>(
+    '/runs',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['transformId'],
+          properties: { transformId: ID, name: NAME, params: { type: 'object' }, parentRunId: ID, environment: { type: 'object' } },
+          additionalProperties: false,
+        },
+      },
+    },
+    async (req) => {
+      const { transformId, ...rest } = req.body;
+      return acked((await ledger.startRunFor(transformId, rest)).id);
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: { status?: 'completed' | 'failed'; error?: string } }>(
+    '/runs/:id/finish',
+    { schema: { params: { type: 'object', properties: { id: ID } }, body: { type: 'object', properties: { status: { type: 'string' }, error: { type: 'string' } }, additionalProperties: false } } },
+    async (req) => acked((await ledger.finishRunFor(req.params.id, req.body ?? {})).id),
+  );
+
+  app.post<{ Querystring: { name: string; runId?: string; sha256: string }; Body: Readable | undefined }>(
+    '/files',
+    { schema: { querystring: { type: 'object', required: ['name', 'sha256'], properties: { name: NAME, runId: ID, sha256: HEX64 }, additionalProperties: false } } },
+    async (req) => {
+      const { name, runId, sha256 } = req.query;
+      const body = req.body;
+      if (body !== undefined && !(body instanceof Readable)) throw new LineageError('INVALID_ARGUMENT', 'upload the content as application/octet-stream');
+      const declared = Number(req.headers['content-length']);
+      if (declared > maxContent) throw new LineageError('LIMIT_EXCEEDED', `the content has ${declared} bytes; this server takes at most ${maxContent}`);
+      const content = await receive(body, declared);
+      try {
+        if (content.hash !== sha256) {
+          throw new LineageError('INTEGRITY_MISMATCH', `the uploaded content of ${name} hashes to ${content.hash}, not the declared ${sha256}: it changed on the way; nothing was recorded`);
+        }
+        return acked((await ledger.addFileFor(content.source, name, runId)).id);
+      } finally {
+        if (typeof content.source === 'string') await rm(content.source, { force: true });
+      }
+    },
+  );
+
+  /** Reads an upload, hashing it: small ones into memory, others spooled to a file. */
+  async function receive(body: Readable | undefined, declared: number): Promise<{ source: string | Buffer; hash: string }> {
+    const hasher = createHash('sha256');
+    if (body === undefined) return { source: Buffer.alloc(0), hash: hasher.digest('hex') };
+    let size = 0;
+    const counted = new Through({
+      transform(chunk: Buffer, _enc, next) {
+        size += chunk.length;
+        if (size > maxContent) return next(new LineageError('LIMIT_EXCEEDED', `the content passes ${maxContent} bytes, the most this server takes; nothing was recorded`));
+        hasher.update(chunk);
+        next(null, chunk);
+      },
+    });
+    if (Number.isSafeInteger(declared) && declared <= LIMITS.inlineContentBytes) {
+      const chunks: Buffer[] = [];
+      await pipeline(body, counted, async (source: AsyncIterable<Buffer>) => {
+        for await (const c of source) chunks.push(c);
+      });
+      return { source: Buffer.concat(chunks), hash: hasher.digest('hex') };
+    }
+    const path = join(spool, createHash('sha256').update(`${process.hrtime.bigint()}${Math.random()}`).digest('hex').slice(0, 24));
+    try {
+      await pipeline(body, counted, createWriteStream(path));
+    } catch (err) {
+      await rm(path, { force: true });
+      throw err instanceof LineageError ? err : new LineageError('INVALID_ARGUMENT', `the upload broke off: ${(err as Error).message}; nothing was recorded`, { cause: err });
+    }
+    return { source: path, hash: hasher.digest('hex') };
+  }
+
+  app.post<{ Params: { id: string }; Body: { runId: string } }>(
+    '/files/:id/inputs',
+    { schema: { params: { type: 'object', properties: { id: ID } }, body: { type: 'object', required: ['runId'], properties: { runId: ID }, additionalProperties: false } } },
+    async (req) => {
+      await ledger.recordInputFor(req.params.id, req.body.runId);
+      return acked();
+    },
+  );
+
+  app.get<{ Params: { id: string } }>('/files/:id/content', { schema: { params: { type: 'object', properties: { id: ID } } } }, async (req, reply) => {
+    let id = req.params.id;
+    // A content hash stands for the first file with that content.
+    if (/^[0-9a-f]{64}$/.test(id)) id = ledger.session().select(File, { hash: id }).first()?.id ?? id;
+    const content = await ledger.contentOf(id);
+    const hasher = createHash('sha256');
+    const checked = new Through({
+      transform(chunk: Buffer, _enc, next) {
+        hasher.update(chunk);
+        next(null, chunk);
+      },
+      flush(next) {
+        // Too late for a status: breaking the stream is how the client learns (it checks the hash too).
+        const got = hasher.digest('hex');
+        next(got === content.hash ? null : new LineageError('INTEGRITY_MISMATCH', `the stored content of ${content.name} hashes to ${got}, not its recorded ${content.hash}`));
+      },
+    });
+    content.stream.on('error', (err) => checked.destroy(err));
+    reply.header('content-type', 'application/octet-stream');
+    reply.header('content-length', String(content.size));
+    reply.header('x-content-sha256', content.hash);
+    return reply.send(content.stream.pipe(checked));
+  });
+};
+
+function ndjson(reply: FastifyReply, body: Readable | AsyncIterable<Buffer>): FastifyReply {
+  reply.header('content-type', NDJSON);
+  reply.header('cache-control', 'no-store');
+  return reply.send(body instanceof Readable ? body : Readable.from(body));
+}
