@@ -35,6 +35,12 @@ export interface OpenOptions {
   storage?: string;
   /** Called while the log is replayed on open, with the events replayed so far and their total (for progress bars). */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * The run that runs started here are children of, when they have no parent of their own
+   * (default: `$LINEAGE_RUN`, set by `lineage exec` for its command). A run id from the environment
+   * that this ledger does not know is ignored (it was set for another ledger); one passed here is RUN_NOT_FOUND.
+   */
+  parentRun?: string;
 }
 
 /** Options of `track()` and `ledger.run()`. */
@@ -54,6 +60,8 @@ export interface TrackOptions extends RunOptions {
 export interface FinishOptions {
   status?: 'completed' | 'failed';
   error?: string;
+  /** The run to end, instead of the context's (e.g. one started by `ledger.add(new Run(...))` or another process). */
+  run?: Run;
 }
 
 const DURABILITIES: readonly Durability[] = ['sync', 'batched', 'none'];
@@ -78,6 +86,7 @@ export class Ledger extends Reader {
   readonly #path: string | undefined;
   #closing: Promise<void> | undefined;
   #loaded: LoadReport = { from: 0 };
+  #parentRun: string | undefined;
   #checkpointSeq = 0;
 
   private constructor(log: EventLog, projection: Projection, store: ObjectStore, path: string | undefined) {
@@ -115,6 +124,7 @@ export class Ledger extends Reader {
       const ledger = new Ledger(log, loaded.projection, store, path);
       ledger.#loaded = loaded.report;
       ledger.#checkpointSeq = loaded.report.from;
+      ledger.#parentRun = ledger.#adoptParent(options.parentRun);
       return ledger;
     } catch (err) {
       await log.close().catch(() => {});
@@ -170,10 +180,14 @@ export class Ledger extends Reader {
     if (options.error !== undefined && typeof options.error !== 'string') throw new LineageError('INVALID_ARGUMENT', 'error must be a string');
     if (options.error !== undefined && options.error.length > LIMITS.errorLength) throw new LineageError('LIMIT_EXCEEDED', `the error message has ${options.error.length} characters; the limit is ${LIMITS.errorLength}`);
     const ctx = this.#ctx.current();
-    const run = ctx.run;
+    if (options.run !== undefined) {
+      if (!(options.run instanceof Run)) throw new LineageError('INVALID_ARGUMENT', `finish({ run }) takes a Run, not ${describe(options.run)}`);
+      if (!this.#checkOwner(Run.boundOf(options.run), 'run')) throw new LineageError('RECORD_NOT_SAVED', 'finish({ run }): the run has not been added to this ledger');
+    }
+    const run = options.run ?? ctx.run;
     if (!run) throw new LineageError('NO_RUN_CONTEXT', 'finish() needs a run: call track() first');
     if (this.#isStarted(run.id)) await this.#finishRun(run.id, status, options.error);
-    ctx.run = undefined;
+    if (ctx.run?.id === run.id) ctx.run = undefined;
     return run;
   }
 
@@ -414,11 +428,26 @@ export class Ledger extends Reader {
     return Transform.bind(this.#binding, id);
   }
 
-  async #startRun(transformId: string, params: Record<string, never> | undefined, name: string | undefined, parentRunId: string | undefined): Promise<Run> {
+  async #startRun(transformId: string, params: Record<string, never> | undefined, name: string | undefined, parent: string | undefined, inputs: readonly string[] = []): Promise<Run> {
     const id = newId();
     const environment = { ...runEnvironment() };
-    await this.#append([{ type: 'run.started', data: strip({ id, transformId, name, params, parentRunId, startedAt: new Date().toISOString(), environment }) }]);
+    const parentRunId = parent ?? this.#parentRun;
+    // One batch: the run is never seen without the inputs it was started with.
+    await this.#append([
+      { type: 'run.started', data: strip({ id, transformId, name, params, parentRunId, startedAt: new Date().toISOString(), environment }) },
+      ...inputs.map((fileId) => ({ type: 'file.loaded_as_input' as const, data: { fileId, runId: id } })),
+    ]);
     return Run.bind(this.#binding, id);
+  }
+
+  #adoptParent(id: unknown): string | undefined {
+    if (id !== undefined) {
+      if (typeof id !== 'string') throw new LineageError('INVALID_ARGUMENT', `parentRun must be a run id (string), not ${describe(id)}`);
+      if (!this.#view().run(id)) throw new LineageError('RUN_NOT_FOUND', `parentRun: no run ${id} in this ledger`);
+      return id;
+    }
+    const fromEnv = process.env.LINEAGE_RUN;
+    return fromEnv && this.#view().run(fromEnv) ? fromEnv : undefined;
   }
 
   async #finishRun(runId: string, status: 'completed' | 'failed', error?: string): Promise<void> {
@@ -436,7 +465,9 @@ export class Ledger extends Reader {
     const name = init.name === undefined ? undefined : cleanName(init.name, 'run name');
     let parent: string | undefined;
     if (init.parent !== undefined) parent = (await this.#saveRun(init.parent)).id;
-    const saved = await this.#startRun(t.id, params, name, parent);
+    const inputs: string[] = [];
+    for (const f of init.inputs ?? []) inputs.push((await this.#saveFile(f)).id);
+    const saved = await this.#startRun(t.id, params, name, parent, [...new Set(inputs)]);
     Run.attach(run, this.#binding, saved.id);
     return run;
   }
