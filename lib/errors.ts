@@ -23,7 +23,6 @@ export const ERROR_CODES = {
   IMPORT_INVALID: 'an import held invalid events and was rejected as a whole (strict); nothing was recorded',
   FORWARD_FAILED: 'lineage could not be forwarded yet; it stays in the log and is retried',
   NOT_SUPPORTED: 'the option or store is not available in this build (the message says which, and what to use instead)',
-  COMMAND_FAILED: '`lineage exec`: the command failed, could not start, or did not write an output it declared',
 } as const;
 
 /** A stable, documented error code. */

@@ -8,8 +8,8 @@ import { type LedgerApi, openTarget, type Target } from './target.js';
 // Helpers of the shell-level commands (exec, track, add, finish): their arguments and their ledger sessions.
 
 /** Commander's collector for a repeatable option. */
-export function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 /** `NAME[@VERSION]`: the version follows the last `@` (a name may start with one, as `@scope/tool`). */

@@ -328,3 +328,31 @@ merged.txt: $(foreach p,$(PARTS),sorted$(p).txt)
 });
 
 make.run();
+
+const ROOT = new URL('../../../', import.meta.url);
+const missing = !onPath('make') ? 'make is not installed (apt-get install make)' : !onPath('samtools') ? 'samtools is not installed (apt-get install samtools)' : undefined;
+const example = requiring(suite<Ctx>("the README's Makefile"), missing);
+example.before((ctx) => {
+  const { dir, cleanup } = tempDir('lineage-example-');
+  Object.assign(ctx, { dir, db: join(dir, '.lineage'), cleanup });
+});
+example.after((ctx) => ctx.cleanup());
+
+example('is quoted in the README as it is, and takes the demo FASTQ to a BAM with the graph the README shows', async (ctx) => {
+  const makefile = readFileSync(new URL('examples/exec/Makefile', ROOT), 'utf8');
+  assert.ok(readFileSync(new URL('README.md', ROOT), 'utf8').includes(`\`\`\`make\n${makefile}\`\`\``), 'the README quotes examples/exec/Makefile');
+  writeFileSync(join(ctx.dir, 'Makefile'), makefile);
+  writeFileSync(join(ctx.dir, 'input.fastq.gz'), readFileSync(new URL('fixtures/data/input.fastq.gz', ROOT)));
+  const env = { ...process.env };
+  delete env.LINEAGE_DB; // the Makefile's default, .lineage beside it
+  const r = spawnSync('make', ['-j4', '-s', `LINEAGE=${L}`], { cwd: ctx.dir, env, encoding: 'utf8', timeout: 300_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(spawnSync('samtools', ['view', '-c', 'output.bam'], { cwd: ctx.dir, encoding: 'utf8' }).stdout.trim(), '8');
+  const graph = inDir(ctx, ['graph', 'output.bam']);
+  assert.equal(graph.status, 0, graph.stderr);
+  const steps = [...graph.stdout.matchAll(/run \S+ of ([^,]+),|input (\S+) \(file/g)].map((m) => m[1] ?? m[2]);
+  assert.deepEqual(steps, ['samtools-import v1.16', 'sorted.fastq', 'sort-reads v1', 'reads.fastq', 'gunzip v1', 'input.fastq.gz']);
+  await reading(ctx, (ln) => assert.equal(ln.select(File, { name: 'read-count.txt' }).one().run!.inputs[0]!.name, 'reads.fastq'));
+});
+
+example.run();

@@ -23,9 +23,9 @@ export function registerExec(program: Command): void {
     .description('run a command and record it: its transform, params, argv, inputs, outputs and how it ended')
     .argument('<command...>', 'the command and its arguments, after --')
     .option('--transform <name[@version]>', 'the transform the run belongs to (default: the command\'s basename)')
-    .option('--in <file|folder|glob>', 'an input (repeatable); a folder is all files under it', collect, [])
-    .option('--out <file|folder|glob>', 'an output the command writes (repeatable)', collect, [])
-    .option('--param <key=value>', 'a run parameter (repeatable)', collect, [])
+    .option('--in <file|folder|glob>', 'an input (repeatable); a folder is all files under it', collect)
+    .option('--out <file|folder|glob>', 'an output the command writes (repeatable)', collect)
+    .option('--param <key=value>', 'a run parameter (repeatable)', collect)
     .addHelpText(
       'after',
       `
@@ -35,8 +35,8 @@ so that many \`lineage exec\` at once (make -j16) all record; each waits for the
 
 An --in already in the ledger is found by its content; an unknown one is added first, with no
 producing run. Each --out must be written by the command, else the run fails. The command gets
-LINEAGE_RUN (its run's id) and LINEAGE_DB: \`lineage exec\`, \`lineage track\` and open() inside it
-start child runs. Params, argv, the working folder and the environment (values of names that look
+LINEAGE_RUN (its run's id) and LINEAGE_DB: \`lineage exec\`, \`lineage track\` and
+open(process.env.LINEAGE_DB) inside it start child runs. Params, argv, the working folder and the environment (values of names that look
 secret, such as *TOKEN* or *PASSWORD*, redacted) are recorded with the run.
 
 Exit status: the command's; 127 when it cannot be found, 126 when it cannot be run; 1 when an
@@ -48,8 +48,8 @@ Examples:
   lineage exec --in 'raw/*.csv' --out results/ -- ./analyse.sh raw results
 `,
     )
-    .action(async (argv: string[], opts: { transform?: string; in: string[]; out: string[]; param: string[] }) => {
-      const verdict = await execute(targetOf(program), argv, opts);
+    .action(async (argv: string[], opts: { transform?: string; in?: string[]; out?: string[]; param?: string[] }) => {
+      const verdict = await execute(targetOf(program), argv, { transform: opts.transform, in: opts.in ?? [], out: opts.out ?? [], param: opts.param ?? [] });
       process.exitCode = verdict.exit;
     });
 }

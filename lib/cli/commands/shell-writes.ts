@@ -12,7 +12,7 @@ export function registerShellWrites(program: Command): void {
     .command('track')
     .argument('<name[@version]>', 'the transform (registered when new; without a version, its latest version)')
     .description('start a run of a transform and print its id, for shell scripts: RUN=$(lineage track step1)')
-    .option('--param <key=value>', 'a run parameter (repeatable)', collect, [])
+    .option('--param <key=value>', 'a run parameter (repeatable)', collect)
     .option('--name <name>', 'a name for the run')
     .addHelpText(
       'after',
@@ -25,9 +25,9 @@ Example:
   normalise counts.tsv > tpm.tsv && lineage add tpm.tsv --run "$RUN" && lineage finish "$RUN" || lineage finish "$RUN" --failed
 `,
     )
-    .action(async (spec: string, opts: { param: string[]; name?: string }) => {
+    .action(async (spec: string, opts: { param?: string[]; name?: string }) => {
       const { name, version } = parseTransform(spec);
-      const params = parseParams(opts.param);
+      const params = parseParams(opts.param ?? []);
       const id = await withTarget(targetOf(program), async (ledger) => {
         const run = await ledger.add(new Run({ transform: new Transform({ name, version }), params, name: opts.name }));
         return run.id;
