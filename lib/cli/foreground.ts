@@ -18,6 +18,7 @@ const FORWARDED: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SI
  */
 export class SignalGate {
   #received: NodeJS.Signals | undefined;
+  #idle: NodeJS.Signals | undefined;
   #child: { kill(signal: NodeJS.Signals): boolean } | undefined;
   readonly #handlers = new Map<NodeJS.Signals, () => void>();
 
@@ -25,11 +26,17 @@ export class SignalGate {
     for (const signal of FORWARDED) {
       const handler = () => {
         this.#received ??= signal;
-        this.#child?.kill(signal);
+        if (this.#child) this.#child.kill(signal);
+        else this.#idle ??= signal;
       };
       this.#handlers.set(signal, handler);
       process.on(signal, handler);
     }
+  }
+
+  /** The first stop signal received while no command ran (opening or closing the ledger). */
+  get receivedIdle(): NodeJS.Signals | undefined {
+    return this.#idle;
   }
 
   /** The first stop signal received, if any. */

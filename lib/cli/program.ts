@@ -19,9 +19,6 @@ export function program(): Command {
   const p = new Command('lineage')
     .description('data lineage: where did this file come from?')
     .option('--db <path>', 'the ledger folder (default: $LINEAGE_DB, else ./.lineage)')
-    .option('--url <url>', 'exec, track, add, finish: record through `lineage serve` at URL (default: $LINEAGE_URL)')
-    .option('--token <token>', 'the server token for --url (default: $LINEAGE_TOKEN)')
-    .option('--lock-timeout <seconds>', 'exec, track, add, finish: how long to wait for a ledger folder another process holds (default: $LINEAGE_LOCK_TIMEOUT, else 60)')
     .showHelpAfterError('(lineage --help lists the commands; lineage COMMAND --help their options)')
     .configureOutput({ outputError: (message, write) => write(`lineage: usage error: ${message.replace(/^error: /, '')}`) })
     .addHelpText(

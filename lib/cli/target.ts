@@ -22,9 +22,17 @@ export type LedgerApi = Pick<Ledger, 'track' | 'run' | 'add' | 'select' | 'linea
 /** Default wait for a held ledger: long enough for a queue of short `lineage exec` steps under make -j16. */
 export const DEFAULT_LOCK_TIMEOUT_S = 60;
 
-/** The target of a command: `--url`/`$LINEAGE_URL` wins over `--db`/`$LINEAGE_DB`, default `./.lineage`. */
-export function targetOf(program: Command): Target {
-  const o = program.opts<{ db?: string; url?: string; token?: string; lockTimeout?: string }>();
+/** Adds the options of a writing command: where to record, and how long to wait for a held ledger. */
+export function targetOptions(command: Command): Command {
+  return command
+    .option('--url <url>', 'record through `lineage serve` at URL (default: $LINEAGE_URL)')
+    .option('--token <token>', 'the server token for --url (default: $LINEAGE_TOKEN)')
+    .option('--lock-timeout <seconds>', 'how long to wait for a ledger folder another process holds (default: $LINEAGE_LOCK_TIMEOUT, else 60)');
+}
+
+/** The target of a writing command: `--url`/`$LINEAGE_URL` wins over `--db`/`$LINEAGE_DB`, default `./.lineage`. */
+export function targetOf(program: Command, command: Command): Target {
+  const o = { ...program.opts<{ db?: string }>(), ...command.opts<{ url?: string; token?: string; lockTimeout?: string }>() };
   const url = o.url ?? (o.db === undefined ? nonEmpty(process.env.LINEAGE_URL) : undefined);
   const token = o.token ?? nonEmpty(process.env.LINEAGE_TOKEN);
   const seconds = lockSeconds(o.lockTimeout ?? nonEmpty(process.env.LINEAGE_LOCK_TIMEOUT), o.lockTimeout === undefined ? '$LINEAGE_LOCK_TIMEOUT' : '--lock-timeout');

@@ -156,16 +156,18 @@ test('an --out the command did not write fails the run with the reason, even whe
   });
 });
 
-test('globs and folders name sets of files, for --in and --out', async (ctx) => {
+test('globs and folders name sets of files, for --in and --out; the outputs are the files the command wrote', async (ctx) => {
   write(ctx, 'raw/a.csv', 'a');
   write(ctx, 'raw/b.csv', 'b');
   write(ctx, 'raw/skip.txt', 'c');
   write(ctx, 'ref/x/genome.fa', '>x');
+  write(ctx, 'out/earlier.csv', 'written by an earlier step, left alone by this one');
   const r = inDir(ctx, ['exec', '--transform', 'analyse', '--in', 'raw/*.csv', '--in', 'ref', '--out', 'out', '--out', 'logs/*.log', '--', 'sh', '-c', 'mkdir -p out/deep logs && cat raw/*.csv > out/all.csv && echo 1 > out/deep/n && echo ok > logs/run.log']);
   assert.equal(r.status, 0, r.stderr);
   await reading(ctx, (ln) => {
     const run = ln.select(Run).one();
     assert.deepEqual(run.inputs.map((f) => f.name).sort(), ['a.csv', 'b.csv', 'genome.fa']);
+    // out/earlier.csv was there before and the command left it alone: not this run's output.
     assert.deepEqual(run.outputs.map((f) => f.name).sort(), ['all.csv', 'n', 'run.log']);
   });
 });
@@ -227,7 +229,7 @@ test('SIGTERM is forwarded: a command that traps it and exits 5 makes exec exit 
 test('a ledger held by another process is waited for, and a wait that outlasts --lock-timeout says what to do', async (ctx) => {
   const holder = await open(ctx.db);
   try {
-    const short = await started(ctx, ['--lock-timeout', '1', 'exec', '--', 'true']).ended;
+    const short = await started(ctx, ['exec', '--lock-timeout', '1', '--', 'true']).ended;
     assert.equal(short.code, 1);
     assert.match(short.stderr, /^lineage: error LEDGER_LOCKED: ledger \S+ stayed open in another process for 1 s; wait for it to finish, raise --lock-timeout/);
     const patient = started(ctx, ['exec', '--', 'true'], { LINEAGE_LOCK_TIMEOUT: '60' });

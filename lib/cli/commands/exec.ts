@@ -1,11 +1,14 @@
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
+import { LineageError } from '../../errors.js';
+import { LIMITS } from '../../limits.js';
 import { File, Run, Transform } from '../../model/records.js';
+import { cleanName } from '../../model/sanitize.js';
 import { changedSince, expand, expandAll, type FileSet, hashFile, type Stamp, stampOf, stamps } from '../file-sets.js';
 import { type Outcome, SignalGate } from '../foreground.js';
 import { childEnv, collect, commandLine, findRun, onPath, parseParams, parseTransform, withTarget } from '../shell.js';
-import { type LedgerApi, type Target, targetOf } from '../target.js';
+import { type LedgerApi, type Target, targetOf, targetOptions } from '../target.js';
 
 /** What the command did, as the run records it. */
 interface Verdict {
@@ -18,8 +21,8 @@ interface Verdict {
 
 /** `lineage exec -- COMMAND ARGS...`: runs a command and records it as a run with its inputs and outputs. */
 export function registerExec(program: Command): void {
-  program
-    .command('exec')
+  const cmd = targetOptions(program.command('exec'));
+  cmd
     .description('run a command and record it: its transform, params, argv, inputs, outputs and how it ended')
     .argument('<command...>', 'the command and its arguments, after --')
     .option('--transform <name[@version]>', 'the transform the run belongs to (default: the command\'s basename)')
@@ -49,28 +52,30 @@ Examples:
 `,
     )
     .action(async (argv: string[], opts: { transform?: string; in?: string[]; out?: string[]; param?: string[] }) => {
-      const verdict = await execute(targetOf(program), argv, { transform: opts.transform, in: opts.in ?? [], out: opts.out ?? [], param: opts.param ?? [] });
+      const verdict = await execute(targetOf(program, cmd), argv, { transform: opts.transform, in: opts.in ?? [], out: opts.out ?? [], param: opts.param ?? [] });
       process.exitCode = verdict.exit;
     });
 }
 
 async function execute(target: Target, argv: string[], opts: { transform?: string; in: string[]; out: string[]; param: string[] }): Promise<Verdict> {
   // Everything the user can get wrong is checked before the ledger is touched: nothing is written.
-  const { name, version } = parseTransform(opts.transform ?? basename(argv[0]!));
-  const params = parseParams(opts.param, ['exec']);
+  const transform = transformOf(opts.transform ?? basename(argv[0]!), argv[0]!);
+  const params = { ...parseParams(opts.param, ['exec']), exec: commandLine(argv) };
+  const bytes = Buffer.byteLength(JSON.stringify(params));
+  if (bytes > LIMITS.paramsBytes) throw new LineageError('LIMIT_EXCEEDED', `the params and the command line take ${bytes} bytes as JSON; the limit is ${LIMITS.paramsBytes}`);
   const inputs = await expandAll(opts.in, '--in');
   const outSets = await Promise.all(opts.out.map((s) => expand(s)));
   const before = await stamps(outSets);
-  const hashes = await Promise.all(inputs.flatMap((s) => s.files).map(async (path) => ({ path, hash: await hashFile(path) })));
-  const reference = argv[0]!.includes('/') ? undefined : onPath(argv[0]!);
+  // One file at a time: a folder of thousands of inputs must not open thousands of streams at once.
+  const hashes: { path: string; hash: string }[] = [];
+  for (const path of new Set(inputs.flatMap((s) => s.files))) hashes.push({ path, hash: await hashFile(path) });
   const gate = new SignalGate();
   let raise: NodeJS.Signals | undefined;
   try {
     const started = await withTarget(target, async (ledger) => {
       const files: File[] = [];
       for (const { path, hash } of hashes) files.push(ledger.select(File, { hash }).first() ?? (await ledger.add(new File(path))));
-      const transform = new Transform({ name, version, reference });
-      const run = await ledger.add(new Run({ transform, params: { ...params, exec: commandLine(argv) }, inputs: files }));
+      const run = await ledger.add(new Run({ transform, params, inputs: files }));
       return { id: run.id, inputHashes: new Set(hashes.map((h) => h.hash)) };
     });
     const outcome = await gate.run(argv, childEnv(target, started.id));
@@ -84,12 +89,22 @@ async function execute(target: Target, argv: string[], opts: { transform?: strin
       throw err;
     });
     if (verdict.error) process.stderr.write(`lineage: run ${started.id} failed: ${verdict.error}\n`);
-    raise = verdict.signal;
+    // A stop signal that came while no command ran (between the sessions) is raised too, as bash does.
+    raise = verdict.signal ?? gate.receivedIdle;
     return verdict;
   } finally {
     // The ledger is closed by now: a stop signal is raised again, so that make and shells see the step stopped.
     gate.release(raise);
   }
+}
+
+/** The transform of `NAME[@VERSION]`, checked now (a bad name must not leave inputs added before the run); its reference is the command's path. */
+function transformOf(spec: string, command: string): Transform {
+  const { name, version } = parseTransform(spec);
+  cleanName(name, 'transform name');
+  if (version !== undefined) cleanName(version, 'transform version', 256);
+  const reference = command.includes('/') ? undefined : onPath(command);
+  return new Transform({ name, version, reference });
 }
 
 /** The verdict on a command that did not exit with 0. */
@@ -107,17 +122,21 @@ function judge(outcome: Exclude<Outcome, { kind: 'exited'; code: 0 }>, received:
   }
 }
 
-/** Adds every --out as an output of the run; one the command did not write fails the run, with nothing added. */
+/**
+ * Adds the files the command wrote (new or changed since it started) under each --out as outputs of
+ * the run; an --out under which it wrote nothing fails the run, with nothing added.
+ */
 async function recordOutputs(ledger: LedgerApi, run: Run, sets: readonly FileSet[], before: Map<string, Stamp>, inputHashes: Set<string>): Promise<Verdict> {
   const missing: string[] = [];
-  const written: string[] = [];
+  const written = new Set<string>();
   for (const old of sets) {
     const now = await expand(old.spec);
     let any = false;
     for (const f of now.files) {
-      const st = await stat(f);
-      if (changedSince(before, f, stampOf(st))) any = true;
-      written.push(f);
+      // A file in an output folder that the command left alone is some other run's output, not this one's.
+      if (!changedSince(before, f, stampOf(await stat(f)))) continue;
+      any = true;
+      written.add(f);
     }
     if (!any) missing.push(now.files.length === 0 ? `${old.spec} does not exist` : `${old.spec} was not written (unchanged since before the command ran)`);
   }

@@ -4,12 +4,12 @@ import { File, Run, Transform } from '../../model/records.js';
 import { Exit, EXIT, printJson } from '../common.js';
 import { expandAll } from '../file-sets.js';
 import { collect, findRun, parseParams, parseTransform, withTarget } from '../shell.js';
-import { type LedgerApi, targetOf } from '../target.js';
+import { type LedgerApi, targetOf, targetOptions } from '../target.js';
 
 /** `lineage track`, `lineage add` and `lineage finish`: runs and files recorded from a shell script. */
 export function registerShellWrites(program: Command): void {
-  program
-    .command('track')
+  const track = targetOptions(program.command('track'));
+  track
     .argument('<name[@version]>', 'the transform (registered when new; without a version, its latest version)')
     .description('start a run of a transform and print its id, for shell scripts: RUN=$(lineage track step1)')
     .option('--param <key=value>', 'a run parameter (repeatable)', collect)
@@ -28,15 +28,15 @@ Example:
     .action(async (spec: string, opts: { param?: string[]; name?: string }) => {
       const { name, version } = parseTransform(spec);
       const params = parseParams(opts.param ?? []);
-      const id = await withTarget(targetOf(program), async (ledger) => {
+      const id = await withTarget(targetOf(program, track), async (ledger) => {
         const run = await ledger.add(new Run({ transform: new Transform({ name, version }), params, name: opts.name }));
         return run.id;
       });
       process.stdout.write(`${id}\n`);
     });
 
-  program
-    .command('add')
+  const add = targetOptions(program.command('add'));
+  add
     .argument('<file...>', 'files, folders (all files under them) or globs')
     .description('add files to the ledger, as outputs of a run (--run, else $LINEAGE_RUN) or with no producing run')
     .option('--run <id>', 'the run that wrote them (default: $LINEAGE_RUN, set by `lineage exec`)')
@@ -50,7 +50,7 @@ Example:
       }
       const sets = await expandAll(specs, 'lineage add');
       const runId = opts.run ?? (process.env.LINEAGE_RUN || undefined);
-      const files = await withTarget(targetOf(program), async (ledger) => {
+      const files = await withTarget(targetOf(program, add), async (ledger) => {
         const run = runId === undefined ? undefined : startedRun(ledger, runId, opts.run === undefined);
         const out: File[] = [];
         for (const path of sets.flatMap((s) => s.files)) out.push(await ledger.add(new File(path, { run })));
@@ -60,8 +60,8 @@ Example:
       else for (const f of files) process.stdout.write(`${f.id}\t${f.name}\n`);
     });
 
-  program
-    .command('finish')
+  const finish = targetOptions(program.command('finish'));
+  finish
     .argument('<run>', 'the run id (from `lineage track`)')
     .description('end a run started by `lineage track`: completed, or failed with --failed')
     .option('--failed', 'the run failed')
@@ -69,7 +69,7 @@ Example:
     .addHelpText('after', '\nExit status: 0 recorded, 1 the run does not exist or has already ended.\n')
     .action(async (id: string, opts: { failed?: boolean; error?: string }) => {
       const failed = opts.failed === true || opts.error !== undefined;
-      const ended = await withTarget(targetOf(program), async (ledger) => {
+      const ended = await withTarget(targetOf(program, finish), async (ledger) => {
         const run = findRun(ledger, id);
         if (run.status !== 'started') return run.status;
         await ledger.finish({ run, status: failed ? 'failed' : 'completed', error: opts.error });
