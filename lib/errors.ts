@@ -25,6 +25,7 @@ export const ERROR_CODES = {
   FORWARD_FAILED: 'lineage could not be forwarded yet; it stays in the log and is retried',
   CONNECTION_FAILED: 'the ledger server (`connect()`) could not be reached, broke the connection, or failed; a write it did not acknowledge may or may not be recorded',
   UNAUTHORIZED: 'the ledger server refused the request: its token is missing or wrong',
+  NOT_SUPPORTED: 'the option or store is not available in this build (the message says which, and what to use instead)',
 } as const;
 
 /** A stable, documented error code. */

@@ -37,6 +37,12 @@ export interface OpenOptions {
   storage?: string;
   /** Called while the log is replayed on open, with the events replayed so far and their total (for progress bars). */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * The run that runs started here are children of, when they have no parent of their own
+   * (default: `$LINEAGE_RUN`, set by `lineage exec` for its command). A run id from the environment
+   * that this ledger does not know is ignored (it was set for another ledger); one passed here is RUN_NOT_FOUND.
+   */
+  parentRun?: string;
 }
 
 /** Options of `track()` and `ledger.run()`. */
@@ -56,6 +62,8 @@ export interface TrackOptions extends RunOptions {
 export interface FinishOptions {
   status?: 'completed' | 'failed';
   error?: string;
+  /** The run to end, instead of the context's (e.g. one started by `ledger.add(new Run(...))` or another process). */
+  run?: Run;
 }
 
 const DURABILITIES: readonly Durability[] = ['sync', 'batched', 'none'];
@@ -80,6 +88,7 @@ export class Ledger extends Reader implements LedgerApi {
   readonly #path: string | undefined;
   #closing: Promise<void> | undefined;
   #loaded: LoadReport = { from: 0 };
+  #parentRun: string | undefined;
   #checkpointSeq = 0;
   readonly #appended = new Set<(seq: number) => void>();
 
@@ -119,6 +128,7 @@ export class Ledger extends Reader implements LedgerApi {
       const ledger = new Ledger(log, loaded.projection, store, path);
       ledger.#loaded = loaded.report;
       ledger.#checkpointSeq = loaded.report.from;
+      ledger.#parentRun = ledger.#adoptParent(options.parentRun);
       return ledger;
     } catch (err) {
       await log.close().catch(() => {});
@@ -170,10 +180,14 @@ export class Ledger extends Reader implements LedgerApi {
     this.#assertOpen();
     const status = checkFinish(options);
     const ctx = this.#ctx.current();
-    const run = ctx.run;
+    if (options.run !== undefined) {
+      if (!(options.run instanceof Run)) throw new LineageError('INVALID_ARGUMENT', `finish({ run }) takes a Run, not ${describe(options.run)}`);
+      if (!ownedBy(Run.boundOf(options.run), this, 'run')) throw new LineageError('RECORD_NOT_SAVED', 'finish({ run }): the run has not been added to this ledger');
+    }
+    const run = options.run ?? ctx.run;
     if (!run) throw new LineageError('NO_RUN_CONTEXT', 'finish() needs a run: call track() first');
     if (this.#isStarted(run.id)) await this.#finishRun(run.id, status, options.error);
-    ctx.run = undefined;
+    if (ctx.run?.id === run.id) ctx.run = undefined;
     return run;
   }
 
@@ -363,6 +377,8 @@ export class Ledger extends Reader implements LedgerApi {
     const visitRun = (r: Run) => {
       if (ownedBy(Run.boundOf(r), this, 'run') || runs.has(r)) return;
       const init = Run.initOf(r)!;
+      // Its inputs must be saved files first, which one planned batch cannot promise yet.
+      if (init.inputs?.length) throw new LineageError('INVALID_ARGUMENT', 'a Run with inputs is saved on its own (add(run)), not inside an array; nothing was saved');
       visitTransform(init.transform);
       if (init.parent !== undefined) visitRun(init.parent);
       runs.set(r, { init, params: cleanRunParams(init.params), name: init.name === undefined ? undefined : cleanName(init.name, 'run name') });
@@ -414,7 +430,7 @@ export class Ledger extends Reader implements LedgerApi {
           const tid = transformId(plan.init.transform);
           const parent = plan.init.parent === undefined ? undefined : runId(plan.init.parent);
           id = newId();
-          events.push(runStarted(id, tid, plan.params, plan.name, parent));
+          events.push(runStarted(id, tid, plan.params, plan.name, parent ?? this.#parentRun));
           ids.set(r, id);
           attach.push(() => Run.attach(r, this.#binding, id));
           return id;
@@ -487,10 +503,24 @@ export class Ledger extends Reader implements LedgerApi {
     return Transform.bind(this.#binding, id);
   }
 
-  async #startRun(transformId: string, params: Record<string, never> | undefined, name: string | undefined, parentRunId: string | undefined, environment: RunEnvironment = { ...runEnvironment() }): Promise<Run> {
+  async #startRun(transformId: string, params: Record<string, never> | undefined, name: string | undefined, parent: string | undefined, more: { inputs?: readonly string[]; environment?: RunEnvironment } = {}): Promise<Run> {
     const id = newId();
-    await this.#append([runStarted(id, transformId, params, name, parentRunId, environment)]);
+    // One batch: the run is never seen without the inputs it was started with.
+    await this.#append([
+      runStarted(id, transformId, params, name, parent ?? this.#parentRun, more.environment),
+      ...(more.inputs ?? []).map((fileId) => ({ type: 'file.loaded_as_input' as const, data: { fileId, runId: id } })),
+    ]);
     return Run.bind(this.#binding, id);
+  }
+
+  #adoptParent(id: unknown): string | undefined {
+    if (id !== undefined) {
+      if (typeof id !== 'string') throw new LineageError('INVALID_ARGUMENT', `parentRun must be a run id (string), not ${describe(id)}`);
+      if (!this.#view().run(id)) throw new LineageError('RUN_NOT_FOUND', `parentRun: no run ${id} in this ledger`);
+      return id;
+    }
+    const fromEnv = process.env.LINEAGE_RUN;
+    return fromEnv && this.#view().run(fromEnv) ? fromEnv : undefined;
   }
 
   async #finishRun(runId: string, status: 'completed' | 'failed', error?: string): Promise<void> {
@@ -508,7 +538,9 @@ export class Ledger extends Reader implements LedgerApi {
     const name = init.name === undefined ? undefined : cleanName(init.name, 'run name');
     let parent: string | undefined;
     if (init.parent !== undefined) parent = (await this.#saveRun(init.parent)).id;
-    const saved = await this.#startRun(t.id, params, name, parent);
+    const inputs: string[] = [];
+    for (const f of init.inputs ?? []) inputs.push((await this.#saveFile(f)).id);
+    const saved = await this.#startRun(t.id, params, name, parent, { inputs: [...new Set(inputs)] });
     Run.attach(run, this.#binding, saved.id);
     return run;
   }
@@ -588,7 +620,7 @@ export class Ledger extends Reader implements LedgerApi {
     const name = options.name === undefined ? undefined : cleanName(options.name, 'run name');
     if (!this.#view().transform(transformId)) throw new LineageError('TRANSFORM_NOT_FOUND', `no transform ${show(transformId)} in this ledger`);
     if (options.parentRunId !== undefined) this.#runRow(options.parentRunId);
-    return this.#startRun(transformId, params, name, options.parentRunId, options.environment);
+    return this.#startRun(transformId, params, name, options.parentRunId, { environment: options.environment });
   }
 
   /** @internal Finishes a run by id (a finished run stays as it is). */

@@ -12,6 +12,8 @@ import { registerShow } from './commands/show.js';
 import { registerGraph } from './commands/graph.js';
 import { registerRepair } from './commands/repair.js';
 import { registerServe } from './commands/serve.js';
+import { registerExec } from './commands/exec.js';
+import { registerShellWrites } from './commands/shell-writes.js';
 
 /** Builds the `lineage` command with all its subcommands. */
 export function program(): Command {
@@ -50,6 +52,8 @@ Examples:
   registerGraph(p);
   registerRepair(p);
   registerServe(p);
+  registerExec(p);
+  registerShellWrites(p);
   for (const c of p.commands) c.exitOverride();
   return p;
 }

@@ -28,6 +28,8 @@ import { RemoteSource } from './remote-source.js';
 export interface ConnectOptions {
   /** The server's bearer token (`lineage serve --token-file`), sent as `Authorization: Bearer TOKEN`. */
   token?: string;
+  /** The run that runs started here without a parent of their own belong to (default: `$LINEAGE_RUN`, when this ledger knows it). */
+  parentRun?: string;
 }
 
 /** A command's acknowledgement: the id it made or used, and the server's head after it. */
@@ -58,6 +60,7 @@ export class RemoteLedger extends Reader implements LedgerApi {
   readonly #source: EventSource;
   readonly #ctx = new RunContext();
   readonly #ledgerId: string;
+  #parentRun: string | undefined;
   #closing: Promise<void> | undefined;
 
   private constructor(http: Http, follower: Follower, ledgerId: string) {
@@ -77,12 +80,25 @@ export class RemoteLedger extends Reader implements LedgerApi {
       const head = await http.json<Head & { ledgerId: string }>('GET', '/head');
       follower.start();
       await follower.reach(head.seq);
-      return new RemoteLedger(http, follower, head.ledgerId);
+      const ledger = new RemoteLedger(http, follower, head.ledgerId);
+      ledger.#parentRun = ledger.#adoptParent(options.parentRun);
+      return ledger;
     } catch (err) {
       await follower.stop();
       http.close();
       throw err;
     }
+  }
+
+  // As open(): an explicit parent must exist; $LINEAGE_RUN is followed only where this ledger knows it.
+  #adoptParent(id: unknown): string | undefined {
+    if (id !== undefined) {
+      if (typeof id !== 'string') throw new LineageError('INVALID_ARGUMENT', `parentRun must be a run id (string), not ${describe(id)}`);
+      if (!this.#binding.view.run(id)) throw new LineageError('RUN_NOT_FOUND', `parentRun: no run ${id} in this ledger`);
+      return id;
+    }
+    const fromEnv = process.env.LINEAGE_RUN;
+    return fromEnv && this.#binding.view.run(fromEnv) ? fromEnv : undefined;
   }
 
   /** @internal */
@@ -143,10 +159,14 @@ export class RemoteLedger extends Reader implements LedgerApi {
     this.#assertOpen();
     checkFinish(options);
     const ctx = this.#ctx.current();
-    const run = ctx.run;
+    if (options.run !== undefined) {
+      if (!(options.run instanceof Run)) throw new LineageError('INVALID_ARGUMENT', `finish({ run }) takes a Run, not ${describe(options.run)}`);
+      if (!ownedBy(Run.boundOf(options.run), this, 'run')) throw new LineageError('RECORD_NOT_SAVED', 'finish({ run }): the run has not been added to this ledger');
+    }
+    const run = options.run ?? ctx.run;
     if (!run) throw new LineageError('NO_RUN_CONTEXT', 'finish() needs a run: call track() first');
     if (this.#isStarted(run.id)) await this.#finishRun(run.id, options);
-    ctx.run = undefined;
+    if (ctx.run?.id === run.id) ctx.run = undefined;
     return run;
   }
 
@@ -262,7 +282,7 @@ export class RemoteLedger extends Reader implements LedgerApi {
   async #startRun(transformId: string, options: RunOptions, parentRunId: string | undefined): Promise<Run> {
     const params = cleanParams(options.params);
     const name = options.name === undefined ? undefined : cleanName(options.name, 'run name');
-    return this.#command('/runs', { transformId, params, name, parentRunId, environment: runEnvironment() }, Run);
+    return this.#command('/runs', { transformId, params, name, parentRunId: parentRunId ?? this.#parentRun, environment: runEnvironment() }, Run);
   }
 
   /** Finishes a run that is still started (as this client sees it); the server ignores one that is not. */
@@ -284,7 +304,11 @@ export class RemoteLedger extends Reader implements LedgerApi {
     const init = Run.initOf(run)!;
     const t = await this.#transform(init.transform);
     const parent = init.parent === undefined ? undefined : (await this.#saveRun(init.parent)).id;
+    const inputs: File[] = [];
+    for (const f of init.inputs ?? []) inputs.push(await this.#saveFile(f));
     const saved = await this.#startRun(t.id, { params: init.params, name: init.name }, parent);
+    // Over HTTP the inputs follow the start as commands of their own (open() writes them in the start's batch).
+    for (const id of new Set(inputs.map((f) => f.id))) await this.#send(`/files/${encodeURIComponent(id)}/inputs`, { json: { runId: saved.id } });
     Run.attach(run, this.#binding, saved.id);
     return run;
   }

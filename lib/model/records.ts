@@ -20,6 +20,8 @@ export interface RunInit {
   name?: string;
   params?: Record<string, unknown>;
   parent?: Run;
+  /** Files the run reads, recorded as its inputs in the same batch as its start. */
+  inputs?: readonly File[];
 }
 /** What `new File(...)` takes besides the path or content. */
 export interface FileInit {
@@ -152,7 +154,11 @@ export class Run {
     // Checked on the copy: an inherited property (an Error's name, a prototype's transform) is not copied.
     const copy = init !== null && typeof init === 'object' ? { ...init } : undefined;
     if (!copy || !(copy.transform instanceof Transform)) {
-      throw new LineageError('INVALID_ARGUMENT', 'new Run() takes { transform: Transform, name?, params? }');
+      throw new LineageError('INVALID_ARGUMENT', 'new Run() takes { transform: Transform, name?, params?, parent?, inputs? }');
+    }
+    if (copy.inputs !== undefined) {
+      if (!Array.isArray(copy.inputs) || !copy.inputs.every((f) => f instanceof File)) throw new LineageError('INVALID_ARGUMENT', 'new Run({ inputs }): inputs must be an array of Files');
+      copy.inputs = [...copy.inputs];
     }
     this.#init = copy;
   }

@@ -1,0 +1,94 @@
+import type { Command } from 'commander';
+import { LineageError } from '../../errors.js';
+import { File, Run, Transform } from '../../model/records.js';
+import { Exit, EXIT, printJson } from '../common.js';
+import { expandAll } from '../file-sets.js';
+import { collect, findRun, parseParams, parseTransform, withTarget } from '../shell.js';
+import { type LedgerApi, targetOf, targetOptions } from '../target.js';
+
+/** `lineage track`, `lineage add` and `lineage finish`: runs and files recorded from a shell script. */
+export function registerShellWrites(program: Command): void {
+  const track = targetOptions(program.command('track'));
+  track
+    .argument('<name[@version]>', 'the transform (registered when new; without a version, its latest version)')
+    .description('start a run of a transform and print its id, for shell scripts: RUN=$(lineage track step1)')
+    .option('--param <key=value>', 'a run parameter (repeatable)', collect)
+    .option('--name <name>', 'a name for the run')
+    .addHelpText(
+      'after',
+      `
+The run stays started until \`lineage finish RUN\`. Inside \`lineage exec\` (LINEAGE_RUN set) it is a
+child run of the exec's run.
+
+Example:
+  RUN=$(lineage track normalise@2 --param method=tpm)
+  normalise counts.tsv > tpm.tsv && lineage add tpm.tsv --run "$RUN" && lineage finish "$RUN" || lineage finish "$RUN" --failed
+`,
+    )
+    .action(async (spec: string, opts: { param?: string[]; name?: string }) => {
+      const { name, version } = parseTransform(spec);
+      const params = parseParams(opts.param ?? []);
+      const id = await withTarget(targetOf(program, track), async (ledger) => {
+        const run = await ledger.add(new Run({ transform: new Transform({ name, version }), params, name: opts.name }));
+        return run.id;
+      });
+      process.stdout.write(`${id}\n`);
+    });
+
+  const add = targetOptions(program.command('add'));
+  add
+    .argument('<file...>', 'files, folders (all files under them) or globs')
+    .description('add files to the ledger, as outputs of a run (--run, else $LINEAGE_RUN) or with no producing run')
+    .option('--run <id>', 'the run that wrote them (default: $LINEAGE_RUN, set by `lineage exec`)')
+    .option('--key <key>', 'not available yet: file keys come with issue 15')
+    .option('--description <text>', 'not available yet: file descriptions come with issue 15')
+    .option('--json', 'print the files as JSON')
+    .addHelpText('after', '\nExamples:\n  lineage add reference/genome.fa\n  lineage add results/ --run "$RUN"\n')
+    .action(async (specs: string[], opts: { run?: string; key?: string; description?: string; json?: boolean }) => {
+      for (const flag of ['key', 'description'] as const) {
+        if (opts[flag] !== undefined) throw new LineageError('NOT_SUPPORTED', `--${flag}: files have no ${flag} in this version of lineage-ledger; nothing was recorded`);
+      }
+      const sets = await expandAll(specs, 'lineage add');
+      const runId = opts.run ?? (process.env.LINEAGE_RUN || undefined);
+      const files = await withTarget(targetOf(program, add), async (ledger) => {
+        const run = runId === undefined ? undefined : startedRun(ledger, runId, opts.run === undefined);
+        const out: File[] = [];
+        for (const path of sets.flatMap((s) => s.files)) out.push(await ledger.add(new File(path, { run })));
+        return out.map((f) => f.toJSON());
+      });
+      if (opts.json) printJson(files);
+      else for (const f of files) process.stdout.write(`${f.id}\t${f.name}\n`);
+    });
+
+  const finish = targetOptions(program.command('finish'));
+  finish
+    .argument('<run>', 'the run id (from `lineage track`)')
+    .description('end a run started by `lineage track`: completed, or failed with --failed')
+    .option('--failed', 'the run failed')
+    .option('--error <message>', 'why it failed (implies --failed)')
+    .addHelpText('after', '\nExit status: 0 recorded, 1 the run does not exist or has already ended.\n')
+    .action(async (id: string, opts: { failed?: boolean; error?: string }) => {
+      const failed = opts.failed === true || opts.error !== undefined;
+      const ended = await withTarget(targetOf(program, finish), async (ledger) => {
+        const run = findRun(ledger, id);
+        if (run.status !== 'started') return run.status;
+        await ledger.finish({ run, status: failed ? 'failed' : 'completed', error: opts.error });
+        return undefined;
+      });
+      if (ended) {
+        process.stderr.write(`lineage: run ${id} has already ended (${ended}); nothing was recorded\n`);
+        throw new Exit(EXIT.no);
+      }
+    });
+}
+
+/** The run that files are added to: it must be started. From $LINEAGE_RUN, a run this ledger does not know is ignored. */
+function startedRun(ledger: LedgerApi, id: string, fromEnv: boolean): Run | undefined {
+  const run = ledger.select(Run, { id }).first();
+  if (!run) {
+    if (fromEnv) return undefined;
+    return findRun(ledger, id);
+  }
+  if (run.status !== 'started') throw new LineageError('INVALID_ARGUMENT', `run ${id} has already ended (${run.status}); outputs are added to a started run`);
+  return run;
+}
