@@ -11,6 +11,7 @@ import { registerForward } from './commands/forward.js';
 import { registerShow } from './commands/show.js';
 import { registerGraph } from './commands/graph.js';
 import { registerRepair } from './commands/repair.js';
+import { registerUi } from './commands/ui.js';
 
 /** Builds the `lineage` command with all its subcommands. */
 export function program(): Command {
@@ -48,6 +49,7 @@ Examples:
   registerShow(p);
   registerGraph(p);
   registerRepair(p);
+  registerUi(p);
   for (const c of p.commands) c.exitOverride();
   return p;
 }
