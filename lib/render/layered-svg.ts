@@ -53,7 +53,9 @@ function edge(e: PlacedEdge): string {
     e.bend === 'v'
       ? `M${a.x} ${a.y}C${a.x} ${a.y + Math.max(20, (b.y - a.y) / 2)} ${b.x} ${b.y - Math.max(20, (b.y - a.y) / 2)} ${b.x} ${b.y}`
       : `M${a.x} ${a.y}C${a.x + Math.max(20, Math.abs(b.x - a.x) / 2)} ${a.y} ${b.x - Math.max(20, Math.abs(b.x - a.x) / 2)} ${b.y} ${b.x} ${b.y}`;
-  const stroke = e.type === 'transform' ? `stroke="${PALETTE.transform.stroke}" stroke-dasharray="5 3" opacity="0.6"` : e.type === 'cut' ? `stroke="${PALETTE.cut.stroke}" stroke-dasharray="4 3"` : 'stroke="#6b7280"';
+  // A transform's edges are solid: to runs all along a long chain they are so long that dashes would
+  // number in the millions and stall a browser.
+  const stroke = e.type === 'transform' ? `stroke="${PALETTE.transform.stroke}" opacity="0.45"` : e.type === 'cut' ? `stroke="${PALETTE.cut.stroke}" stroke-dasharray="4 3"` : 'stroke="#6b7280"';
   return `<g id="${xml(`edge-${e.from}-${e.to}-${e.type}`)}" class="edge ${e.type}"><path d="${d}" fill="none" ${stroke} stroke-width="1.2" marker-end="url(#arrow)"/></g>`;
 }
 

@@ -49,12 +49,27 @@ export function GraphView({ route, onAsOf }: PageProps) {
   const [hover, setHover] = useState<string>();
   const [box, setBox] = useState<Box>();
   const svg = useRef<SVGSVGElement>(null);
+  const [px, setPx] = useState(900);
+  useEffect(() => {
+    const w = svg.current?.getBoundingClientRect().width;
+    if (w) setPx(w);
+  }, [data]);
   const drag = useRef<{ x: number; y: number; box: Box } | undefined>(undefined);
   const nav = (over: Record<string, string | undefined>) => (location.hash = href('graph', id, { direction, depth, maxNodes, expand, asOf, ...over }));
 
   const fit = (): Box | undefined => (data ? { x: 0, y: 0, w: Math.max(data.layout.width, 200), h: Math.max(data.layout.height, 120) } : undefined);
+  // A graph too large to read when fitted opens at a readable scale around its start node; Fit shows it all.
+  const initial = (): Box | undefined => {
+    const whole = fit();
+    const r = svg.current?.getBoundingClientRect();
+    const start = data?.layout.nodes.find((n) => n.id === data.graph.start);
+    if (!whole || !r || !start || Math.min(r.width / whole.w, r.height / whole.h) > 0.3) return whole;
+    const w = r.width / 0.8;
+    const h = r.height / 0.8;
+    return { x: start.x - w * 0.8, y: start.y - h / 2, w, h };
+  };
   useEffect(() => {
-    setBox(fit());
+    setBox(initial());
     if (data && !selected) setSelected(data.graph.start);
     if (data) (window as unknown as { __graphDrawn?: number }).__graphDrawn = performance.now();
   }, [data]);
@@ -81,6 +96,9 @@ export function GraphView({ route, onAsOf }: PageProps) {
     if (n.truncated) expandNode(n.id);
   };
 
+  // Level of detail: zoomed far out, labels and arrowheads would be specks that cost most of the
+  // drawing time of a large graph; they come back on zooming in.
+  const detailed = box ? px / box.w > 0.3 : true;
   const detail = selected && data?.details[selected];
   const hovered = hover && data?.details[hover];
   const counts = data ? (['file', 'run', 'transform'] as const).map((k) => `${data.graph.nodes.filter((n) => n.kind === k).length} ${k}s`).join(', ') : '';
@@ -124,7 +142,8 @@ export function GraphView({ route, onAsOf }: PageProps) {
       {data ? (
         <p class="muted" aria-live="polite">
           {counts}
-          {data.graph.truncated ? ' · node limit reached: “… more” marks where' : ''} · laid out in {data.layoutMs} ms{loading ? ' · loading…' : ''}
+          {data.graph.truncated ? ' · node limit reached: “… more” marks where' : ''}
+          {detailed ? '' : ' · zoom in (wheel or +) to read the labels'} · laid out in {data.layoutMs} ms{loading ? ' · loading…' : ''}
         </p>
       ) : (
         <p class="muted">Loading…</p>
@@ -162,7 +181,7 @@ export function GraphView({ route, onAsOf }: PageProps) {
           </defs>
           <g class="edges">
             {data?.layout.edges.map((e) => (
-              <path key={`${e.from}-${e.to}-${e.type}`} class={`edge ${e.type}`} d={edgePath(e)} marker-end="url(#arrow)" />
+              <path key={`${e.from}-${e.to}-${e.type}`} class={`edge ${e.type}`} d={edgePath(e)} marker-end={detailed ? 'url(#arrow)' : undefined} />
             ))}
           </g>
           <g class="nodes">
@@ -187,7 +206,7 @@ export function GraphView({ route, onAsOf }: PageProps) {
                 onBlur={() => setHover(undefined)}
               >
                 {shape(n)}
-                {n.lines.map((l, i) => (
+                {!detailed ? null : n.lines.map((l, i) => (
                   <text key={i} x={n.x} y={n.y - ((n.lines.length - 1) * 14) / 2 + i * 14 + 4} class={i === 0 ? 'name' : 'caption'}>
                     {l}
                   </text>
