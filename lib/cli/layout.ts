@@ -2,6 +2,34 @@ import { Worker } from 'node:worker_threads';
 import { LineageError } from '../errors.js';
 import type { LineageGraph } from '../query/lineage.js';
 import type { GraphDetails } from '../render/details.js';
+import { renderLayeredSvg } from '../render/layered-svg.js';
+
+// Graphviz draws the nicer picture where it is quick: small graphs whose transforms have few runs.
+// Beyond that its time grows steeply (12 runs of 3 transforms take a second; 60 runs of
+// 3 transforms take more than 20 s, see bench/layout.ts), and the layered layout takes over.
+const GRAPHVIZ_MAX_NODES = 80;
+const GRAPHVIZ_MAX_RUNS_PER_TRANSFORM = 3;
+
+/** Whether Graphviz lays this graph out quickly enough to use it. */
+export function graphvizIsQuick(graph: LineageGraph): boolean {
+  if (graph.nodes.length > GRAPHVIZ_MAX_NODES) return false;
+  const runs = new Map<string, number>();
+  for (const e of graph.edges) {
+    if (e.type !== 'transform') continue;
+    const n = (runs.get(e.from) ?? 0) + 1;
+    if (n > GRAPHVIZ_MAX_RUNS_PER_TRANSFORM) return false;
+    runs.set(e.from, n);
+  }
+  return true;
+}
+
+/**
+ * An SVG picture of a lineage graph: Graphviz where it is quick (`svgWithin`), else the layered
+ * layout, which draws thousands of nodes in well under a second.
+ */
+export function pictureSvg(graph: LineageGraph, details: GraphDetails | undefined, seconds: number): Promise<string> {
+  return graphvizIsQuick(graph) ? svgWithin(graph, details, seconds) : Promise.resolve(renderLayeredSvg(graph, details));
+}
 
 /**
  * `renderSvg` in a worker thread, stopped after `seconds`: Graphviz lays out most lineage graphs in

@@ -14,6 +14,7 @@ import { registerRepair } from './commands/repair.js';
 import { registerServe } from './commands/serve.js';
 import { registerExec } from './commands/exec.js';
 import { registerShellWrites } from './commands/shell-writes.js';
+import { registerUi } from './commands/ui.js';
 
 /** Builds the `lineage` command with all its subcommands. */
 export function program(): Command {
@@ -54,6 +55,7 @@ Examples:
   registerServe(p);
   registerExec(p);
   registerShellWrites(p);
+  registerUi(p);
   for (const c of p.commands) c.exitOverride();
   return p;
 }

@@ -8,6 +8,7 @@ import { Identities } from './identities.js';
 import { installJsonBody } from './json-body.js';
 import { marquezRoutes } from './marquez-routes.js';
 import { nativeRoutes } from './native-routes.js';
+import { uiRoutes } from './ui-routes.js';
 import { HttpError } from './http-errors.js';
 
 // Where the native API (connect()'s commands and the log it follows) is mounted.
@@ -87,5 +88,6 @@ export function createServer(options: ServerOptions): FastifyInstance {
     });
   }
   void app.register(nativeRoutes, { prefix: NATIVE_PREFIX, ledger });
+  void app.register(uiRoutes, { ledger });
   return app;
 }
