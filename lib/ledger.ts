@@ -180,12 +180,7 @@ export class Ledger extends Reader implements LedgerApi {
     this.#assertOpen();
     const status = checkFinish(options);
     const ctx = this.#ctx.current();
-    if (options.run !== undefined) {
-      if (!(options.run instanceof Run)) throw new LineageError('INVALID_ARGUMENT', `finish({ run }) takes a Run, not ${describe(options.run)}`);
-      if (!ownedBy(Run.boundOf(options.run), this, 'run')) throw new LineageError('RECORD_NOT_SAVED', 'finish({ run }): the run has not been added to this ledger');
-    }
-    const run = options.run ?? ctx.run;
-    if (!run) throw new LineageError('NO_RUN_CONTEXT', 'finish() needs a run: call track() first');
+    const run = runToFinish(options, ctx, this);
     if (this.#isStarted(run.id)) await this.#finishRun(run.id, status, options.error);
     if (ctx.run?.id === run.id) ctx.run = undefined;
     return run;
@@ -712,6 +707,17 @@ export function seqAt(projection: Projection, at: number | Date): number {
 }
 
 /** @internal Checks `finish()` options; returns the status. */
+/** The run `finish()` ends: the one given (saved in `owner`), else the context's. */
+export function runToFinish(options: FinishOptions, ctx: Context, owner: object): Run {
+  if (options.run !== undefined) {
+    if (!(options.run instanceof Run)) throw new LineageError('INVALID_ARGUMENT', `finish({ run }) takes a Run, not ${describe(options.run)}`);
+    if (!ownedBy(Run.boundOf(options.run), owner, 'run')) throw new LineageError('RECORD_NOT_SAVED', 'finish({ run }): the run has not been added to this ledger');
+  }
+  const run = options.run ?? ctx.run;
+  if (!run) throw new LineageError('NO_RUN_CONTEXT', 'finish() needs a run: call track() first');
+  return run;
+}
+
 export function checkFinish(options: FinishOptions): 'completed' | 'failed' {
   checkOptions(options, 'finish()');
   const status = options.status ?? 'completed';

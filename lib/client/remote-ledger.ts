@@ -10,7 +10,7 @@ import { detectEntryScript } from '../context/entry-script.js';
 import { runEnvironment } from '../context/environment.js';
 import { type Context, RunContext, runScoped } from '../context/run-context.js';
 import { LineageError } from '../errors.js';
-import { checkFinish, checkOptions, type FinishOptions, type LedgerStats, type RunOptions, seqAt, statsOf, type TrackOptions } from '../ledger.js';
+import { checkFinish, checkOptions, runToFinish, type FinishOptions, type LedgerStats, type RunOptions, seqAt, statsOf, type TrackOptions } from '../ledger.js';
 import type { LedgerApi } from '../ledger-api.js';
 import type { Head } from '../log/event-log.js';
 import type { EventSource } from '../log/source.js';
@@ -159,12 +159,7 @@ export class RemoteLedger extends Reader implements LedgerApi {
     this.#assertOpen();
     checkFinish(options);
     const ctx = this.#ctx.current();
-    if (options.run !== undefined) {
-      if (!(options.run instanceof Run)) throw new LineageError('INVALID_ARGUMENT', `finish({ run }) takes a Run, not ${describe(options.run)}`);
-      if (!ownedBy(Run.boundOf(options.run), this, 'run')) throw new LineageError('RECORD_NOT_SAVED', 'finish({ run }): the run has not been added to this ledger');
-    }
-    const run = options.run ?? ctx.run;
-    if (!run) throw new LineageError('NO_RUN_CONTEXT', 'finish() needs a run: call track() first');
+    const run = runToFinish(options, ctx, this);
     if (this.#isStarted(run.id)) await this.#finishRun(run.id, options);
     if (ctx.run?.id === run.id) ctx.run = undefined;
     return run;
