@@ -324,7 +324,7 @@ function candidates(view: View, kind: Kind, where: Where | undefined): Hits {
     hits = new Hits(seenAt(tableOf(p, kind), i, w) ? [i] : []);
     indexed = 'id';
   } else if (where && typeof where.name === 'string' && kind === 'file') {
-    hits = new Hits(p.files.named(nfc(where.name), w));
+    hits = new Hits(view.fileIndexesNamed(nfc(where.name)));
     indexed = 'name';
   } else if (where && typeof where.name === 'string' && kind === 'transform') {
     hits = new Hits(p.transformsNamed(nfc(where.name), w));
