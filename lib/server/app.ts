@@ -44,8 +44,9 @@ export interface ServerOptions {
 }
 
 /**
- * An HTTP server over one ledger (fastify): the OpenLineage receiver (`POST /api/v1/lineage`) and
- * Marquez's read API, behind an optional bearer token, with JSON errors `{ code, message }` and
+ * An HTTP server over one ledger (fastify): the OpenLineage receiver (`POST /api/v1/lineage`),
+ * Marquez's read API, the native API that `connect()` uses (`/api/ledger/v1`) and the web page
+ * (`/`, its data under `/api/ui/v1`), behind an optional bearer token, with JSON errors `{ code, message }` and
  * limits on bodies, names, lineage size and concurrent requests. `listen()` serves it; `inject()` tests it.
  */
 export function createServer(options: ServerOptions): FastifyInstance {

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { isLineageError, LineageError } from '../errors.js';
 import { isEventType } from '../events/catalog.js';
 import type { EventType } from '../events/types.js';
@@ -30,15 +30,6 @@ const TYPES: Record<string, string> = {
   '.ico': 'image/x-icon',
   '.json': 'application/json',
   '.txt': 'text/plain; charset=utf-8',
-};
-
-const STATUS: Partial<Record<string, number>> = {
-  FILE_NOT_FOUND: 404,
-  TRANSFORM_NOT_FOUND: 404,
-  INVALID_ARGUMENT: 400,
-  OUT_OF_RANGE: 400,
-  LIMIT_EXCEEDED: 400,
-  QUERY_NOT_ONE: 400,
 };
 
 // Every file of the bundle, read once at start: a request can only name one of these keys, so no
@@ -79,11 +70,7 @@ const DIRECTIONS: Record<string, Direction> = { up: 'upstream', upstream: 'upstr
 export const uiRoutes: FastifyPluginAsync<UiRoutesOptions> = async (app, { ledger, root }) => {
   const files = bundle(root ?? fileURLToPath(new URL('../../ui/', import.meta.url)));
 
-  app.setErrorHandler((err: FastifyError, _req, reply) => {
-    if (isLineageError(err)) return reply.status(STATUS[err.code] ?? 500).send({ code: err.code, message: err.message });
-    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-    return reply.status(status).send({ code: status === 500 ? 'INTERNAL' : 'INVALID_ARGUMENT', message: status === 500 ? 'internal error' : err.message });
-  });
+  // Errors are answered by createServer's handler: one table of codes to statuses for every route.
 
   const serve = (path: string, reply: FastifyReply) => {
     const f = files.get(path);
