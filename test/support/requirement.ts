@@ -1,6 +1,5 @@
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
 import type { Test } from 'uvu';
+import { onPath as onPathOne } from '../../lib/cli/shell.js';
 
 /**
  * A suite that needs something outside Node (a browser, a Python client). Where it is missing
@@ -28,19 +27,11 @@ export function requiring<T>(s: Test<T>, missing: string | undefined): Test<T> {
   return skip;
 }
 
-/** The first of `names` that is an executable on the PATH, as a full path. */
+/** The first of `names` that is an executable on the PATH, as a full path (names in order of preference). */
 export function onPath(...names: string[]): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (!dir) continue;
-    for (const name of names) {
-      const p = join(dir, name);
-      try {
-        accessSync(p, constants.X_OK);
-        return p;
-      } catch {
-        // not here
-      }
-    }
+  for (const name of names) {
+    const p = onPathOne(name);
+    if (p) return p;
   }
   return undefined;
 }
