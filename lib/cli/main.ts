@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-import { program } from './program.js';
+import { commandOf, program } from './program.js';
 import { report } from './common.js';
 
 try {
-  await program().parseAsync(process.argv);
+  await (await program(commandOf(process.argv))).parseAsync(process.argv);
 } catch (err) {
   process.exitCode = report(err);
 }

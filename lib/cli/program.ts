@@ -1,23 +1,41 @@
 import { Command } from 'commander';
-import { registerDemo } from './commands/demo.js';
-import { registerStats } from './commands/stats.js';
-import { registerHead } from './commands/head.js';
-import { registerVerify } from './commands/verify.js';
-import { registerLog } from './commands/log.js';
-import { registerHistory } from './commands/history.js';
-import { registerExport } from './commands/export.js';
-import { registerImport } from './commands/import.js';
-import { registerForward } from './commands/forward.js';
-import { registerShow } from './commands/show.js';
-import { registerGraph } from './commands/graph.js';
-import { registerRepair } from './commands/repair.js';
-import { registerServe } from './commands/serve.js';
-import { registerExec } from './commands/exec.js';
-import { registerShellWrites } from './commands/shell-writes.js';
-import { registerUi } from './commands/ui.js';
 
-/** Builds the `lineage` command with all its subcommands. */
-export function program(): Command {
+type Register = (program: Command) => void;
+
+// Each command's module is loaded only when that command runs (or for the full help): a `lineage exec`
+// step in a Makefile must not pay for fastify, the OpenLineage schemas or the picture layout.
+const COMMANDS: readonly (readonly [names: readonly string[], load: () => Promise<Register>])[] = [
+  [['demo'], async () => (await import('./commands/demo.js')).registerDemo],
+  [['stats'], async () => (await import('./commands/stats.js')).registerStats],
+  [['head'], async () => (await import('./commands/head.js')).registerHead],
+  [['verify'], async () => (await import('./commands/verify.js')).registerVerify],
+  [['log'], async () => (await import('./commands/log.js')).registerLog],
+  [['history'], async () => (await import('./commands/history.js')).registerHistory],
+  [['export'], async () => (await import('./commands/export.js')).registerExport],
+  [['import'], async () => (await import('./commands/import.js')).registerImport],
+  [['forward'], async () => (await import('./commands/forward.js')).registerForward],
+  [['show'], async () => (await import('./commands/show.js')).registerShow],
+  [['graph'], async () => (await import('./commands/graph.js')).registerGraph],
+  [['repair'], async () => (await import('./commands/repair.js')).registerRepair],
+  [['serve'], async () => (await import('./commands/serve.js')).registerServe],
+  [['exec'], async () => (await import('./commands/exec.js')).registerExec],
+  [['track', 'add', 'finish'], async () => (await import('./commands/shell-writes.js')).registerShellWrites],
+  [['ui'], async () => (await import('./commands/ui.js')).registerUi],
+];
+
+/** The subcommand `argv` (as process.argv) names, skipping the global `--db PATH`; undefined when there is none. */
+export function commandOf(argv: readonly string[]): string | undefined {
+  for (let i = 2; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--db') i++;
+    else if (a === '--') return undefined;
+    else if (!a.startsWith('-')) return a;
+  }
+  return undefined;
+}
+
+/** Builds the `lineage` command: with `only`, just that subcommand (when known), else all of them. */
+export async function program(only?: string): Promise<Command> {
   const p = new Command('lineage')
     .description('data lineage: where did this file come from?')
     .option('--db <path>', 'the ledger folder (default: $LINEAGE_DB, else ./.lineage)')
@@ -40,22 +58,8 @@ Examples:
 `,
     )
     .exitOverride();
-  registerDemo(p);
-  registerStats(p);
-  registerHead(p);
-  registerVerify(p);
-  registerLog(p);
-  registerHistory(p);
-  registerExport(p);
-  registerImport(p);
-  registerForward(p);
-  registerShow(p);
-  registerGraph(p);
-  registerRepair(p);
-  registerServe(p);
-  registerExec(p);
-  registerShellWrites(p);
-  registerUi(p);
+  const known = COMMANDS.filter(([names]) => only !== undefined && names.includes(only));
+  for (const register of await Promise.all((known.length > 0 ? known : COMMANDS).map(([, load]) => load()))) register(p);
   for (const c of p.commands) c.exitOverride();
   return p;
 }

@@ -70,9 +70,11 @@ export async function openWaiting(path: string, timeoutMs: number): Promise<Ledg
           { cause: err },
         );
       }
-      // Jitter keeps many waiting processes (make -j16) from retrying in lockstep.
+      // Jitter keeps many waiting processes (make -j16) from retrying in lockstep. The cap is short:
+      // a holder of `lineage exec` keeps the ledger for tens of ms, and a failed attempt costs less
+      // than a lock left idle while every waiter sleeps (250 ms made make -j8 steps wait in turn).
       await sleep(Math.min(left, delay * (0.5 + Math.random())));
-      delay = Math.min(delay * 2, 250);
+      delay = Math.min(delay * 2, 80);
     }
   }
 }

@@ -9,9 +9,22 @@ const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
 ajv.addSchema(JSON_VALUE_SCHEMA);
 
 type Catalog = Record<string, Record<number, unknown>>;
-const validators = new Map<string, ValidateFunction>();
-for (const [type, versions] of Object.entries(SCHEMAS as Catalog)) {
-  for (const [v, schema] of Object.entries(versions)) validators.set(`${type}@${v}`, ajv.compile(schema as object));
+// Each schema is compiled on its first use, not at import: a short-lived process (a `lineage exec`
+// step) writes a few types of event, and compiling all of them cost more than the rest of its start.
+const compiled = new Map<string, ValidateFunction>();
+
+/** The validator of `type` at version `v`, compiled once; undefined for an unknown type or version. */
+function validatorOf(type: string, v: number | string): ValidateFunction | undefined {
+  const key = `${type}@${v}`;
+  let validate = compiled.get(key);
+  if (validate === undefined) {
+    const versions = Object.prototype.hasOwnProperty.call(SCHEMAS, type) ? (SCHEMAS as Catalog)[type]! : undefined;
+    const schema = versions && Object.prototype.hasOwnProperty.call(versions, v) ? versions[Number(v)] : undefined;
+    if (schema === undefined) return undefined;
+    validate = ajv.compile(schema as object);
+    compiled.set(key, validate);
+  }
+  return validate;
 }
 
 /** The version at which new events of each type are written. */
@@ -20,7 +33,7 @@ export const CURRENT_VERSION: Record<EventType, number> = Object.fromEntries(
 ) as Record<EventType, number>;
 
 // The validator of each type's current version, looked up once rather than by a `type@v` key per event.
-const CURRENT_VALIDATOR = new Map(Object.entries(CURRENT_VERSION).map(([type, v]) => [type, validators.get(`${type}@${v}`)!]));
+const CURRENT_VALIDATOR = new Map<string, ValidateFunction>();
 
 /** True for a known event type name. */
 export function isEventType(type: string): type is EventType {
@@ -29,7 +42,7 @@ export function isEventType(type: string): type is EventType {
 
 /** Throws INVALID_EVENT unless `data` satisfies the schema of `type` at version `v`. */
 export function validateEvent(type: string, v: number, data: unknown): void {
-  const validate = validators.get(`${type}@${v}`);
+  const validate = validatorOf(type, v);
   if (!validate) throw new LineageError('INVALID_EVENT', `unknown event type or version: ${type} v${v}`);
   check(validate, type, v, data);
 }
@@ -51,7 +64,9 @@ export function validateInput(event: EventInput): number {
     throw new LineageError('INVALID_EVENT', `unknown event type: ${show((event as { type?: unknown })?.type)}`);
   }
   const v = CURRENT_VERSION[event.type];
-  check(CURRENT_VALIDATOR.get(event.type)!, event.type, v, event.data);
+  let validate = CURRENT_VALIDATOR.get(event.type);
+  if (validate === undefined) CURRENT_VALIDATOR.set(event.type, (validate = validatorOf(event.type, v)!));
+  check(validate, event.type, v, event.data);
   return v;
 }
 
