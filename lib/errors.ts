@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   CONNECTION_FAILED: 'the ledger server (`connect()`) could not be reached, broke the connection, or failed; a write it did not acknowledge may or may not be recorded',
   UNAUTHORIZED: 'the ledger server refused the request: its token is missing or wrong',
   NOT_SUPPORTED: 'the option or store is not available in this build (the message says which, and what to use instead)',
+  LEDGER_IS_REMOTE: 'open() without a path where $LINEAGE_URL (and no $LINEAGE_DB) is set, as under `lineage exec --url`: use connect(process.env.LINEAGE_URL)',
 } as const;
 
 /** A stable, documented error code. */

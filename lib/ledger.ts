@@ -27,7 +27,7 @@ import type { Readable } from 'node:stream';
 
 /** Options of `open()`. */
 export interface OpenOptions {
-  /** The ledger folder (default `.lineage`). */
+  /** The ledger folder (default: `$LINEAGE_DB`, set by `lineage exec` for its command, else `.lineage`). */
   path?: string;
   /** Keep everything in memory (memory-level); nothing touches the disk. */
   memory?: boolean;
@@ -68,7 +68,25 @@ export interface FinishOptions {
 
 const DURABILITIES: readonly Durability[] = ['sync', 'batched', 'none'];
 
-/** Opens a ledger: `open()`, `open('.lineage')`, `open({ memory: true })`, `open(path, { durability })`. */
+/**
+ * The folder of `open()` without a path: `$LINEAGE_DB`, so that a child of `lineage exec` lands in its
+ * parent's ledger. Under `lineage exec --url` only `$LINEAGE_URL` is set: a local ./.lineage would
+ * silently split the lineage in two, so the caller is told to connect() instead.
+ */
+function defaultPath(): string {
+  const db = process.env.LINEAGE_DB;
+  if (db) return db;
+  const url = process.env.LINEAGE_URL;
+  if (url) {
+    throw new LineageError(
+      'LEDGER_IS_REMOTE',
+      `open() without a path: $LINEAGE_URL is set (${url}) and $LINEAGE_DB is not, so this ledger is held by \`lineage serve\`; use connect(process.env.LINEAGE_URL), or pass open() a path`,
+    );
+  }
+  return '.lineage';
+}
+
+/** Opens a ledger: `open()` (`$LINEAGE_DB`, else `.lineage`), `open('.lineage')`, `open({ memory: true })`, `open(path, { durability })`. */
 export async function open(pathOrOptions?: string | OpenOptions, options: OpenOptions = {}): Promise<Ledger> {
   const opts: OpenOptions = typeof pathOrOptions === 'string' ? { ...options, path: pathOrOptions } : { ...(pathOrOptions ?? {}), ...options };
   return Ledger.open(opts);
@@ -113,7 +131,7 @@ export class Ledger extends Reader implements LedgerApi {
     const memory = options.memory === true;
     if (options.path !== undefined && typeof options.path !== 'string') throw new LineageError('INVALID_ARGUMENT', `path must be a string, not ${describe(options.path)}`);
     if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new LineageError('INVALID_ARGUMENT', 'onProgress must be a function');
-    const path = memory ? undefined : resolve(options.path ?? '.lineage');
+    const path = memory ? undefined : resolve(options.path ?? defaultPath());
     const log = await EventLog.open(memory ? { memory: true } : { path: path! }, durability);
     try {
       let loaded: Awaited<ReturnType<typeof loadProjection>>;

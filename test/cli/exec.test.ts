@@ -204,6 +204,52 @@ ${process.execPath} tool.mjs
   });
 });
 
+test('open() with no path in a child of exec lands in exec\'s ledger ($LINEAGE_DB), as a child run, whatever the working folder', async (ctx) => {
+  // The tool runs in another folder: open() must not make a ./.lineage of its own there.
+  mkdirSync(join(ctx.dir, 'elsewhere'));
+  write(ctx, 'tool.mjs', `import { open, Transform, File } from '${INDEX}';\nconst ln = await open();\nawait ln.track(new Transform({ name: 'pathless-tool' }));\nawait ln.add(new File(Buffer.from('from open()'), { name: 'pathless.txt' }));\nawait ln.close();\n`);
+  const r = inDir(ctx, ['exec', '--transform', 'outer', '--', 'sh', '-c', `cd elsewhere && ${JSON.stringify(process.execPath)} ../tool.mjs`]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(existsSync(join(ctx.dir, 'elsewhere', '.lineage')), false, 'no stray ./.lineage');
+  await reading(ctx, (ln) => {
+    const outer = ln.select(Run).join(Transform, { name: 'outer' }).one();
+    assert.deepEqual(outer.children.map((c) => [c.transform.name, c.status, c.outputs.map((f) => f.name)]), [['pathless-tool', 'completed', ['pathless.txt']]]);
+  });
+});
+
+test('under exec --url, open() with no path refuses with LEDGER_IS_REMOTE and connect($LINEAGE_URL) joins the run', async (ctx) => {
+  write(
+    ctx,
+    'tool.mjs',
+    `import { open, connect, Transform } from '${INDEX}';
+try { await open(); console.log('opened'); } catch (e) { console.log(e.code); }
+const ln = await connect(process.env.LINEAGE_URL, { token: process.env.LINEAGE_TOKEN });
+await ln.track(new Transform({ name: 'remote-tool' }));
+await ln.finish();
+await ln.close();
+`,
+  );
+  const server = await serveChild(ctx.db);
+  let stdout = '';
+  try {
+    const child = spawn(process.execPath, [MAIN, 'exec', '--url', server.url, '--transform', 'outer', '--', process.execPath, 'tool.mjs'], { cwd: ctx.dir, env: { ...process.env, LINEAGE_DB: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((done) => child.on('exit', done));
+    assert.equal(code, 0, stderr);
+  } finally {
+    server.child.kill('SIGTERM');
+    await server.exited;
+  }
+  assert.equal(stdout.trim(), 'LEDGER_IS_REMOTE');
+  assert.equal(existsSync(join(ctx.dir, '.lineage')), false, 'open() wrote nothing locally');
+  await reading(ctx, (ln) => {
+    const outer = ln.select(Run).join(Transform, { name: 'outer' }).one();
+    assert.deepEqual(outer.children.map((c) => [c.transform.name, c.status]), [['remote-tool', 'completed']]);
+  });
+});
+
 test('Ctrl-C: SIGINT reaches the command, the run is failed as interrupted, the ledger is closed cleanly, and exec dies of SIGINT', async (ctx) => {
   const { child, ended } = started(ctx, ['exec', '--', 'sh', '-c', 'touch running; sleep 30']);
   await until(() => existsSync(join(ctx.dir, 'running')), 'the command to start');
@@ -379,3 +425,37 @@ example('is quoted in the README as it is, and takes the demo FASTQ to a BAM wit
 });
 
 example.run();
+
+const snakeMissing = !onPath('snakemake') ? 'snakemake is not installed (apt-get install snakemake)' : !onPath('samtools') ? 'samtools is not installed (apt-get install samtools)' : undefined;
+const snake = requiring(suite<Ctx>("the README's Snakefile"), snakeMissing);
+snake.before((ctx) => {
+  const { dir, cleanup } = tempDir('lineage-snake-');
+  Object.assign(ctx, { dir, db: join(dir, '.lineage'), cleanup });
+});
+snake.after((ctx) => ctx.cleanup());
+
+snake('is quoted in the README as it is, and snakemake --cores 4 over it records the same graph as the Makefile', async (ctx) => {
+  const snakefile = readFileSync(new URL('examples/exec/Snakefile', ROOT), 'utf8');
+  assert.ok(readFileSync(new URL('README.md', ROOT), 'utf8').includes(`\`\`\`python\n${snakefile}\`\`\``), 'the README quotes examples/exec/Snakefile');
+  writeFileSync(join(ctx.dir, 'Snakefile'), snakefile);
+  writeFileSync(join(ctx.dir, 'input.fastq.gz'), readFileSync(new URL('fixtures/data/input.fastq.gz', ROOT)));
+  // The Snakefile calls `lineage` as an installed package would put it on the PATH.
+  const bin = join(ctx.dir, 'bin');
+  mkdirSync(bin);
+  writeFileSync(join(bin, 'lineage'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(MAIN)} "$@"\n`);
+  chmodSync(join(bin, 'lineage'), 0o755);
+  const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, LINEAGE_DB: '.lineage' };
+  const r = spawnSync('snakemake', ['--cores', '4', '--quiet'], { cwd: ctx.dir, env, encoding: 'utf8', timeout: 300_000 });
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  assert.equal(spawnSync('samtools', ['view', '-c', 'output.bam'], { cwd: ctx.dir, encoding: 'utf8' }).stdout.trim(), '8');
+  const graph = inDir(ctx, ['graph', 'output.bam']);
+  assert.equal(graph.status, 0, graph.stderr);
+  const steps = [...graph.stdout.matchAll(/run \S+ of ([^,]+),|input (\S+) \(file/g)].map((m) => m[1] ?? m[2]);
+  assert.deepEqual(steps, ['samtools-import v1.16', 'sorted.fastq', 'sort-reads v1', 'reads.fastq', 'gunzip v1', 'input.fastq.gz']);
+  await reading(ctx, (ln) => {
+    assert.deepEqual(ln.select(Run).all().map((run) => [run.transform.name, run.status]).sort(), [['count-reads', 'completed'], ['gunzip', 'completed'], ['samtools-import', 'completed'], ['sort-reads', 'completed']]);
+    assert.equal(ln.select(File, { name: 'read-count.txt' }).one().run!.inputs[0]!.name, 'reads.fastq');
+  });
+});
+
+snake.run();
