@@ -5,7 +5,7 @@ export { connect, RemoteLedger } from './client/remote-ledger.js';
 export type { ConnectOptions } from './client/remote-ledger.js';
 export type { OpenOptions, RunOptions, TrackOptions, FinishOptions, LedgerStats } from './ledger.js';
 export { Transform, Run, File } from './model/records.js';
-export type { TransformInit, RunInit, FileInit, LineageRecord, Model } from './model/records.js';
+export type { TransformInit, RunInit, FileInit, LineageRecord, Model, DeclaredLineage } from './model/records.js';
 export type { LoadOptions } from './model/binding.js';
 export { Snapshot } from './snapshot.js';
 export type { Query, Where, Via } from './query/select.js';

@@ -247,6 +247,39 @@ test('JobEvents and DatasetEvents are recorded: their facets are the job\'s and 
   }
 });
 
+test('transform.declared: the files the latest JobEvent declared, whatever the runs did; an older snapshot shows the older declaration', async () => {
+  const JOB_EVENT = 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/JobEvent';
+  const declare = (eventTime: string, inputs: string[], outputs: string[]) => ({
+    eventTime,
+    producer: P,
+    schemaURL: JOB_EVENT,
+    job: { namespace: 'ns', name: 'nightly' },
+    inputs: inputs.map((name) => ({ namespace: 'db', name })),
+    outputs: outputs.map((name) => ({ namespace: 'db', name })),
+  });
+  const ln = await open({ memory: true });
+  try {
+    await importOpenLineage(ln, [declare('2024-01-01T00:00:00Z', ['orders', 'customers'], ['report'])]);
+    const first = ln.seq;
+    // A run of the job reads something it never declared: the declaration stays the JobEvent's.
+    await importOpenLineage(ln, [ev(U(1), 'COMPLETE', '2024-01-02T00:00:00Z', 'nightly', { inputs: [{ namespace: 'db', name: 'scratch' }] })]);
+    await importOpenLineage(ln, [declare('2024-01-03T00:00:00Z', ['orders'], ['report', 'summary'])]);
+    const names = async (t: Transform) => {
+      const d = await t.declared;
+      return { inputs: d.inputs.map((f) => f.name), outputs: d.outputs.map((f) => f.name) };
+    };
+    assert.deepEqual(await names(ln.select(Transform, { name: 'nightly' }).one()), { inputs: ['orders'], outputs: ['report', 'summary'] });
+    assert.deepEqual(await names(ln.asOf(first).select(Transform, { name: 'nightly' }).one()), { inputs: ['orders', 'customers'], outputs: ['report'] });
+    const job = ln.select(Transform, { name: 'nightly' }).one();
+    assert.deepEqual(job.runs[0]!.inputs.map((f) => f.name), ['scratch']);
+    await importOpenLineage(ln, [ev(U(2), 'COMPLETE', '2024-01-04T00:00:00Z', 'undeclared')]);
+    assert.deepEqual(await names(ln.select(Transform, { name: 'undeclared' }).one()), { inputs: [], outputs: [] });
+    assert.deepEqual(await new Transform({ name: 'unsaved' }).declared, { inputs: [], outputs: [] });
+  } finally {
+    await ln.close();
+  }
+});
+
 test('a dataset with symlinks is one file, found by either name, whichever name later events use', async () => {
   const ln = await open({ memory: true });
   try {

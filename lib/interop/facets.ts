@@ -62,6 +62,32 @@ export async function datasetFacets(log: EventSource, view: View, fileId: string
   return out;
 }
 
+/** The inputs and outputs a job's JobEvents declared (static lineage, no run): the latest JobEvent's, as the view sees it. */
+export interface DeclaredIds {
+  inputIds: string[];
+  outputIds: string[];
+  /** When that JobEvent was recorded. */
+  seq: number;
+}
+
+/**
+ * The datasets the latest JobEvent of transform `id` declared, or undefined when none was recorded.
+ * OpenLineage's JobEvent states a job's whole static lineage, so a later one replaces an earlier
+ * one. The job's run events (the same relation) are skipped without reading their large facets.
+ */
+export async function declaredOf(log: EventSource, view: View, id: string): Promise<DeclaredIds | undefined> {
+  const seqs = seqsOf(view, 'transform', id);
+  // From the newest back, a few at a time: a job with thousands of runs usually has its JobEvent late.
+  for (let end = seqs.length; end > 0; end -= 64) {
+    const records = await readRecords(log, seqs.slice(Math.max(0, end - 64), end), () => false);
+    for (let j = records.length - 1; j >= 0; j--) {
+      const { seq, data } = records[j]!;
+      if (data.kind === 'job') return { inputIds: [...(data.inputIds ?? [])], outputIds: [...(data.outputIds ?? [])], seq };
+    }
+  }
+  return undefined;
+}
+
 function seqsOf(view: View, kind: FacetsOf, id: string): number[] {
   const p = view.projection;
   const [table, rel] = kind === 'run' ? [p.runs, p.runFacets] : kind === 'transform' ? [p.transforms, p.transformFacets] : [p.files, p.fileFacets];

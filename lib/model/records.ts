@@ -4,7 +4,7 @@ import type { JsonValue, RunEnvironment, RunStatus, TransformType } from '../eve
 import type { FileRow, RunRow, TransformRow } from '../state/rows.js';
 import type { Binding, LoadOptions } from './binding.js';
 import { Saved } from './saved.js';
-import { datasetFacets, type DatasetFacetsOfRun, type Facets, facetsOf, type FacetsOf } from '../interop/facets.js';
+import { datasetFacets, type DatasetFacetsOfRun, declaredOf, type Facets, facetsOf, type FacetsOf } from '../interop/facets.js';
 import type { EventLog } from '../log/event-log.js';
 
 /** What `new Transform(...)` takes. */
@@ -22,6 +22,11 @@ export interface RunInit {
   parent?: Run;
   /** Files the run reads, recorded as its inputs in the same batch as its start. */
   inputs?: readonly File[];
+}
+/** What a transform's OpenLineage JobEvents declared it reads and writes (`transform.declared`). */
+export interface DeclaredLineage {
+  inputs: File[];
+  outputs: File[];
 }
 /** What `new File(...)` takes besides the path or content. */
 export interface FileInit {
@@ -134,6 +139,19 @@ export class Transform {
   /** The job facets OpenLineage producers sent for it (resolves to {} for none), merged by name, the latest winning. */
   get facets(): Promise<Facets> {
     return facets(this.#bound, 'transform');
+  }
+  /**
+   * The files its OpenLineage JobEvents declared it reads and writes (static lineage, whatever its
+   * runs did), as of the latest JobEvent; both lists empty when none was recorded. Reads the log, so async.
+   */
+  get declared(): Promise<DeclaredLineage> {
+    const b = this.#bound;
+    if (!b) return Promise.resolve({ inputs: [], outputs: [] });
+    return declaredOf((b.binding.owner as { log: EventLog }).log, b.binding.view, b.id).then((d) => {
+      // Files as this record's view sees them: the same snapshot, the same binding.
+      const files = (ids: readonly string[] | undefined) => (ids ?? []).map((id) => new Saved(b.binding, 'file', id)).filter((saved) => saved.row() !== undefined).map((saved) => File.of(saved));
+      return { inputs: files(d?.inputIds), outputs: files(d?.outputIds) };
+    });
   }
   toJSON(): Record<string, unknown> {
     const row = this.#row;

@@ -35,4 +35,21 @@ test('show prints the facet summary, the parent run and children; graph --column
   }
 });
 
+test('show lists what a job\'s JobEvent declared it reads and writes, and --json gives them as relations', () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const db = join(dir, 'l');
+    assert.equal(lineage(['--db', db, 'import', join(FIXTURES, 'python-client.jsonl')]).status, 0);
+    const job = lineage(['--db', db, 'show', 'myjob.mytask']);
+    assert.equal(job.status, 0, job.stderr);
+    assert.match(job.stdout, /declared inputs\s+instance\.schema\.table {2}\(file olf_/);
+    assert.match(job.stdout, /declared outputs\s+instance\.schema\.table {2}\(file olf_/);
+    const json = JSON.parse(lineage(['--db', db, 'show', 'myjob.mytask', '--json']).stdout);
+    assert.deepEqual(json.relations.declared.inputs.map((r: { name: string }) => r.name), ['instance.schema.table']);
+    assert.deepEqual(json.relations.declared.outputs.map((r: { kind: string }) => r.kind), ['file']);
+  } finally {
+    cleanup();
+  }
+});
+
 test.run();

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { File, type LineageRecord, Run, Transform } from '../../model/records.js';
+import { type DeclaredLineage, File, type LineageRecord, Run, Transform } from '../../model/records.js';
 import type { Reader } from '../../reader.js';
 import { recordDetails, runSummary, transformTitle } from '../../render/details.js';
 import { parseAsOf, printJson, styleFor, withLedger } from '../common.js';
@@ -45,12 +45,14 @@ Examples:
         const reader: Reader = at === undefined ? ledger : ledger.asOf(at);
         const record = resolveRecord(reader, nameOrId);
         const facets = await record.facets;
-        if (opts.json) return printJson({ ...record.toJSON(), relations: relations(record), facets, seq: reader.seq });
+        const declared = record instanceof Transform ? await record.declared : undefined;
+        const declaredRefs = declared && { inputs: declared.inputs.map(ref), outputs: declared.outputs.map(ref) };
+        if (opts.json) return printJson({ ...record.toJSON(), relations: { ...relations(record), ...(declaredRefs && { declared: declaredRefs }) }, facets, seq: reader.seq });
         const style = styleFor(process.stdout);
         const d = recordDetails(record);
         const paint = d.kind === 'file' ? style.file : d.kind === 'run' ? style.run : style.transform;
         const when = at === undefined ? '' : style.dim(` (as of seq ${reader.seq})`);
-        const rows = [...d.fields.filter(([k]) => !COVERED.has(k)), ...relationRows(record), ...facetRows(facets)];
+        const rows = [...d.fields.filter(([k]) => !COVERED.has(k)), ...relationRows(record), ...declaredRows(declared), ...facetRows(facets)];
         process.stdout.write(`${paint(`${d.kind} ${d.title}`)}${when}\n${keyValues(rows, { indent: '  ', key: style.dim })}\n`);
       });
     });
@@ -76,6 +78,13 @@ function relationRows(r: LineageRecord): [string, string][] {
   if (r instanceof File) return [...list('transform', r.transform ? [r.transform] : [], (t) => `${transformTitle(t)} (${t.type})`), ...list('read by', r.inputOf, run), ...list('recreated by', r.recreatedBy, run)];
   if (r instanceof Run) return [...list('inputs', r.inputs, file), ...list('outputs', r.outputs, file), ...list('child runs', r.children, run)];
   return list('runs', r.runs, run);
+}
+
+// A job's static lineage from its JobEvents: listed only where one declared something.
+function declaredRows(d: DeclaredLineage | undefined): [string, string][] {
+  if (!d || d.inputs.length + d.outputs.length === 0) return [];
+  const file = (f: File) => `${f.name}  (file ${f.id})`;
+  return [...list('declared inputs', d.inputs, file), ...list('declared outputs', d.outputs, file)];
 }
 
 function list<T>(label: string, items: T[], line: (x: T) => string): [string, string][] {
