@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import stringify from 'fast-json-stable-stringify';
 import { suite } from 'uvu';
 import {
   backoffDelay,
@@ -276,6 +279,36 @@ test('imported runs are forwarded under the run ids and jobs they were imported 
     assert.equal(again.appended, 0);
     assert.equal(sink.head.seq, head + 1);
     await sink.close();
+  } finally {
+    await fwd.stop();
+    await ln.close();
+    await rx.close();
+  }
+});
+
+test('imported events are forwarded as recorded: every event of real integrations, every facet (a 64 KB one too), and nothing derived from them', async () => {
+  const dir = join(new URL('../../', import.meta.url).pathname, 'fixtures', 'interop', 'integrations');
+  const events: Record<string, unknown>[] = [];
+  for (const name of readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort()) {
+    for (const line of readFileSync(join(dir, name), 'utf8').split('\n').filter(Boolean)) events.push(JSON.parse(line));
+  }
+  // A facet large enough to be kept in the object store, not in the event's bytes.
+  const big = events.find((e) => (e.run as { facets?: object } | undefined)?.facets)!;
+  const plan = { _producer: 'https://example.org/p', _schemaURL: 'https://example.org/plan.json', nodes: Array.from({ length: 2000 }, (_, i) => ({ id: i, op: `Project#${i}` })) };
+  (big.run as { facets: Record<string, unknown> }).facets['spark.logicalPlan'] = plan;
+  assert.ok(JSON.stringify(plan).length > 60_000);
+  const rx = await receiver();
+  const ln = await open({ memory: true });
+  const fwd = await forwardOpenLineage(ln, { url: rx.url, ...FAST });
+  try {
+    const report = await importOpenLineage(ln, events, { strict: true });
+    assert.deepEqual(report.conflicts, []);
+    await fwd.flush();
+    assert.equal(fwd.status.rejected, 0);
+    // The backend gets exactly the events that were sent to us: same runIds, jobs, datasets and facets.
+    assert.deepEqual(rx.accepted.map((e) => stringify(e)).sort(), events.map((e) => stringify(e)).sort());
+    const plans = rx.accepted.filter((e) => e.run?.facets?.['spark.logicalPlan']).map((e) => e.run.facets!['spark.logicalPlan']);
+    assert.ok(plans.some((p) => stringify(p) === stringify(plan)), 'the large facet came back from the store');
   } finally {
     await fwd.stop();
     await ln.close();

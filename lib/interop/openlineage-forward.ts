@@ -6,7 +6,8 @@ import { Ledger } from '../ledger.js';
 import { View } from '../state/view.js';
 import { Links } from './links.js';
 import { EventBuilder, type OpenLineageOptions, terminalType } from './openlineage-events.js';
-import type { OpenLineageRunEvent } from './openlineage-model.js';
+import type { OpenLineageRunEvent, OpenLineageStaticEvent } from './openlineage-model.js';
+import { readRecords } from './openlineage-records.js';
 
 /** Options of `forwardOpenLineage()`. */
 export interface ForwardOptions extends OpenLineageOptions {
@@ -69,7 +70,7 @@ export function backoffDelay(failures: number, base: number, max: number): numbe
 /**
  * Forwards the ledger's lineage to an OpenLineage HTTP endpoint as it happens: a START when a run
  * starts, RUNNING (or OTHER, after its end) for each file it reads or writes, COMPLETE or FAIL when it
- * ends. The log is the outbox: the forwarder reads committed events after the fact, so appends never
+ * ends; an imported OpenLineage event is sent as recorded, with every facet. The log is the outbox: the forwarder reads committed events after the fact, so appends never
  * wait for it, and it keeps the seq it has sent up to in the ledger's meta, so a failed or restarted
  * forwarder resumes where it stopped. Delivery is exactly once while the process lives, and at least
  * once across a crash (at most 64 acknowledged events are sent again).
@@ -209,7 +210,7 @@ class HttpForwarder implements Forwarder {
         for (const { event } of batch) {
           if (this.#stopped) return true;
           this.#links.apply(event);
-          const ol = this.#map(event);
+          const ol = await this.#map(event);
           if (ol) await this.#post(ol);
           this.#status.position = event.seq;
           // The position is written every so many events and at the end of each pass, not after each
@@ -245,8 +246,18 @@ class HttpForwarder implements Forwarder {
     this.#saved = seq;
   }
 
-  /** The OpenLineage event a log event makes, if any: each log event makes at most one, so the position is a seq. */
-  #map(event: LedgerEvent): OpenLineageRunEvent | undefined {
+  /**
+   * The OpenLineage event a log event makes, if any: each log event makes at most one, so the position
+   * is a seq. An imported event is sent as it was recorded, with every facet (large ones read back
+   * from the store); the ledger events an import derived from it (start, edges, end) are not sent again.
+   */
+  async #map(event: LedgerEvent): Promise<OpenLineageRunEvent | OpenLineageStaticEvent | undefined> {
+    if (event.type === 'openlineage.event') {
+      const [record] = await readRecords(this.#ledger.log, [event.seq]);
+      return record?.event as unknown as OpenLineageRunEvent | OpenLineageStaticEvent | undefined;
+    }
+    const runId = runOf(event);
+    if (runId !== undefined && this.#imported(runId)) return undefined;
     const view = new View(this.#ledger.projection, event.seq);
     switch (event.type) {
       case 'run.started': {
@@ -273,7 +284,21 @@ class HttpForwarder implements Forwarder {
     }
   }
 
-  async #post(event: OpenLineageRunEvent): Promise<void> {
+  /**
+   * True for a run an import made: one that OpenLineage events were recorded for (they are sent
+   * verbatim instead), or a placeholder parent known only from its children's facets (never sent as
+   * if its producer had sent it).
+   */
+  #imported(runId: string): boolean {
+    const link = this.#links.get(runId);
+    if (!link) return false;
+    if (link.placeholder) return true;
+    const p = this.#ledger.projection;
+    const i = p.runs.indexOf(runId);
+    return i >= 0 && p.runFacets.seqs(i, p.seq, []).length > 0;
+  }
+
+  async #post(event: OpenLineageRunEvent | OpenLineageStaticEvent): Promise<void> {
     const body = JSON.stringify(event);
     const status = await post(this.#target, body, this.#headers(body), this.#options.timeoutMs ?? 10_000, this.#abort.signal);
     if (status >= 200 && status < 300) {
@@ -283,7 +308,8 @@ class HttpForwarder implements Forwarder {
     if (status >= 400 && status < 500 && status !== 408 && status !== 429) {
       // The backend will never take this event: skipping it keeps the rest of the lineage flowing.
       this.#status.rejected++;
-      this.#report(new LineageError('FORWARD_FAILED', `${this.#target.href} rejected the ${event.eventType} event of run ${event.run.runId} with HTTP ${status}; skipped`));
+      const what = 'run' in event ? `${event.eventType ?? ''} event of run ${event.run.runId}` : `${'job' in event && event.job ? 'job' : 'dataset'} event`;
+      this.#report(new LineageError('FORWARD_FAILED', `${this.#target.href} rejected the ${what} with HTTP ${status}; skipped`));
       return;
     }
     throw new LineageError('FORWARD_FAILED', `${this.#target.href} answered HTTP ${status}`);
@@ -301,6 +327,22 @@ class HttpForwarder implements Forwarder {
     const h: Record<string, string> = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...this.#options.headers };
     if (this.#options.apiKey) h.authorization = `Bearer ${this.#options.apiKey}`;
     return h;
+  }
+}
+
+/** The run a lifecycle or edge event is about, if any. */
+function runOf(event: LedgerEvent): string | undefined {
+  switch (event.type) {
+    case 'run.started':
+      return event.data.id;
+    case 'run.finished':
+    case 'file.recreated':
+    case 'file.loaded_as_input':
+      return event.data.runId;
+    case 'file.created':
+      return event.data.runId;
+    default:
+      return undefined;
   }
 }
 
