@@ -37,6 +37,7 @@ export type { NodeDetails, GraphDetails } from './render/details.js';
 export { renderText } from './render/text.js';
 export { renderMermaid } from './render/mermaid.js';
 export { renderDot } from './render/dot.js';
+export { groupByParent, type RunGroup } from './render/groups.js';
 export { renderSvg } from './render/svg.js';
 export { renderHtml } from './render/html.js';
 export type { HtmlMeta } from './render/html.js';

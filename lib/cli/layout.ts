@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { LineageError } from '../errors.js';
 import type { LineageGraph } from '../query/lineage.js';
 import type { GraphDetails } from '../render/details.js';
+import type { RunGroup } from '../render/groups.js';
 import { renderLayeredSvg } from '../render/layered-svg.js';
 
 // Graphviz draws the nicer picture where it is quick: small graphs whose transforms have few runs.
@@ -27,16 +28,19 @@ export function graphvizIsQuick(graph: LineageGraph): boolean {
  * An SVG picture of a lineage graph: Graphviz where it is quick (`svgWithin`), else the layered
  * layout, which draws thousands of nodes in well under a second.
  */
-export function pictureSvg(graph: LineageGraph, details: GraphDetails | undefined, seconds: number): Promise<string> {
-  return graphvizIsQuick(graph) ? svgWithin(graph, details, seconds) : Promise.resolve(renderLayeredSvg(graph, details));
+export function pictureSvg(graph: LineageGraph, details: GraphDetails | undefined, seconds: number, groups: readonly RunGroup[] = []): Promise<string> {
+  if (graphvizIsQuick(graph)) return svgWithin(graph, details, seconds, groups);
+  // The layered layout has no clusters: the picture is still drawn, and the user told how to get them.
+  if (groups.length > 0) process.stderr.write(`lineage: ${graph.nodes.length} nodes are drawn by the layered layout, which does not box runs by parent; --format dot or mermaid does\n`);
+  return Promise.resolve(renderLayeredSvg(graph, details));
 }
 
 /**
  * `renderSvg` in a worker thread, stopped after `seconds`: Graphviz lays out most lineage graphs in
  * well under a second, but some shapes (one transform with runs all along a long chain) take minutes.
  */
-export function svgWithin(graph: LineageGraph, details: GraphDetails | undefined, seconds: number): Promise<string> {
-  const worker = new Worker(new URL('./layout-worker.js', import.meta.url), { workerData: { graph, details: details ? [...details] : undefined } });
+export function svgWithin(graph: LineageGraph, details: GraphDetails | undefined, seconds: number, groups: readonly RunGroup[] = []): Promise<string> {
+  const worker = new Worker(new URL('./layout-worker.js', import.meta.url), { workerData: { graph, details: details ? [...details] : undefined, groups } });
   return new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       void worker.terminate();

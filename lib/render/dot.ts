@@ -1,5 +1,6 @@
 import type { LineageEdge, LineageGraph, LineageNode } from '../query/lineage.js';
 import type { GraphDetails } from './details.js';
+import type { RunGroup } from './groups.js';
 import { printable } from './format.js';
 import { cutLabel, cutSide, nodeLines, PALETTE } from './labels.js';
 
@@ -13,16 +14,28 @@ const SHAPES = {
 /**
  * Renders a lineage graph as Graphviz DOT, laid out left to right in the direction data flows.
  * Each node gets the SVG id `node-<ledger id>` and the class of its kind (file, run, transform), so
- * the SVG made from it can be styled and scripted; a depth cut is a dashed "… more" marker.
+ * the SVG made from it can be styled and scripted; a depth cut is a dashed "… more" marker. With
+ * `groups`, the runs of each group are drawn in a cluster (a dashed box titled by their parent run).
  */
-export function renderDot(graph: LineageGraph, details?: GraphDetails): string {
+export function renderDot(graph: LineageGraph, details?: GraphDetails, groups: readonly RunGroup[] = []): string {
   const out = [
     'digraph lineage {',
     `  graph [rankdir=LR, bgcolor="white", nodesep=0.35, ranksep=0.6, fontname=${q(FONT)}];`,
     `  node [fontname=${q(FONT)}, fontsize=11, margin="0.15,0.06"];`,
     `  edge [fontname=${q(FONT)}, fontsize=9, color="#6b7280", fontcolor="#4b5563", arrowsize=0.7];`,
   ];
-  for (const n of graph.nodes) out.push(`  ${q(n.id)} [${nodeAttrs(n, graph, details)}];`);
+  const grouped = new Set(groups.flatMap((g) => g.members));
+  for (const n of graph.nodes) if (!grouped.has(n.id)) out.push(`  ${q(n.id)} [${nodeAttrs(n, graph, details)}];`);
+  const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+  for (const g of groups) {
+    const c = PALETTE.run;
+    out.push(`  subgraph ${q(`cluster_${g.id}`)} {`, `    id=${q(`group-${g.id}`)}; class="group"; label=${q(g.label)}; style="dashed,rounded"; color=${q(c.stroke)}; fontcolor=${q(c.text)}; fontsize=10;`);
+    for (const id of g.members) {
+      const n = byId.get(id);
+      if (n) out.push(`    ${q(n.id)} [${nodeAttrs(n, graph, details)}];`);
+    }
+    out.push('  }');
+  }
   for (const e of graph.edges) out.push(`  ${q(e.from)} -> ${q(e.to)} [${edgeAttrs(e)}];`);
   const side = cutSide(graph);
   const c = PALETTE.cut;

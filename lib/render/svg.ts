@@ -2,6 +2,7 @@ import type { Viz } from '@viz-js/viz';
 import type { LineageGraph } from '../query/lineage.js';
 import type { GraphDetails } from './details.js';
 import { renderDot } from './dot.js';
+import type { RunGroup } from './groups.js';
 
 let viz: Promise<Viz> | undefined;
 
@@ -12,10 +13,10 @@ function graphviz(): Promise<Viz> {
   return viz;
 }
 
-/** Renders a lineage graph as a standalone SVG document (laid out by Graphviz's dot, in WebAssembly). */
-export async function renderSvg(graph: LineageGraph, details?: GraphDetails): Promise<string> {
+/** Renders a lineage graph as a standalone SVG document (laid out by Graphviz's dot, in WebAssembly); `groups` as clusters. */
+export async function renderSvg(graph: LineageGraph, details?: GraphDetails, groups: readonly RunGroup[] = []): Promise<string> {
   const v = await graphviz();
-  return v.renderString(renderDot(graph, details), { format: 'svg', engine: 'dot' });
+  return v.renderString(renderDot(graph, details, groups), { format: 'svg', engine: 'dot' });
 }
 
 /** An SVG document without its XML prolog and doctype, to inline in HTML. */

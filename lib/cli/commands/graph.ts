@@ -4,6 +4,7 @@ import type { Direction, LineageGraph } from '../../query/lineage.js';
 import type { Reader } from '../../reader.js';
 import { type GraphDetails, graphDetails, recordDetails } from '../../render/details.js';
 import { renderDot } from '../../render/dot.js';
+import { groupByParent, type RunGroup } from '../../render/groups.js';
 import { renderColumnMermaid, renderColumnText } from '../../render/column-graph.js';
 import { File } from '../../model/records.js';
 import { type HtmlMeta, renderHtml } from '../../render/html.js';
@@ -34,6 +35,7 @@ interface GraphOptions {
   output?: string;
   asOf?: string;
   column?: string;
+  groupBy?: string;
 }
 
 /** `lineage graph NAME|ID`: the lineage around a record, as a terminal tree, Mermaid, DOT, SVG, an HTML page or JSON. */
@@ -49,6 +51,7 @@ export function registerGraph(program: Command): void {
     .option('-o, --output <file>', 'write to FILE instead of stdout')
     .option('--as-of <seq|time>', 'the lineage as it was after event SEQ, or at a time (ISO 8601)')
     .option('--column <name>', 'column lineage of one column of a file (from OpenLineage columnLineage facets); text, mermaid or json')
+    .addOption(new Option('--group-by <what>', 'mermaid, dot, svg and html: box the runs that share a parent run (a DAG run, a dbt job, lineage exec)').choices(['parent']))
     .option('--timeout <seconds>', 'give up laying out an svg or html picture after this long', (v) => positive(v, '--timeout'), 60)
     .addHelpText(
       'after',
@@ -66,6 +69,7 @@ Examples:
   lineage graph output.bam --format svg -o lineage.svg
   lineage graph output.bam --format html -o lineage.html  # open it in a browser; click a node
   lineage graph output.bam --format json --as-of 7
+  lineage graph report.csv --format mermaid --group-by parent
 `,
     )
     .action(async (nameOrId: string, opts: GraphOptions) => {
@@ -73,6 +77,9 @@ Examples:
       await withLedger(program, async (ledger) => {
         const reader: Reader = at === undefined ? ledger : ledger.asOf(at);
         const record = resolveRecord(reader, nameOrId);
+        if (opts.groupBy !== undefined && !['mermaid', 'dot', 'svg', 'html'].includes(opts.format)) {
+          throw new LineageError('INVALID_ARGUMENT', `--group-by draws mermaid, dot, svg or html, not ${opts.format}`);
+        }
         if (opts.column !== undefined) {
           if (!(record instanceof File)) throw new LineageError('INVALID_ARGUMENT', '--column takes a file (a dataset), not a run or transform');
           if (!['text', 'mermaid', 'json'].includes(opts.format)) throw new LineageError('INVALID_ARGUMENT', `--column draws text, mermaid or json, not ${opts.format}`);
@@ -95,7 +102,8 @@ Examples:
             const title = `Lineage of ${d.kind === 'file' ? d.title : `${d.kind} ${d.title}`}`;
             const subtitle = [graph.direction, opts.depth === undefined ? '' : `depth ${opts.depth}`, `${ledger.path ?? 'ledger'} at seq ${reader.seq}`].filter(Boolean).join(' · ');
             const style = opts.output === undefined ? styleFor(process.stdout) : PLAIN;
-            return render(opts.format, graph, details, { title, subtitle }, style, opts.timeout);
+            const groups = opts.groupBy === 'parent' ? groupByParent(reader, graph) : [];
+            return render(opts.format, graph, details, { title, subtitle }, style, opts.timeout, groups);
           },
           { unit: 'steps' },
         );
@@ -104,18 +112,18 @@ Examples:
     });
 }
 
-async function render(format: Format, graph: LineageGraph, details: GraphDetails | undefined, meta: HtmlMeta, style: Style, timeout: number): Promise<string> {
+async function render(format: Format, graph: LineageGraph, details: GraphDetails | undefined, meta: HtmlMeta, style: Style, timeout: number, groups: readonly RunGroup[]): Promise<string> {
   switch (format) {
     case 'json':
       return `${JSON.stringify(graph, null, 2)}\n`;
     case 'mermaid':
-      return renderMermaid(graph, details);
+      return renderMermaid(graph, details, groups);
     case 'dot':
-      return renderDot(graph, details);
+      return renderDot(graph, details, groups);
     case 'svg':
-      return pictureSvg(graph, details, timeout);
+      return pictureSvg(graph, details, timeout, groups);
     case 'html':
-      return renderHtml(graph, await pictureSvg(graph, details, timeout), details, meta);
+      return renderHtml(graph, await pictureSvg(graph, details, timeout, groups), details, meta);
     default:
       return `${renderText(graph, details, style)}\n`;
   }
