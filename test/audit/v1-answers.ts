@@ -10,7 +10,7 @@ export async function v1Answers(ln: Ledger): Promise<unknown> {
   const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
   const bam = ln.select(File, { name: 'output.bam' }).one();
   const contents: Record<string, string> = {};
-  for (const f of ln.select(File).all()) if (f.key) contents[f.name] = sha(await f.load());
+  for (const f of ln.select(File).all()) if (f.storageKey) contents[f.name] = sha(await f.load());
   const asOf: unknown[] = [];
   for (const k of [1, Math.ceil(ln.head.seq / 2), ln.head.seq]) {
     const s = ln.asOf(k);
