@@ -51,12 +51,12 @@ export async function deleteRecord(b: Saved | undefined, kind: RecordKindName, o
 }
 
 /** `record.restore()`. */
-export function restoreRecord(b: Saved | undefined, kind: RecordKindName): Promise<void> {
+export async function restoreRecord(b: Saved | undefined, kind: RecordKindName): Promise<void> {
   return writesOf(b, kind, 'restore()').restore(kind, b!.id);
 }
 
 /** `record.update({ description })`. */
-export function updateRecord(b: Saved | undefined, kind: RecordKindName, patch: RecordUpdate): Promise<void> {
+export async function updateRecord(b: Saved | undefined, kind: RecordKindName, patch: RecordUpdate): Promise<void> {
   if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) throw new LineageError('INVALID_ARGUMENT', `update() takes { description }, not ${describe(patch)}`);
   const extra = Object.keys(patch).filter((k) => k !== 'description');
   if (extra.length) throw new LineageError('INVALID_ARGUMENT', `update() changes only the description (records are immutable facts otherwise), not ${extra.join(', ')}`);
