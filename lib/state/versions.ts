@@ -38,9 +38,9 @@ export class Versions {
     const family = e?.family ?? fileId;
     const members = this.#families.get(family);
     const out: string[] = [];
-    // The first version may have no entry of its own (it got a key or a successor only later).
-    if (!members || members[0]!.fileId !== family) out.push(family);
     for (const m of members ?? []) if (m.seq <= w) out.push(m.fileId);
+    // The first version has no entry of its own when it got its successor only later, or none visible yet at `w`.
+    if (out[0] !== family) out.unshift(family);
     return out;
   }
 
