@@ -667,7 +667,8 @@ export class Ledger extends Reader implements LedgerApi {
     const name = options.name === undefined ? undefined : cleanName(options.name, 'run name');
     if (!this.#view().transform(transformId)) throw new LineageError('TRANSFORM_NOT_FOUND', `no transform ${show(transformId)} in this ledger`);
     if (options.parentRunId !== undefined) this.#runRow(options.parentRunId);
-    return this.#startRun(transformId, params, name, options.parentRunId, { environment: options.environment });
+    const description = cleanDescription(options.description, false) ?? undefined;
+    return this.#startRun(transformId, params, name, options.parentRunId, { environment: options.environment, description });
   }
 
   /** @internal Finishes a run by id (a finished run stays as it is). */
@@ -680,10 +681,12 @@ export class Ledger extends Reader implements LedgerApi {
   }
 
   /** @internal Adds content (a path or bytes) as a file produced by `runId`, or by no run. */
-  async addFileFor(source: string | Uint8Array, name: string, runId: string | undefined): Promise<File> {
+  async addFileFor(source: string | Uint8Array, name: string, runId: string | undefined, extras: { key?: string; description?: string; revises?: string } = {}): Promise<File> {
     this.#assertOpen();
     if (runId !== undefined) this.#runRow(runId);
-    return this.#saveFile(new File(source, { name, run: runId === undefined ? undefined : Run.bind(this.#binding, runId) }));
+    if (extras.revises !== undefined) this.#exists('file', extras.revises);
+    const revises = extras.revises === undefined ? undefined : File.bind(this.#binding, extras.revises);
+    return this.#saveFile(new File(source, { name, run: runId === undefined ? undefined : Run.bind(this.#binding, runId), key: extras.key, description: extras.description, revises }));
   }
 
   /** @internal Records a file as an input of a run (not when the run made it, nor twice). */
