@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
-import { File, isLineageError, type Ledger, Run, Transform } from 'lineage-ledger';
+import { File, isLineageError, LEDGER_FACET, type Ledger, Run, toOpenLineage, toProv, Transform } from 'lineage-ledger';
 import { backends } from './helpers.js';
 
 const code = (c: string) => (err: unknown) => isLineageError(err) && err.code === c;
@@ -159,6 +159,32 @@ for (const backend of backends()) {
     await assert.rejects(f.update({ name: 'renamed' } as never), code('INVALID_ARGUMENT'));
     await assert.rejects(ln.asOf(before).select(File, { id: f.id }).one().delete(), code('INVALID_ARGUMENT'));
     await assert.rejects(new File(Buffer.from('u'), { name: 'u' }).delete(), code('RECORD_NOT_SAVED'));
+  });
+
+  it('OpenLineage and PROV exports carry keys, versions, descriptions, the trash and erasures', async () => {
+    await ln.track(new Transform({ name: 'export-me', description: 'makes files' }));
+    const v1 = await ln.add(new File(Buffer.from('e1'), { name: 'e.txt', key: 'exp/e.txt', description: 'version one' }));
+    const v2 = await ln.add(new File(Buffer.from('e2'), { name: 'e.txt', key: 'exp/e.txt' }));
+    await v1.delete();
+    await v1.delete({ permanent: true });
+    await ln.finish();
+    const events = await toOpenLineage(ln);
+    const datasets = events.flatMap((e) => e.outputs ?? []);
+    const facetOf = (id: string) => datasets.map((d) => d.facets?.[LEDGER_FACET.file] as Record<string, unknown> | undefined).find((f) => f && f.hash === (id === v1.id ? v1.hash : v2.hash))!;
+    assert.equal(facetOf(v1.id).key, 'exp/e.txt');
+    assert.equal(facetOf(v1.id).trashed, true);
+    assert.equal(facetOf(v1.id).stored, false, 'an erased file is no longer stored');
+    assert.ok(facetOf(v1.id).erased);
+    assert.equal(facetOf(v2.id).revises, v1.id);
+    assert.equal(facetOf(v2.id).isLatest, true);
+    const job = events.find((e) => e.job.name === 'export-me')!;
+    assert.equal((job.job.facets?.documentation as { description?: string } | undefined)?.description, 'makes files');
+    const prov = toProv(ln);
+    const e1 = prov.entity[`ll:file_${v1.id}`]!;
+    assert.equal(e1['ll:trashed'], true);
+    assert.equal(e1['ll:stored'], false);
+    assert.equal(e1['ll:description'], 'version one');
+    assert.deepEqual(prov.wasDerivedFrom[`ll:revision_${v2.id}`], { 'prov:generatedEntity': `ll:file_${v2.id}`, 'prov:usedEntity': `ll:file_${v1.id}`, 'prov:type': { $: 'prov:Revision', type: 'xsd:QName' } });
   });
 
   if (backend.reopen) {
