@@ -126,5 +126,5 @@ function storedText(f: File): string {
 /** A record's description and trash state, as detail rows. */
 function lifecycleFields(r: File | Run | Transform, fields: [string, string][]): void {
   if (r.description !== undefined) fields.push(['description', r.description]);
-  if (r.trashed) fields.push(['trash', 'in the trash (`lineage restore` brings it back)']);
+  if (r.trashed) fields.push(['trash', r instanceof File && r.erased ? 'in the trash, for good: its content was erased' : 'in the trash (`lineage restore` brings it back)']);
 }

@@ -32,7 +32,7 @@ export async function v1Answers(ln: Ledger): Promise<unknown> {
         outputs: r.outputs.map((f) => f.id),
         children: r.children.map((c) => c.id),
       })),
-      files: ln.select(File).all().map((f) => ({ ...f.toJSON(), inputOf: f.inputOf.map((r) => r.id), recreatedBy: f.recreatedBy.map((r) => r.id) })),
+      files: ln.select(File).all().map((f) => ({ ...v1FileJson(f), inputOf: f.inputOf.map((r) => r.id), recreatedBy: f.recreatedBy.map((r) => r.id) })),
       joins: {
         bamRun: ln.select(Run).join(File, { name: 'output.bam' }).one().id,
         transformsOfIris: ln.select(Transform).join(Run).join(File, { name: 'iris.csv' }).all().map((t) => t.name),
@@ -44,4 +44,10 @@ export async function v1Answers(ln: Ledger): Promise<unknown> {
       contents,
     }),
   );
+}
+
+/** A file's toJSON() as v1 wrote it: its storage key was called `key` then (`key` is now the virtual key of issue 15, and v1 files have none). */
+function v1FileJson(f: File): Record<string, unknown> {
+  const { storageKey, key: _virtual, ...rest } = f.toJSON();
+  return storageKey === undefined ? rest : { ...rest, key: storageKey };
 }

@@ -330,6 +330,10 @@ test('lineage rm moves a record to the trash, restore brings it back, rm --perma
   assert.match(again.stderr, /CONTENT_ERASED/);
   assert.match(inDir(ctx, ['show', 'p.csv']).stdout, /stored\s+erased /);
   assert.equal(inDir(ctx, ['verify']).status, 0);
+  const graph = inDir(ctx, ['graph', 'p.csv']);
+  assert.equal(graph.status, 0, graph.stderr);
+  assert.match(graph.stdout, /\[trashed, content erased\]/, 'the picture marks the erased file');
+  assert.match(inDir(ctx, ['history', 'p.csv']).stdout, /file\.erased/);
   const log = inDir(ctx, ['log']);
   assert.match(log.stdout, /record\.trashed/);
   assert.match(log.stdout, /file\.erased/);

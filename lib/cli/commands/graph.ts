@@ -72,7 +72,7 @@ Examples:
       const at = opts.asOf === undefined ? undefined : parseAsOf(opts.asOf);
       await withLedger(program, async (ledger) => {
         const reader: Reader = at === undefined ? ledger : ledger.asOf(at);
-        const record = resolveRecord(reader, nameOrId);
+        const record = resolveRecord(reader, nameOrId, 'with');
         if (opts.column !== undefined) {
           if (!(record instanceof File)) throw new LineageError('INVALID_ARGUMENT', '--column takes a file (a dataset), not a run or transform');
           if (!['text', 'mermaid', 'json'].includes(opts.format)) throw new LineageError('INVALID_ARGUMENT', `--column draws text, mermaid or json, not ${opts.format}`);
