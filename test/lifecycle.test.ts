@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import { File, isLineageError, LEDGER_FACET, type Ledger, Run, toOpenLineage, toProv, Transform } from 'lineage-ledger';
@@ -185,6 +185,27 @@ for (const backend of backends()) {
     assert.equal(e1['ll:stored'], false);
     assert.equal(e1['ll:description'], 'version one');
     assert.deepEqual(prov.wasDerivedFrom[`ll:revision_${v2.id}`], { 'prov:generatedEntity': `ll:file_${v2.id}`, 'prov:usedEntity': `ll:file_${v1.id}`, 'prov:type': { $: 'prov:Revision', type: 'xsd:QName' } });
+  });
+
+  it('verifyContents() tells content erased by an event from content missing or changed behind the ledger\'s back', async () => {
+    const erased = await ln.add(new File(Buffer.alloc(300 * 1024, 1), { name: 'erased.bin' }));
+    const kept = await ln.add(new File(Buffer.alloc(300 * 1024, 2), { name: 'kept.bin' }));
+    await erased.delete();
+    await erased.delete({ permanent: true });
+    assert.deepEqual(await ln.verifyContents(), { ok: true, checked: 1, erased: 1, lineageOnly: 0, problems: [] });
+    if (!ln.path) return;
+    const object = (f: File) => join(ln.path!, 'objects', f.hash!.slice(0, 2), f.hash!);
+    // Bytes put back where an erase removed them (as an interrupted erase leaves them): reported, and erased again.
+    writeFileSync(object(erased), Buffer.alloc(300 * 1024, 1));
+    writeFileSync(object(kept), 'changed');
+    const report = await ln.verifyContents();
+    assert.deepEqual(report.problems.map((p) => [p.name, p.problem]), [['erased.bin', 'erased-but-present'], ['kept.bin', 'corrupt']]);
+    const head = ln.head.seq;
+    await erased.delete({ permanent: true });
+    assert.equal(ln.head.seq, head, 'erasing again writes no event');
+    assert.equal(existsSync(object(erased)), false);
+    await import('node:fs/promises').then((fs) => fs.rm(object(kept)));
+    assert.deepEqual((await ln.verifyContents()).problems.map((p) => [p.name, p.problem]), [['kept.bin', 'missing']]);
   });
 
   if (backend.reopen) {

@@ -129,6 +129,17 @@ export class ObjectStore {
     }
   }
 
+  /** True when bytes are stored under `key` (an erase that a crash cut short leaves them). */
+  async has(key: string): Promise<boolean> {
+    const [where, hex] = key.split('/') as [string, string];
+    if (where === 'inline') return (await this.#log.getBlob(hex)) !== undefined;
+    if (!this.#dir) return false;
+    return stat(join(this.#dir, 'objects', hex.slice(0, 2), hex)).then(
+      () => true,
+      () => false,
+    );
+  }
+
   /** Removes the temporary copy of content that was not committed. */
   async discard(content: PreparedContent): Promise<void> {
     if (content.tmpPath) await rm(content.tmpPath, { force: true });

@@ -330,6 +330,9 @@ test('lineage rm moves a record to the trash, restore brings it back, rm --perma
   assert.match(again.stderr, /CONTENT_ERASED/);
   assert.match(inDir(ctx, ['show', 'p.csv']).stdout, /stored\s+erased /);
   assert.equal(inDir(ctx, ['verify']).status, 0);
+  const contents = inDir(ctx, ['verify', '--contents']);
+  assert.equal(contents.status, 0, contents.stderr);
+  assert.match(contents.stdout, /contents: 0 checked, 1 erased by an event, 0 never stored, 0 problem/);
   const graph = inDir(ctx, ['graph', 'p.csv']);
   assert.equal(graph.status, 0, graph.stderr);
   assert.match(graph.stdout, /\[trashed, content erased\]/, 'the picture marks the erased file');
