@@ -27,6 +27,10 @@ export const ERROR_CODES = {
   UNAUTHORIZED: 'the ledger server refused the request: its token is missing or wrong',
   NOT_SUPPORTED: 'the option or store is not available in this build (the message says which, and what to use instead)',
   LEDGER_IS_REMOTE: 'open() without a path where $LINEAGE_URL (and no $LINEAGE_DB) is set, as under `lineage exec --url`: use connect(process.env.LINEAGE_URL)',
+  CONTENT_ERASED: 'the file\'s content was erased for good (delete({ permanent: true })); its record, hash and lineage remain, and the message says when and by whom',
+  NOT_IN_TRASH: 'a permanent delete (erase) needs the record in the trash first: delete() it, then delete({ permanent: true })',
+  KEY_CONFLICT: 'another file\'s latest version already has that key (keys are unique among latest versions); revise that file, or pick another key',
+  NOT_LATEST_VERSION: 'a new version must revise the latest version of its family; the message names it',
 } as const;
 
 /** A stable, documented error code. */

@@ -24,6 +24,11 @@ import { closest } from './util/closest.js';
 import { KeyedLock } from './util/keyed-lock.js';
 import type { LedgerApi } from './ledger-api.js';
 import type { Readable } from 'node:stream';
+import { createHash } from 'node:crypto';
+import { type ContentsReport, verifyContents } from './audit/contents.js';
+import type { RecordKindName } from './events/lifecycle.js';
+import { cleanDescription, cleanKey, erasedError, type RecordWrites } from './model/lifecycle.js';
+import { checkRestore, type PendingVersions, planVersion, type VersionPlan } from './model/versioning.js';
 
 /** Options of `open()`. */
 export interface OpenOptions {
@@ -50,6 +55,8 @@ export interface RunOptions {
   params?: Record<string, unknown>;
   /** A name for the run. */
   name?: string;
+  /** What the run is for, in words (a `record.described` event in the run's first batch). */
+  description?: string;
 }
 
 /** Options of `track()`. */
@@ -116,7 +123,13 @@ export class Ledger extends Reader implements LedgerApi {
     this.#projection = projection;
     this.#store = store;
     this.#path = path;
-    this.#binding = { view: new View(projection), owner: this, load: (id, o) => this.#load(id, o) };
+    const writes: RecordWrites = {
+      trash: (kind, id) => this.trashFor(kind, id),
+      restore: (kind, id) => this.restoreFor(kind, id),
+      erase: (id) => this.eraseFor(id),
+      describe: (kind, id, d) => this.describeFor(kind, id, d),
+    };
+    this.#binding = { view: new View(projection), owner: this, load: (id, o) => this.#load(id, o), writes };
     log.onCommit((events) => {
       for (const e of events) projection.apply(e);
       for (const listener of this.#appended) listener(projection.seq);
@@ -184,10 +197,11 @@ export class Ledger extends Reader implements LedgerApi {
     checkOptions(options, 'track()');
     const params = cleanRunParams(options.params);
     const name = options.name === undefined ? undefined : cleanName(options.name, 'run name');
+    const description = cleanDescription(options.description, false) ?? undefined;
     const t = await this.#ensureTransform(transform, options.script);
     const ctx = this.#ctx.current();
     if (ctx.run && this.#isStarted(ctx.run.id)) await this.#finishRun(ctx.run.id, 'completed');
-    const run = await this.#startRun(t.id, params, name, undefined);
+    const run = await this.#startRun(t.id, params, name, undefined, { description });
     ctx.transform = t;
     ctx.run = run;
     return run;
@@ -214,10 +228,11 @@ export class Ledger extends Reader implements LedgerApi {
     checkOptions(options, 'run()');
     const params = cleanRunParams(options.params);
     const name = options.name === undefined ? undefined : cleanName(options.name, 'run name');
+    const description = cleanDescription(options.description, false) ?? undefined;
     const t = await this.#ensureTransform(transform, undefined);
     const outer = this.#ctx.current().run;
     const parent = outer && this.#isStarted(outer.id) ? outer.id : undefined;
-    const run = await this.#startRun(t.id, params, name, parent);
+    const run = await this.#startRun(t.id, params, name, parent, { description });
     return runScoped(this.#ctx, { transform: t, run }, () => fn(run), (r, error) => this.#finishRun(r, error === undefined ? 'completed' : 'failed', error));
   }
 
@@ -313,6 +328,30 @@ export class Ledger extends Reader implements LedgerApi {
     return verifyChain(this.#log.readRaw(), { ...options, expectHead: checkHead(options.expectHead) }, this.#projection.seq);
   }
 
+  /**
+   * Checks every file's stored content against its recorded hash (streamed: large ones never sit in
+   * memory whole): erased by an event is told apart from missing or changed behind the ledger's back.
+   */
+  async verifyContents(): Promise<ContentsReport> {
+    this.#assertOpen();
+    const store = this.#store;
+    return verifyContents(new View(this.#projection, this.#projection.seq), {
+      present: (key) => store.has(key),
+      check: async (key, hash, name) => {
+        let stream: Readable;
+        try {
+          stream = await store.stream(key, name);
+        } catch (err) {
+          if (err instanceof LineageError && err.code === 'CONTENT_MISSING') return 'missing';
+          throw err;
+        }
+        const hasher = createHash('sha256');
+        for await (const chunk of stream) hasher.update(chunk as Buffer);
+        return hasher.digest('hex') === hash ? 'ok' : 'corrupt';
+      },
+    });
+  }
+
   // ── commands ──────────────────────────────────────────────────────────────
 
   async #append(events: EventInput[], blobs: InlineBlob[] = []): Promise<LedgerEvent[]> {
@@ -356,7 +395,7 @@ export class Ledger extends Reader implements LedgerApi {
       const found = this.#registered(spec);
       if (found) return found;
       const tid = newId();
-      await this.#append([transformRegistered(tid, spec)]);
+      await this.#append([transformRegistered(tid, spec), ...described('transform', tid, spec.description)]);
       return tid;
     });
     Transform.attach(arg, this.#binding, id);
@@ -381,8 +420,8 @@ export class Ledger extends Reader implements LedgerApi {
     }
     // What can be checked and read before taking any lock: names, params, and each file's content.
     const transforms = new Map<Transform, TransformSpec>();
-    const runs = new Map<Run, { init: RunInit; params: Record<string, never> | undefined; name: string | undefined }>();
-    const files = new Map<File, { name: string; content: PreparedContent; init: FileInit }>();
+    const runs = new Map<Run, { init: RunInit; params: Record<string, never> | undefined; name: string | undefined; description: string | undefined }>();
+    const files = new Map<File, { name: string; content: PreparedContent; init: FileInit; key?: string; description?: string; revises?: string; revisesRecord?: File }>();
     const prepared: PreparedContent[] = [];
     const visitTransform = (t: Transform) => {
       if (!ownedBy(Transform.boundOf(t), this, 'transform') && !transforms.has(t)) transforms.set(t, transformSpec(t));
@@ -394,7 +433,7 @@ export class Ledger extends Reader implements LedgerApi {
       if (init.inputs?.length) throw new LineageError('INVALID_ARGUMENT', 'a Run with inputs is saved on its own (add(run)), not inside an array; nothing was saved');
       visitTransform(init.transform);
       if (init.parent !== undefined) visitRun(init.parent);
-      runs.set(r, { init, params: cleanRunParams(init.params), name: init.name === undefined ? undefined : cleanName(init.name, 'run name') });
+      runs.set(r, { init, params: cleanRunParams(init.params), name: init.name === undefined ? undefined : cleanName(init.name, 'run name'), description: cleanDescription(init.description, false) ?? undefined });
     };
     try {
       for (const r of records) {
@@ -403,13 +442,15 @@ export class Ledger extends Reader implements LedgerApi {
         else if (!ownedBy(File.boundOf(r), this, 'file') && !files.has(r)) {
           const { source, init } = File.sourceOf(r)!;
           const name = cleanName(init.name ?? basename(source as string), 'file name');
+          const extras = this.#fileExtras(init, records);
           if (init.run !== undefined) visitRun(init.run);
           const content = await this.#store.prepare(source);
           prepared.push(content);
-          files.set(r, { name, content, init });
+          files.set(r, { name, content, init, ...extras });
         }
       }
-      const keys = [...new Set([...[...transforms.values()].map((t) => `t\0${t.name}`), ...[...files.values()].map((f) => `h\0${f.content.hash}`)])].sort();
+      const versioning = [...files.values()].some((f) => f.key !== undefined || f.revises !== undefined || f.revisesRecord !== undefined);
+      const keys = [...new Set([...[...transforms.values()].map((t) => `t\0${t.name}`), ...[...files.values()].map((f) => `h\0${f.content.hash}`), ...(versioning ? [VERSIONS_LOCK] : [])])].sort();
       const contextRun = this.#ctx.current().run?.id;
       const attach: (() => void)[] = [];
       await this.#locks.runAll(keys, async () => {
@@ -419,6 +460,7 @@ export class Ledger extends Reader implements LedgerApi {
         // Ids decided in this batch, by record and by content hash, so that a record named twice is saved once.
         const ids = new Map<LineageRecord, string>();
         const planned = new Map<string, { id: string; runs: Set<string | undefined> }>();
+        const pending: PendingVersions = { byKey: new Map(), keyOf: new Map() };
         const transformId = (t: Transform): string => {
           const spec = transforms.get(t);
           if (!spec) return t.id;
@@ -429,7 +471,7 @@ export class Ledger extends Reader implements LedgerApi {
           for (const [other, known] of ids) if (!id && other instanceof Transform && sameTransform(transforms.get(other), spec)) id = known;
           if (!id) {
             id = newId();
-            events.push(transformRegistered(id, spec));
+            events.push(transformRegistered(id, spec), ...described('transform', id, spec.description));
           }
           ids.set(t, id);
           attach.push(() => Transform.attach(t, this.#binding, id));
@@ -443,7 +485,7 @@ export class Ledger extends Reader implements LedgerApi {
           const tid = transformId(plan.init.transform);
           const parent = plan.init.parent === undefined ? undefined : runId(plan.init.parent);
           id = newId();
-          events.push(runStarted(id, tid, plan.params, plan.name, parent ?? this.#parentRun));
+          events.push(runStarted(id, tid, plan.params, plan.name, parent ?? this.#parentRun), ...described('run', id, plan.description));
           ids.set(r, id);
           attach.push(() => Run.attach(r, this.#binding, id));
           return id;
@@ -456,7 +498,7 @@ export class Ledger extends Reader implements LedgerApi {
             if (!plan || ids.has(r)) continue;
             const rid = plan.init.run !== undefined ? runId(plan.init.run) : contextRun;
             const { content } = plan;
-            let fid = view.filesWithHash(content.hash)[0];
+            let fid = this.#sameContent(content.hash);
             const seen = fid === undefined ? planned.get(content.hash) : undefined;
             if (fid !== undefined || seen) {
               // Same content again: the existing record, with the new run as a re-creator (as add() of one record does).
@@ -467,9 +509,18 @@ export class Ledger extends Reader implements LedgerApi {
                 creators.add(rid);
               }
             } else {
+              // A revised record saved earlier in this batch is known by its planned id.
+              const revises = plan.revisesRecord ? ids.get(plan.revisesRecord) : plan.revises;
+              if (plan.revisesRecord && revises === undefined) throw new LineageError('INVALID_ARGUMENT', 'new File(x, { revises }): the revised file must be saved first (earlier in the same array, or before)');
+              const version = plan.key !== undefined || revises !== undefined ? planVersion(view, plan.key, revises, pending) : undefined;
               const { key, blob } = await this.#store.commit(content);
               fid = newId();
               events.push({ type: 'file.created', data: strip({ id: fid, name: plan.name, suffix: suffixOf(plan.name), size: content.size, hash: content.hash, key, runId: rid }) });
+              events.push(...versioned(fid, version), ...described('file', fid, plan.description));
+              if (version) {
+                pending.keyOf.set(fid, version.key);
+                if (version.key !== undefined) pending.byKey.set(version.key, fid);
+              }
               if (blob) blobs.push(blob);
               planned.set(content.hash, { id: fid, runs: new Set([rid]) });
             }
@@ -516,11 +567,12 @@ export class Ledger extends Reader implements LedgerApi {
     return Transform.bind(this.#binding, id);
   }
 
-  async #startRun(transformId: string, params: Record<string, never> | undefined, name: string | undefined, parent: string | undefined, more: { inputs?: readonly string[]; environment?: RunEnvironment } = {}): Promise<Run> {
+  async #startRun(transformId: string, params: Record<string, never> | undefined, name: string | undefined, parent: string | undefined, more: { inputs?: readonly string[]; environment?: RunEnvironment; description?: string } = {}): Promise<Run> {
     const id = newId();
     // One batch: the run is never seen without the inputs it was started with.
     await this.#append([
       runStarted(id, transformId, params, name, parent ?? this.#parentRun, more.environment),
+      ...described('run', id, more.description),
       ...(more.inputs ?? []).map((fileId) => ({ type: 'file.loaded_as_input' as const, data: { fileId, runId: id } })),
     ]);
     return Run.bind(this.#binding, id);
@@ -553,7 +605,8 @@ export class Ledger extends Reader implements LedgerApi {
     if (init.parent !== undefined) parent = (await this.#saveRun(init.parent)).id;
     const inputs: string[] = [];
     for (const f of init.inputs ?? []) inputs.push((await this.#saveFile(f)).id);
-    const saved = await this.#startRun(t.id, params, name, parent, { inputs: [...new Set(inputs)] });
+    const description = cleanDescription(init.description, false) ?? undefined;
+    const saved = await this.#startRun(t.id, params, name, parent, { inputs: [...new Set(inputs)], description });
     Run.attach(run, this.#binding, saved.id);
     return run;
   }
@@ -562,13 +615,14 @@ export class Ledger extends Reader implements LedgerApi {
     if (ownedBy(File.boundOf(file), this, 'file')) return file;
     const { source, init } = File.sourceOf(file)!;
     const name = cleanName(init.name ?? basename(source as string), 'file name');
+    const { key, description, revises } = this.#fileExtras(init);
     let runId: string | undefined;
     if (init.run !== undefined) runId = (await this.#saveRun(init.run)).id;
     else runId = this.#ctx.current().run?.id;
     const content = await this.#store.prepare(source);
     const view = this.#view();
     const id = await this.#locks.run(`h\0${content.hash}`, async () => {
-      const existing = view.filesWithHash(content.hash)[0];
+      const existing = this.#sameContent(content.hash);
       if (existing !== undefined) {
         await this.#store.discard(content);
         // Same content again: lamindb returns the existing record and records the new run as a re-creator.
@@ -578,11 +632,16 @@ export class Ledger extends Reader implements LedgerApi {
         return existing;
       }
       try {
-        const { key, blob } = await this.#store.commit(content);
-        const fid = newId();
-        const data = strip({ id: fid, name, suffix: suffixOf(name), size: content.size, hash: content.hash, key, runId });
-        await this.#append([{ type: 'file.created', data }], blob ? [blob] : []);
-        return fid;
+        const create = async (plan: VersionPlan | undefined) => {
+          const { key: storageKey, blob } = await this.#store.commit(content);
+          const fid = newId();
+          const data = strip({ id: fid, name, suffix: suffixOf(name), size: content.size, hash: content.hash, key: storageKey, runId });
+          await this.#append([{ type: 'file.created', data }, ...versioned(fid, plan), ...described('file', fid, description)], blob ? [blob] : []);
+          return fid;
+        };
+        if (key === undefined && revises === undefined) return await create(undefined);
+        // Keys are unique among latest versions: one versioned write at a time decides.
+        return await this.#locks.run(VERSIONS_LOCK, () => create(planVersion(view, key, revises)));
       } catch (err) {
         await this.#store.discard(content);
         throw err;
@@ -590,6 +649,25 @@ export class Ledger extends Reader implements LedgerApi {
     });
     File.attach(file, this.#binding, id);
     return file;
+  }
+
+  /** The file that already holds this content (whose content was not erased), if any: adding it again returns that file. */
+  #sameContent(hash: string): string | undefined {
+    const view = this.#view();
+    for (const id of view.filesWithHash(hash)) if (!view.erasure(id)) return id;
+    return undefined;
+  }
+
+  /** A new file's key, description and revised file, checked before anything is written. */
+  #fileExtras(init: FileInit, batch?: readonly LineageRecord[]): { key?: string; description?: string; revises?: string; revisesRecord?: File } {
+    const key = cleanKey(init.key);
+    const description = cleanDescription(init.description, false) ?? undefined;
+    const r = init.revises;
+    if (r === undefined) return strip({ key, description });
+    if (!(r instanceof File)) throw new LineageError('INVALID_ARGUMENT', `new File(x, { revises }) takes a File, not ${describe(r)}`);
+    if (ownedBy(File.boundOf(r), this, 'file')) return strip({ key, description, revises: r.id });
+    if (batch?.includes(r)) return strip({ key, description, revisesRecord: r });
+    throw new LineageError('RECORD_NOT_SAVED', 'new File(x, { revises }): the revised file has not been added to this ledger');
   }
 
   async #load(fileId: string, options: LoadOptions): Promise<Buffer> {
@@ -633,7 +711,8 @@ export class Ledger extends Reader implements LedgerApi {
     const name = options.name === undefined ? undefined : cleanName(options.name, 'run name');
     if (!this.#view().transform(transformId)) throw new LineageError('TRANSFORM_NOT_FOUND', `no transform ${show(transformId)} in this ledger`);
     if (options.parentRunId !== undefined) this.#runRow(options.parentRunId);
-    return this.#startRun(transformId, params, name, options.parentRunId, { environment: options.environment });
+    const description = cleanDescription(options.description, false) ?? undefined;
+    return this.#startRun(transformId, params, name, options.parentRunId, { environment: options.environment, description });
   }
 
   /** @internal Finishes a run by id (a finished run stays as it is). */
@@ -646,10 +725,12 @@ export class Ledger extends Reader implements LedgerApi {
   }
 
   /** @internal Adds content (a path or bytes) as a file produced by `runId`, or by no run. */
-  async addFileFor(source: string | Uint8Array, name: string, runId: string | undefined): Promise<File> {
+  async addFileFor(source: string | Uint8Array, name: string, runId: string | undefined, extras: { key?: string; description?: string; revises?: string } = {}): Promise<File> {
     this.#assertOpen();
     if (runId !== undefined) this.#runRow(runId);
-    return this.#saveFile(new File(source, { name, run: runId === undefined ? undefined : Run.bind(this.#binding, runId) }));
+    if (extras.revises !== undefined) this.#exists('file', extras.revises);
+    const revises = extras.revises === undefined ? undefined : File.bind(this.#binding, extras.revises);
+    return this.#saveFile(new File(source, { name, run: runId === undefined ? undefined : Run.bind(this.#binding, runId), key: extras.key, description: extras.description, revises }));
   }
 
   /** @internal Records a file as an input of a run (not when the run made it, nor twice). */
@@ -665,8 +746,79 @@ export class Ledger extends Reader implements LedgerApi {
     this.#assertOpen();
     const row = this.#view().file(fileId);
     if (!row) throw new LineageError('FILE_NOT_FOUND', `no file ${show(fileId)} in this ledger`);
+    const erased = this.#view().erasure(fileId);
+    if (erased) throw erasedError(row.name, erased);
     if (!row.key || row.hash === undefined) throw new LineageError('CONTENT_MISSING', `${row.name} is known by its lineage only: its content was never stored in this ledger`);
     return { name: row.name, size: row.size ?? 0, hash: row.hash, stream: await this.#store.stream(row.key, row.name) };
+  }
+
+  // ── trash, restore, erase, descriptions (records call these through their binding; the server too) ──
+
+  /** @internal Moves a record to the trash (nothing happens when it is there already). */
+  async trashFor(kind: RecordKindName, id: string): Promise<void> {
+    this.#assertOpen();
+    this.#exists(kind, id);
+    await this.#locks.run(VERSIONS_LOCK, async () => {
+      if (this.#view().trashState(kind, id) !== undefined) return;
+      await this.#append([{ type: 'record.trashed', data: { kind, id } }]);
+    });
+  }
+
+  /** @internal Brings a record back from the trash; an erased file stays (CONTENT_ERASED), a key taken meanwhile is KEY_CONFLICT. */
+  async restoreFor(kind: RecordKindName, id: string): Promise<void> {
+    this.#assertOpen();
+    const row = this.#exists(kind, id);
+    await this.#locks.run(VERSIONS_LOCK, async () => {
+      const view = this.#view();
+      const state = view.trashState(kind, id);
+      if (state === undefined) return;
+      if (state === 'erased') throw new LineageError('CONTENT_ERASED', `${row.name ?? id}: its content was erased, so it stays in the trash (its record and lineage remain readable with withTrashed())`);
+      if (kind === 'file') checkRestore(view, id);
+      await this.#append([{ type: 'record.restored', data: { kind, id } }]);
+    });
+  }
+
+  /**
+   * @internal Erases a trashed file's stored content: the `file.erased` event first (so the fact is
+   * never lost), then the bytes. Asked again, it removes bytes a crash may have left, with no new event.
+   * Content that another file still holds (the same bytes re-added after an earlier erase) stays.
+   */
+  async eraseFor(fileId: string): Promise<void> {
+    this.#assertOpen();
+    const row = this.#exists('file', fileId) as ReturnType<View['file']> & object;
+    await this.#locks.run(VERSIONS_LOCK, async () => {
+      const view = this.#view();
+      const state = view.trashState('file', fileId);
+      if (state === undefined) throw new LineageError('NOT_IN_TRASH', `${row.name} is not in the trash: delete() it first, then delete({ permanent: true }) to erase its content`);
+      if (state === 'trashed') {
+        const env = runEnvironment();
+        const runId = this.#ctx.current().run?.id;
+        await this.#append([{ type: 'file.erased', data: { fileId, by: strip({ user: env.user, hostname: env.hostname, runId }) } }]);
+      }
+      if (row.key === undefined || row.hash === undefined) return;
+      if (view.filesWithHash(row.hash).some((other) => other !== fileId && view.file(other)?.key !== undefined && !view.erasure(other))) return;
+      await this.#store.remove(row.key);
+    });
+  }
+
+  /** @internal Sets or (null) clears a record's description; the same value again writes nothing. */
+  async describeFor(kind: RecordKindName, id: string, description: string | null): Promise<void> {
+    this.#assertOpen();
+    this.#exists(kind, id);
+    const d = cleanDescription(description, true) ?? null;
+    await this.#locks.run(`d\0${kind}\0${id}`, async () => {
+      if ((this.#view().description(kind, id) ?? null) === d) return;
+      await this.#append([{ type: 'record.described', data: { kind, id, description: d } }]);
+    });
+  }
+
+  /** The record's row at the head, or its kind's NOT_FOUND error. */
+  #exists(kind: RecordKindName, id: string): { name?: string; key?: string; hash?: string } {
+    if (kind !== 'transform' && kind !== 'run' && kind !== 'file') throw new LineageError('INVALID_ARGUMENT', `kind is transform, run or file, not ${show(kind)}`);
+    const view = this.#view();
+    const row = typeof id !== 'string' ? undefined : kind === 'file' ? view.file(id) : kind === 'run' ? view.run(id) : view.transform(id);
+    if (!row) throw new LineageError(kind === 'file' ? 'FILE_NOT_FOUND' : kind === 'run' ? 'RUN_NOT_FOUND' : 'TRANSFORM_NOT_FOUND', `no ${kind} ${show(id)} in this ledger`);
+    return row as { name?: string; key?: string; hash?: string };
   }
 
   #runRow(runId: string): void {
@@ -767,6 +919,7 @@ interface TransformSpec {
   version: string | undefined;
   type: TransformType;
   reference: string | undefined;
+  description?: string;
 }
 
 function transformSpec(t: Transform): TransformSpec {
@@ -776,7 +929,8 @@ function transformSpec(t: Transform): TransformSpec {
   const type = init.type ?? 'pipeline';
   if (!['pipeline', 'notebook', 'script', 'function'].includes(type)) throw new LineageError('INVALID_ARGUMENT', `transform type is pipeline, notebook, script or function, not ${show(type)}`);
   const reference = init.reference === undefined ? undefined : cleanName(init.reference, 'transform reference');
-  return { name, version, type, reference };
+  const description = cleanDescription(init.description, false) ?? undefined;
+  return { name, version, type, reference, description };
 }
 
 function sameTransform(a: TransformSpec | undefined, b: TransformSpec): boolean {
@@ -789,6 +943,19 @@ function transformRegistered(id: string, spec: TransformSpec): EventInput {
 
 function runStarted(id: string, transformId: string, params: Record<string, never> | undefined, name: string | undefined, parentRunId: string | undefined, environment: RunEnvironment = { ...runEnvironment() }): EventInput {
   return { type: 'run.started', data: strip({ id, transformId, name, params, parentRunId, startedAt: new Date().toISOString(), environment }) };
+}
+
+/** The lock that every versioned write (a key, revises, trash, restore, erase) takes: they are rare, and one order decides. */
+const VERSIONS_LOCK = 'v\0';
+
+/** The `record.described` event of a new record, when it has a description. */
+function described(kind: RecordKindName, id: string, description: string | undefined): EventInput[] {
+  return description === undefined ? [] : [{ type: 'record.described', data: { kind, id, description } }];
+}
+
+/** The `file.versioned` event of a new file, when it has a key or revises another. */
+function versioned(fileId: string, plan: VersionPlan | undefined): EventInput[] {
+  return plan === undefined ? [] : [{ type: 'file.versioned', data: strip({ fileId, key: plan.key, revises: plan.revises }) }];
 }
 
 /** Drops undefined properties, which canonical JSON would drop silently anyway. */

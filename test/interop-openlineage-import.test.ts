@@ -240,7 +240,7 @@ test('imported datasets have no stored content: load() says so with CONTENT_MISS
     const f = ln.select(File).one();
     assert.equal(f.name, 'data.parquet');
     assert.equal(f.suffix, '.parquet');
-    assert.equal(f.key, undefined);
+    assert.equal(f.storageKey, undefined);
     await assert.rejects(f.load(), (err: unknown) => isLineageError(err, 'CONTENT_MISSING'));
     // Adding real content later is not confused with the imported record.
     await ln.run(new Transform({ name: 'local' }), async () => {

@@ -302,9 +302,9 @@ for (const backend of backends()) {
       const path = join(tmp.dir, 'big.bin');
       writeFileSync(path, big);
       const f = await ln.add(new File(path));
-      assert.match(f.key!, /^objects\/[0-9a-f]{64}$/);
+      assert.match(f.storageKey!, /^objects\/[0-9a-f]{64}$/);
       const small = await ln.add(new File(Buffer.from('small'), { name: 'small.txt' }));
-      assert.match(small.key!, /^inline\/[0-9a-f]{64}$/);
+      assert.match(small.storageKey!, /^inline\/[0-9a-f]{64}$/);
       assert.ok((await f.load()).equals(big));
       const dir = ln.path!;
       await ln.close();

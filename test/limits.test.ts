@@ -79,11 +79,11 @@ for (const backend of backends()) {
     const f = (await ledger.add(new File(bytes, { name: 'big.bin' }))) as File;
     assert.deepEqual(await f.load(), bytes);
     if (backend.name === 'classic-level') {
-      assert.match(f.key!, /^objects\//);
+      assert.match(f.storageKey!, /^objects\//);
       assert.ok(existsSync(join(ledger.path!, 'objects', f.hash!.slice(0, 2), f.hash!)));
       assert.deepEqual(readdirSync(join(ledger.path!, 'tmp')), [], 'no temporary copy is left behind');
     } else {
-      assert.match(f.key!, /^inline\//);
+      assert.match(f.storageKey!, /^inline\//);
     }
     await ledger.close();
   });

@@ -21,6 +21,7 @@ const COMMANDS: readonly (readonly [names: readonly string[], load: () => Promis
   [['exec'], async () => (await import('./commands/exec.js')).registerExec],
   [['track', 'add', 'finish'], async () => (await import('./commands/shell-writes.js')).registerShellWrites],
   [['ui'], async () => (await import('./commands/ui.js')).registerUi],
+  [['rm', 'restore'], async () => (await import('./commands/trash.js')).registerTrash],
 ];
 
 /** The subcommand `argv` (as process.argv) names, skipping the global `--db PATH`; undefined when there is none. */

@@ -53,7 +53,23 @@ export class EventTable {
         const what = e.data.kind === 'run' ? `${ev.eventType ?? 'OTHER'} of ${s.run(`run ${e.data.runId}`)}` : e.data.kind === 'job' ? `job ${ev.job?.name ?? ''}` : `dataset ${ev.dataset?.name ?? ''}`;
         return `OpenLineage ${e.data.kind} event: ${what}${e.data.blobs ? s.dim(` (${e.data.blobs.length} large facet(s) in the store)`) : ''}`;
       }
+      case 'record.trashed':
+        return `${this.#record(e.data.kind, e.data.id)} moved to the trash`;
+      case 'record.restored':
+        return `${this.#record(e.data.kind, e.data.id)} restored from the trash`;
+      case 'file.erased':
+        return `${this.#file(e.data.fileId)} content erased by ${e.data.by.user ? `${e.data.by.user}@` : ''}${e.data.by.hostname}`;
+      case 'file.versioned':
+        return `${this.#file(e.data.fileId)}${e.data.key === undefined ? '' : ` key ${e.data.key}`}${e.data.revises === undefined ? '' : ` revises ${this.#file(e.data.revises)} ${s.dim(e.data.revises)}`}`;
+      case 'record.described':
+        return `${this.#record(e.data.kind, e.data.id)} ${e.data.description === null ? 'description cleared' : `described: ${e.data.description.split('\n')[0]}`}`;
     }
+  }
+
+  #record(kind: 'transform' | 'run' | 'file', id: string): string {
+    if (kind === 'file') return this.#file(id);
+    if (kind === 'transform') return this.#transform(id);
+    return this.#style.run(`run ${id}`);
   }
 
   #transform(id: string): string {

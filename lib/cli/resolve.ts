@@ -7,19 +7,22 @@ import type { Reader } from '../reader.js';
  * else a transform name. Several matches list their ids and ask for one (QUERY_NOT_ONE); none is
  * FILE_NOT_FOUND.
  */
-export function resolveRecord(reader: Reader, nameOrId: string): LineageRecord {
+export function resolveRecord(reader: Reader, nameOrId: string, trash: 'hide' | 'with' | 'only' = 'hide'): LineageRecord {
   for (const model of [File, Run, Transform] as const) {
     const byId = reader.select(model, { id: nameOrId }).first();
     if (byId) return byId;
   }
-  const files = reader.select(File, { name: nameOrId }).all();
-  const matches: LineageRecord[] = files.length > 0 ? files : reader.select(Transform, { name: nameOrId }).all();
+  // Names are looked up among the records the trash mode shows (ids find any record).
+  const scope = <Q extends { withTrashed(): Q; onlyTrashed(): Q }>(q: Q): Q => (trash === 'with' ? q.withTrashed() : trash === 'only' ? q.onlyTrashed() : q);
+  const files = scope(reader.select(File, { name: nameOrId })).all();
+  const matches: LineageRecord[] = files.length > 0 ? files : scope(reader.select(Transform, { name: nameOrId })).all();
   if (matches.length === 1) return matches[0]!;
   if (matches.length > 1) {
     const list = matches.map((r) => `  ${r.id}  ${describe(r)}`).join('\n');
     throw new LineageError('QUERY_NOT_ONE', `"${nameOrId}" names ${matches.length} records; pass one of these ids:\n${list}`);
   }
-  throw new LineageError('FILE_NOT_FOUND', `nothing in the ledger is named "${nameOrId}" or has that id; \`lineage log\` lists what is there`);
+  const where = trash === 'only' ? ' in the trash' : '';
+  throw new LineageError('FILE_NOT_FOUND', `nothing${where} in the ledger is named "${nameOrId}" or has that id; \`lineage log\` lists what is there`);
 }
 
 function describe(r: LineageRecord): string {

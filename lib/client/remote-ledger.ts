@@ -18,6 +18,7 @@ import { type Binding, type LoadOptions, loadTarget, ownedBy, saveEach } from '.
 import { File, type LineageRecord, Run, Transform } from '../model/records.js';
 import { cleanName, cleanParams, describe } from '../model/sanitize.js';
 import { Reader } from '../reader.js';
+import { cleanDescription, cleanKey, type RecordWrites } from '../model/lifecycle.js';
 import { Snapshot } from '../snapshot.js';
 import { View } from '../state/view.js';
 import { Follower } from './follower.js';
@@ -69,7 +70,15 @@ export class RemoteLedger extends Reader implements LedgerApi {
     this.#follower = follower;
     this.#ledgerId = ledgerId;
     this.#source = new RemoteSource(http);
-    this.#binding = { view: new View(follower.projection), owner: this, load: (id, o) => this.#load(id, o) };
+    // Trash, restore, erase and descriptions are commands like the others: the server decides.
+    const record = (kind: string, id: string, what: string) => `/records/${kind}/${encodeURIComponent(id)}/${what}`;
+    const writes: RecordWrites = {
+      trash: async (kind, id) => void (await this.#send(record(kind, id, 'trash'), { json: {} })),
+      restore: async (kind, id) => void (await this.#send(record(kind, id, 'restore'), { json: {} })),
+      erase: async (id) => void (await this.#send(`/files/${encodeURIComponent(id)}/erase`, { json: {} })),
+      describe: async (kind, id, description) => void (await this.#send(record(kind, id, 'description'), { json: { description: cleanDescription(description, true) ?? null } })),
+    };
+    this.#binding = { view: new View(follower.projection), owner: this, load: (id, o) => this.#load(id, o), writes };
   }
 
   /** @internal Use `connect()`. */
@@ -277,7 +286,8 @@ export class RemoteLedger extends Reader implements LedgerApi {
   async #startRun(transformId: string, options: RunOptions, parentRunId: string | undefined): Promise<Run> {
     const params = cleanParams(options.params);
     const name = options.name === undefined ? undefined : cleanName(options.name, 'run name');
-    return this.#command('/runs', { transformId, params, name, parentRunId: parentRunId ?? this.#parentRun, environment: runEnvironment() }, Run);
+    const description = cleanDescription(options.description, false) ?? undefined;
+    return this.#command('/runs', { transformId, params, name, parentRunId: parentRunId ?? this.#parentRun, environment: runEnvironment(), description }, Run);
   }
 
   /** Finishes a run that is still started (as this client sees it); the server ignores one that is not. */
@@ -301,7 +311,7 @@ export class RemoteLedger extends Reader implements LedgerApi {
     const parent = init.parent === undefined ? undefined : (await this.#saveRun(init.parent)).id;
     const inputs: File[] = [];
     for (const f of init.inputs ?? []) inputs.push(await this.#saveFile(f));
-    const saved = await this.#startRun(t.id, { params: init.params, name: init.name }, parent);
+    const saved = await this.#startRun(t.id, { params: init.params, name: init.name, description: init.description }, parent);
     // Over HTTP the inputs follow the start as commands of their own (open() writes them in the start's batch).
     for (const id of new Set(inputs.map((f) => f.id))) await this.#send(`/files/${encodeURIComponent(id)}/inputs`, { json: { runId: saved.id } });
     Run.attach(run, this.#binding, saved.id);
@@ -313,6 +323,12 @@ export class RemoteLedger extends Reader implements LedgerApi {
     if (ownedBy(File.boundOf(file), this, 'file')) return file;
     const { source, init } = File.sourceOf(file)!;
     const name = cleanName(init.name ?? basename(source as string), 'file name');
+    // Checked here so that a bad key or description uploads nothing; the server checks them again and decides the version.
+    const key = cleanKey(init.key);
+    const description = cleanDescription(init.description, false) ?? undefined;
+    if (init.revises !== undefined && !(init.revises instanceof File)) throw new LineageError('INVALID_ARGUMENT', `new File(x, { revises }) takes a File, not ${describe(init.revises)}`);
+    if (init.revises !== undefined && !ownedBy(File.boundOf(init.revises), this, 'file')) throw new LineageError('RECORD_NOT_SAVED', 'new File(x, { revises }): the revised file has not been added to this ledger');
+    const revises = init.revises?.id;
     const runId = init.run !== undefined ? (await this.#saveRun(init.run)).id : this.#ctx.current().run?.id;
     let hash: string;
     let body: Parameters<Http['json']>[2];
@@ -324,8 +340,12 @@ export class RemoteLedger extends Reader implements LedgerApi {
       hash = createHash('sha256').update(source).digest('hex');
       body = { content: source, length: source.byteLength };
     }
-    const query = new URLSearchParams({ name, sha256: hash, ...(runId === undefined ? {} : { runId }) });
+    // A long description would not fit a request line: it follows the upload as a command of its own.
+    const inline = description !== undefined && encodeURIComponent(description).length <= 4096 ? description : undefined;
+    const extras = Object.entries({ runId, key, description: inline, revises }).filter((e): e is [string, string] => e[1] !== undefined);
+    const query = new URLSearchParams({ name, sha256: hash, ...Object.fromEntries(extras) });
     const { id } = await this.#send(`/files?${query}`, body);
+    if (description !== undefined && inline === undefined) await this.#binding.writes!.describe('file', id!, description);
     File.attach(file, this.#binding, id!);
     return file;
   }

@@ -1,4 +1,5 @@
 import { LIMITS } from '../limits.js';
+import { LIFECYCLE_SCHEMAS } from './lifecycle.js';
 
 // Shared pieces. Every string is bounded, every integer a safe integer, no extra properties.
 const id = { type: 'string', pattern: '^[0-9A-Za-z_-]{1,64}$' } as const;
@@ -136,4 +137,6 @@ export const SCHEMAS = {
       },
     }),
   },
+  // Trash, erase, file versions and keys, descriptions (lib/events/lifecycle.ts).
+  ...LIFECYCLE_SCHEMAS,
 } as const;

@@ -1,3 +1,4 @@
+import type { LifecycleEventData } from './lifecycle.js';
 /** The kinds of code a Transform stands for. */
 export type TransformType = 'pipeline' | 'notebook' | 'script' | 'function';
 /** The states of a Run. */
@@ -142,6 +143,11 @@ export interface EventDataByType {
   'openlineage.imported': OpenLineageImported;
   'openlineage.event': OpenLineageEventRecorded;
   'file.aliased': FileAliased;
+  'record.trashed': LifecycleEventData['record.trashed'];
+  'record.restored': LifecycleEventData['record.restored'];
+  'file.erased': LifecycleEventData['file.erased'];
+  'file.versioned': LifecycleEventData['file.versioned'];
+  'record.described': LifecycleEventData['record.described'];
 }
 /** An event type name. */
 export type EventType = keyof EventDataByType;

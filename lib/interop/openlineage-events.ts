@@ -17,6 +17,11 @@ import {
 } from './openlineage-model.js';
 import { runUuid } from './uuid.js';
 import { strip } from '../util/strip.js';
+import { lifecycleFields } from './lifecycle-fields.js';
+
+// OpenLineage's standard documentation facets: where a description goes, for Marquez and other consumers.
+const DOCUMENTATION_DATASET_FACET = 'https://openlineage.io/spec/facets/1-0-1/DocumentationDatasetFacet.json#/$defs/DocumentationDatasetFacet';
+const DOCUMENTATION_JOB_FACET = 'https://openlineage.io/spec/facets/1-0-1/DocumentationJobFacet.json#/$defs/DocumentationJobFacet';
 
 /** Options shared by export and forwarding. */
 export interface OpenLineageOptions {
@@ -68,8 +73,9 @@ export class EventBuilder {
     if (eventType === 'FAIL' && run.error) {
       runFacets.errorMessage = this.#facet(FACET_SCHEMA_URLS.errorMessage, { message: run.error, programmingLanguage: 'JavaScript' });
     }
-    if (run.name !== undefined || run.params !== undefined) {
-      runFacets[LEDGER_FACET.run] = this.#facet(LEDGER_FACET_SCHEMA_URLS.run, strip({ name: run.name, params: run.params }));
+    const runExtra = lifecycleFields(view, 'run', run.id);
+    if (run.name !== undefined || run.params !== undefined || Object.keys(runExtra).length > 0) {
+      runFacets[LEDGER_FACET.run] = this.#facet(LEDGER_FACET_SCHEMA_URLS.run, strip({ name: run.name, params: run.params, ...runExtra }));
     }
     const event: OpenLineageRunEvent = {
       eventTime: new Date(eventTime).toISOString(),
@@ -77,15 +83,15 @@ export class EventBuilder {
       producer: this.producer,
       schemaURL: RUN_EVENT_SCHEMA_URL,
       run: { runId: this.runId(run), facets: runFacets },
-      job: { ...job, facets: t ? this.#jobFacets(t) : {} },
-      inputs: (only?.inputs ?? view.inputsOf(run.id)).map((id) => this.dataset(view.file(id)!)),
-      outputs: (only?.outputs ?? (eventType === 'START' && run.status !== 'started' ? [] : view.outputsOf(run.id))).map((id) => this.dataset(view.file(id)!)),
+      job: { ...job, facets: t ? this.#jobFacets(t, view) : {} },
+      inputs: (only?.inputs ?? view.inputsOf(run.id)).map((id) => this.dataset(view.file(id)!, view)),
+      outputs: (only?.outputs ?? (eventType === 'START' && run.status !== 'started' ? [] : view.outputsOf(run.id))).map((id) => this.dataset(view.file(id)!, view)),
     };
     return event;
   }
 
   /** A file as a dataset: version = content hash, storage, size. */
-  dataset(f: FileRow): OpenLineageDataset {
+  dataset(f: FileRow, view?: View): OpenLineageDataset {
     const link = this.#links.get(f.id);
     const facets: OpenLineageFacets = {};
     const version = f.hash ?? link?.version;
@@ -93,15 +99,20 @@ export class EventBuilder {
     if (f.key !== undefined) {
       facets.storage = this.#facet(FACET_SCHEMA_URLS.storage, strip({ storageLayer: 'lineage-ledger', fileFormat: f.suffix ? f.suffix.slice(1) : undefined }));
     }
-    facets[LEDGER_FACET.file] = this.#facet(LEDGER_FACET_SCHEMA_URLS.file, strip({ size: f.size, hash: f.hash, stored: f.key !== undefined }));
+    // Trash, erasure, key, version and description (with `view`): an erased file's content is no longer stored.
+    const extra = view ? lifecycleFields(view, 'file', f.id) : {};
+    facets[LEDGER_FACET.file] = this.#facet(LEDGER_FACET_SCHEMA_URLS.file, strip({ size: f.size, hash: f.hash, stored: f.key !== undefined && extra.erased === undefined, ...extra }));
+    if (extra.description !== undefined) facets.documentation = this.#facet(DOCUMENTATION_DATASET_FACET, { description: extra.description });
     return { namespace: link?.namespace ?? this.namespace, name: link?.name ?? f.name, facets };
   }
 
-  #jobFacets(t: TransformRow): OpenLineageFacets {
+  #jobFacets(t: TransformRow, view: View): OpenLineageFacets {
+    const extra = lifecycleFields(view, 'transform', t.id);
     const facets: OpenLineageFacets = {
       jobType: this.#facet(FACET_SCHEMA_URLS.jobType, { processingType: 'BATCH', integration: 'LINEAGE_LEDGER', jobType: t.type.toUpperCase() }),
-      [LEDGER_FACET.transform]: this.#facet(LEDGER_FACET_SCHEMA_URLS.transform, strip({ version: t.version, type: t.type, hash: t.hash, reference: t.reference })),
+      [LEDGER_FACET.transform]: this.#facet(LEDGER_FACET_SCHEMA_URLS.transform, strip({ version: t.version, type: t.type, hash: t.hash, reference: t.reference, ...extra })),
     };
+    if (extra.description !== undefined) facets.documentation = this.#facet(DOCUMENTATION_JOB_FACET, { description: extra.description });
     const url = sourceUrl(t.reference);
     if (url) facets.sourceCodeLocation = this.#facet(FACET_SCHEMA_URLS.sourceCodeLocation, strip({ type: 'file', url, path: t.reference, version: t.hash }));
     return facets;

@@ -72,6 +72,12 @@ const facetBase = (ref: string) => ({ $ref: `https://openlineage.io/spec/2-0-2/O
  * JSON Schema (draft 2020-12) of lineage-ledger's own facets, in the layout of OpenLineage's facet
  * files: the root validates an object of facets by name; each facet extends the core's base facet.
  */
+// Trash and descriptions, on every ledger facet.
+const LIFECYCLE_PROPERTIES = {
+  description: { type: 'string' },
+  trashed: { const: true, description: 'the record is in the trash (lineage keeps it)' },
+} as const;
+
 export const LEDGER_FACETS_SCHEMA = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   $id: LEDGER_FACETS_ID,
@@ -86,6 +92,7 @@ export const LEDGER_FACETS_SCHEMA = {
             type: { enum: ['pipeline', 'notebook', 'script', 'function'] },
             hash: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'SHA-256 of the source' },
             reference: { type: 'string' },
+            ...LIFECYCLE_PROPERTIES,
           },
           required: ['version', 'type'],
         },
@@ -95,7 +102,7 @@ export const LEDGER_FACETS_SCHEMA = {
     RunFacet: {
       allOf: [
         facetBase('RunFacet'),
-        { type: 'object', properties: { name: { type: 'string' }, params: { type: 'object' } } },
+        { type: 'object', properties: { name: { type: 'string' }, params: { type: 'object' }, ...LIFECYCLE_PROPERTIES } },
       ],
       type: 'object',
     },
@@ -108,6 +115,11 @@ export const LEDGER_FACETS_SCHEMA = {
             size: { type: 'integer', minimum: 0 },
             hash: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'SHA-256 of the content' },
             stored: { type: 'boolean', description: 'true when the ledger holds the content' },
+            ...LIFECYCLE_PROPERTIES,
+            key: { type: 'string', description: 'the virtual, path-like key' },
+            revises: { type: 'string', description: 'the id of the version this one revises' },
+            isLatest: { type: 'boolean', description: 'false when a newer version replaced this one' },
+            erased: { type: 'object', properties: { at: { type: 'string' }, by: { type: 'string' } }, description: 'when and by whom the content was erased' },
           },
           required: ['stored'],
         },

@@ -1,5 +1,7 @@
 import type { FileRow } from '../state/rows.js';
 import { type LineageSource, pin } from './source.js';
+import { lifecycleFields, type LifecycleFields } from './lifecycle-fields.js';
+import type { View } from '../state/view.js';
 
 /** A PROV-JSON attribute value: a string, number, boolean or typed literal. */
 export type ProvValue = string | number | boolean | { $: string; type: string };
@@ -56,12 +58,18 @@ export function toProv(source: LineageSource, options: ProvOptions = {}): ProvDo
       'll:transformType': t.type,
       'll:reference': t.reference,
       'll:hash': t.hash,
+      ...provLifecycle(lifecycleFields(view, 'transform', id)),
     });
     if (t.revises) {
       doc.wasDerivedFrom[`ll:revision_${id}`] = { 'prov:generatedEntity': plan(id), 'prov:usedEntity': plan(t.revises), 'prov:type': qname('prov:Revision') };
     }
   }
-  for (const id of view.fileIds()) doc.entity[file(id)] = fileEntity(view.file(id)!);
+  for (const id of view.fileIds()) {
+    doc.entity[file(id)] = fileEntity(view.file(id)!, view);
+    // A new version of a file is a PROV revision of the one it revises.
+    const revises = view.fileRevises(id);
+    if (revises !== undefined) doc.wasDerivedFrom[`ll:revision_${id}`] = { 'prov:generatedEntity': file(id), 'prov:usedEntity': file(revises), 'prov:type': qname('prov:Revision') };
+  }
   for (const id of view.runIds()) {
     const r = view.run(id)!;
     doc.activity[run(id)] = strip({
@@ -70,6 +78,7 @@ export function toProv(source: LineageSource, options: ProvOptions = {}): ProvDo
       'prov:label': r.name ?? view.transform(r.transformId)?.name,
       'll:status': r.status,
       'll:error': r.error,
+      ...provLifecycle(lifecycleFields(view, 'run', id)),
     });
     doc.wasAssociatedWith[`ll:assoc_${id}`] = { 'prov:activity': run(id), 'prov:plan': plan(r.transformId) };
     if (r.parentRunId) doc.wasStartedBy[`ll:start_${id}`] = { 'prov:activity': run(id), 'prov:starter': run(r.parentRunId), 'prov:time': r.startedAt };
@@ -94,15 +103,29 @@ export function toProv(source: LineageSource, options: ProvOptions = {}): ProvDo
   return doc;
 }
 
-function fileEntity(f: FileRow): ProvRecord {
+function fileEntity(f: FileRow, view: View): ProvRecord {
+  const extra = lifecycleFields(view, 'file', f.id);
   return strip({
     'prov:type': qname('ll:File'),
     'prov:label': f.name,
     'll:suffix': f.suffix,
     'll:size': f.size,
     'll:hash': f.hash,
-    'll:stored': f.key !== undefined,
+    'll:stored': f.key !== undefined && extra.erased === undefined,
+    ...provLifecycle(extra),
   });
+}
+
+/** Trash state, erasure, key, version and description as `ll:` attributes. */
+function provLifecycle(x: LifecycleFields): Record<string, ProvValue | undefined> {
+  return {
+    'll:description': x.description,
+    'll:trashed': x.trashed,
+    'll:erasedAt': x.erased && { $: x.erased.at, type: 'xsd:dateTime' },
+    'll:erasedBy': x.erased?.by,
+    'll:key': x.key,
+    'll:isLatest': x.isLatest,
+  };
 }
 
 function strip(o: Record<string, ProvValue | undefined>): ProvRecord {

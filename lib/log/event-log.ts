@@ -441,6 +441,12 @@ export class EventLog {
     }
   }
 
+  /** Removes one inline blob (a file's content erased by a `file.erased` event): the events stay, the bytes go. */
+  async deleteBlob(key: string): Promise<void> {
+    this.#assertOpen();
+    await this.#blobs.del(key);
+  }
+
   /** The stored bytes of event `seq`, or undefined. */
   async getBytes(seq: number): Promise<Uint8Array | undefined> {
     this.#assertOpen();

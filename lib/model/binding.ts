@@ -3,6 +3,7 @@ import { LineageError } from '../errors.js';
 import type { FileRow } from '../state/rows.js';
 import type { View } from '../state/view.js';
 import type { LineageRecord } from './records.js';
+import { erasedError, type RecordWrites } from './lifecycle.js';
 
 /** Options of `file.load()`. */
 export interface LoadOptions {
@@ -16,6 +17,8 @@ export interface Binding {
   /** The ledger that owns the records, to tell its records from another ledger's. */
   readonly owner: object;
   load(fileId: string, options: LoadOptions): Promise<Buffer>;
+  /** Trash, restore, erase and describe (absent in read-only snapshots). */
+  readonly writes?: RecordWrites;
 }
 
 /** True when a record is bound (saved), and it is `owner`'s; a record of another ledger is INVALID_ARGUMENT. */
@@ -40,6 +43,9 @@ export function loadTarget(view: View, fileId: string, options: LoadOptions, con
   if (options.isRunInput !== undefined && typeof options.isRunInput !== 'boolean') throw new LineageError('INVALID_ARGUMENT', 'load({ isRunInput }) takes a boolean');
   const row = view.file(fileId);
   if (!row) throw new LineageError('FILE_NOT_FOUND', `no file ${fileId} in this ledger`);
+  // An erasure is read at the head: a snapshot from before it cannot bring the content back.
+  const erased = view.erasure(fileId);
+  if (erased) throw erasedError(row.name, erased);
   let runId: string | undefined;
   if (options.isRunInput) {
     runId = context.current().run?.id;

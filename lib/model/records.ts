@@ -6,6 +6,8 @@ import type { Binding, LoadOptions } from './binding.js';
 import { Saved } from './saved.js';
 import { datasetFacets, type DatasetFacetsOfRun, declaredOf, type Facets, facetsOf, type FacetsOf } from '../interop/facets.js';
 import type { EventLog } from '../log/event-log.js';
+import { deleteRecord, type DeleteOptions, type ErasureInfo, restoreRecord, type RecordUpdate, updateRecord } from './lifecycle.js';
+import type { RecordKindName } from '../events/lifecycle.js';
 
 /** What `new Transform(...)` takes. */
 export interface TransformInit {
@@ -13,6 +15,8 @@ export interface TransformInit {
   version?: string;
   type?: TransformType;
   reference?: string;
+  /** What the code does, in words; changeable later with `update({ description })`. */
+  description?: string;
 }
 /** What `new Run(...)` takes. */
 export interface RunInit {
@@ -22,6 +26,8 @@ export interface RunInit {
   parent?: Run;
   /** Files the run reads, recorded as its inputs in the same batch as its start. */
   inputs?: readonly File[];
+  /** What the run was for, in words. */
+  description?: string;
 }
 /** What a transform's OpenLineage JobEvents declared it reads and writes (`transform.declared`). */
 export interface DeclaredLineage {
@@ -32,6 +38,12 @@ export interface DeclaredLineage {
 export interface FileInit {
   name?: string;
   run?: Run;
+  /** A virtual, path-like key (`raw/2026/input.fastq.gz`), unique among latest versions; a key that a latest file has makes a new version of it. */
+  key?: string;
+  /** What the file holds, in words. */
+  description?: string;
+  /** The file this one is a new version of (the latest of its family). */
+  revises?: File;
 }
 
 // Passed to a constructor by `bind()`: private fields exist only on objects a constructor made.
@@ -126,6 +138,26 @@ export class Transform {
   get createdAt(): Date | undefined {
     return date(this.#row?.createdAt);
   }
+  /** What the code does, in words (the latest `update({ description })` as this record's view sees it). */
+  get description(): string | undefined {
+    return lifecycleDescription(this.#bound, 'transform') ?? this.#init?.description;
+  }
+  /** True while the transform is in the trash. */
+  get trashed(): boolean {
+    return trashedOf(this.#bound, 'transform');
+  }
+  /** Moves the transform to the trash (an event; its runs and their lineage stay). */
+  delete(options?: DeleteOptions): Promise<void> {
+    return deleteRecord(this.#bound, 'transform', options);
+  }
+  /** Brings the transform back from the trash. */
+  restore(): Promise<void> {
+    return restoreRecord(this.#bound, 'transform');
+  }
+  /** Changes the description (an event; the old value stays in history). */
+  update(patch: RecordUpdate): Promise<void> {
+    return updateRecord(this.#bound, 'transform', patch);
+  }
   /** Runs of this transform, oldest first. */
   get runs(): Run[] {
     const b = this.#bound;
@@ -155,7 +187,7 @@ export class Transform {
   }
   toJSON(): Record<string, unknown> {
     const row = this.#row;
-    return row ? { kind: 'transform', ...stripSeq(row) } : { kind: 'transform', saved: false, ...this.#init };
+    return row ? { kind: 'transform', ...stripSeq(row), ...lifecycleJSON(this.#bound!, 'transform') } : { kind: 'transform', saved: false, ...this.#init };
   }
   [inspect.custom](): string {
     return `Transform ${inspect(this.toJSON())}`;
@@ -252,6 +284,26 @@ export class Run {
   get environment(): Readonly<RunEnvironment> | undefined {
     return this.#row?.environment;
   }
+  /** What the run was for, in words. */
+  get description(): string | undefined {
+    return lifecycleDescription(this.#bound, 'run') ?? this.#init?.description;
+  }
+  /** True while the run is in the trash. */
+  get trashed(): boolean {
+    return trashedOf(this.#bound, 'run');
+  }
+  /** Moves the run to the trash (an event; its inputs, outputs and lineage stay). */
+  delete(options?: DeleteOptions): Promise<void> {
+    return deleteRecord(this.#bound, 'run', options);
+  }
+  /** Brings the run back from the trash. */
+  restore(): Promise<void> {
+    return restoreRecord(this.#bound, 'run');
+  }
+  /** Changes the description (an event; the old value stays in history). */
+  update(patch: RecordUpdate): Promise<void> {
+    return updateRecord(this.#bound, 'run', patch);
+  }
   /** Files this run loaded as inputs, in load order. */
   get inputs(): File[] {
     const b = this.#bound;
@@ -277,7 +329,7 @@ export class Run {
   toJSON(): Record<string, unknown> {
     const row = this.#row;
     if (!row) return { kind: 'run', saved: false, name: this.#init!.name, params: this.#init!.params };
-    return { kind: 'run', ...stripSeq(row) };
+    return { kind: 'run', ...stripSeq(row), ...lifecycleJSON(this.#bound!, 'run') };
   }
   [inspect.custom](): string {
     return `Run ${inspect(this.toJSON())}`;
@@ -301,6 +353,7 @@ export class File {
       throw new LineageError('INVALID_ARGUMENT', 'new File(content, { name }) needs a name for in-memory content');
     }
     if (copy.run !== undefined && !(copy.run instanceof Run)) throw new LineageError('INVALID_ARGUMENT', 'new File(x, { run }): run must be a Run');
+    if (copy.revises !== undefined && !(copy.revises instanceof File)) throw new LineageError('INVALID_ARGUMENT', 'new File(x, { revises }): revises must be a File');
     this.#source = pathOrContent;
     this.#init = copy;
   }
@@ -362,9 +415,60 @@ export class File {
   get hash(): string | undefined {
     return this.#row?.hash;
   }
-  /** Where the content lives in the store, or undefined when it is not stored. */
+  /** The virtual, path-like key (`raw/2026/input.fastq.gz`), if the file was given one. */
   get key(): string | undefined {
+    const b = this.#bound;
+    if (!b) return this.#init!.key ?? this.#init!.revises?.key;
+    return this.#row === undefined ? undefined : b.binding.view.fileKey(b.id);
+  }
+  /** Where the content lives in the store (`inline/<sha256>` or `objects/<sha256>`), or undefined when it is not stored. */
+  get storageKey(): string | undefined {
     return this.#row?.key;
+  }
+  /** What the file holds, in words. */
+  get description(): string | undefined {
+    return lifecycleDescription(this.#bound, 'file') ?? this.#init?.description;
+  }
+  /** True while the file is in the trash (an erased file stays there). */
+  get trashed(): boolean {
+    return trashedOf(this.#bound, 'file');
+  }
+  /** When and by whom the stored content was erased, or undefined. */
+  get erased(): ErasureInfo | undefined {
+    const b = this.#bound;
+    if (!b || this.#row === undefined) return undefined;
+    const e = b.binding.view.erasure(b.id);
+    return e && { at: new Date(e.at), by: e.by };
+  }
+  /** The earlier version this one revises. */
+  get revises(): File | undefined {
+    const b = this.#bound;
+    if (!b) return this.#init!.revises;
+    const r = this.#row === undefined ? undefined : b.binding.view.fileRevises(b.id);
+    return r === undefined ? undefined : File.bind(b.binding, r);
+  }
+  /** Every version of the file's family, oldest first (this one alone when it has no other), trashed ones included. */
+  get versions(): File[] {
+    const b = this.#bound;
+    if (!b || this.#row === undefined) return [];
+    return b.binding.view.versionsOf(b.id).map((id) => File.bind(b.binding, id));
+  }
+  /** True when this is the latest version of its family (the newest not in the trash). */
+  get isLatest(): boolean {
+    const b = this.#bound;
+    return b !== undefined && this.#row !== undefined && b.binding.view.isLatest(b.id);
+  }
+  /** Moves the file to the trash; `{ permanent: true }` on a trashed file erases its stored content for good. */
+  delete(options?: DeleteOptions): Promise<void> {
+    return deleteRecord(this.#bound, 'file', options);
+  }
+  /** Brings the file back from the trash (not once its content is erased). */
+  restore(): Promise<void> {
+    return restoreRecord(this.#bound, 'file');
+  }
+  /** Changes the description (an event; the old value stays in history). */
+  update(patch: RecordUpdate): Promise<void> {
+    return updateRecord(this.#bound, 'file', patch);
   }
   /** The run that produced the file. */
   get run(): Run | undefined {
@@ -414,7 +518,11 @@ export class File {
   toJSON(): Record<string, unknown> {
     const row = this.#row;
     if (!row) return { kind: 'file', saved: false, name: this.name };
-    return { kind: 'file', ...stripSeq(row) };
+    const { key: storageKey, ...rest } = stripSeq(row);
+    const b = this.#bound!;
+    const view = b.binding.view;
+    const extra = strip({ key: view.fileKey(b.id), storageKey, revises: view.fileRevises(b.id), isLatest: view.isLatest(b.id), erased: this.erased && { at: view.erasure(b.id)!.at, by: view.erasure(b.id)!.by } });
+    return { kind: 'file', ...rest, ...extra, ...lifecycleJSON(b, 'file') };
   }
   [inspect.custom](): string {
     return `File ${inspect(this.toJSON())}`;
@@ -440,4 +548,23 @@ export function suffixOf(name: string): string {
 function stripSeq<T extends { seq: number }>(row: T): Omit<T, 'seq'> {
   const { seq: _seq, ...rest } = row;
   return rest;
+}
+
+function lifecycleDescription(b: Saved | undefined, kind: RecordKindName): string | undefined {
+  return b === undefined ? undefined : b.binding.view.description(kind, b.id);
+}
+
+function trashedOf(b: Saved | undefined, kind: RecordKindName): boolean {
+  return b !== undefined && b.binding.view.trashState(kind, b.id) !== undefined;
+}
+
+/** The description and trash state of a saved record, for toJSON (absent when there are none). */
+function lifecycleJSON(b: Saved, kind: RecordKindName): Record<string, unknown> {
+  const view = b.binding.view;
+  return strip({ description: view.description(kind, b.id), trashed: view.trashState(kind, b.id) === undefined ? undefined : true });
+}
+
+function strip(o: Record<string, unknown>): Record<string, unknown> {
+  for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k];
+  return o;
 }

@@ -21,6 +21,10 @@ export interface LineageNode {
   depth: number;
   /** True when the depth or node limit cut the traversal here and more lies beyond. */
   truncated?: boolean;
+  /** True when the record is in the trash (lineage keeps it). */
+  trashed?: boolean;
+  /** True when the file's stored content was erased (it stays in the trash). */
+  erased?: boolean;
 }
 
 /** An edge: `input` goes file → run, `output` goes run → file, `transform` goes transform → run. */
@@ -311,6 +315,7 @@ class Traversal {
   /** The nodes as objects; also keeps their ids for `edges()`. */
   nodes(): LineageNode[] {
     const { files, runs, transforms } = this.#p!;
+    const trash = this.#p!.lifecycle.trash;
     const w = this.#w;
     const n = this.#n;
     const ids = this.#ids;
@@ -338,6 +343,11 @@ class Traversal {
       ids[q] = id;
       const depth = this.#depth[q]!;
       out[q] = this.#cut[q] ? { id, kind, label, depth, truncated: true } : { id, kind, label, depth };
+      if (!trash.empty) {
+        const state = trash.state(kind, id, w);
+        if (state !== undefined) out[q]!.trashed = true;
+        if (state === 'erased') out[q]!.erased = true;
+      }
     }
     return out;
   }

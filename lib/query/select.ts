@@ -26,9 +26,9 @@ interface Step {
 type Order = { field: string; dir: 'asc' | 'desc' };
 
 const FIELDS: Record<Kind, ReadonlySet<string>> = {
-  transform: new Set(['id', 'name', 'version', 'type', 'reference', 'hash', 'revises', 'createdAt']),
-  run: new Set(['id', 'name', 'transform', 'params', 'parent', 'startedAt', 'finishedAt', 'status', 'error']),
-  file: new Set(['id', 'name', 'suffix', 'size', 'hash', 'key', 'run', 'transform', 'createdAt']),
+  transform: new Set(['id', 'name', 'version', 'type', 'reference', 'hash', 'revises', 'createdAt', 'description']),
+  run: new Set(['id', 'name', 'transform', 'params', 'parent', 'startedAt', 'finishedAt', 'status', 'error', 'description']),
+  file: new Set(['id', 'name', 'suffix', 'size', 'hash', 'key', 'run', 'transform', 'createdAt', 'description', 'storageKey', 'isLatest', 'revises']),
 };
 
 /** The kind of a model class, or QUERY_INVALID. */
@@ -48,6 +48,9 @@ export function recordOf(binding: Binding, kind: Kind, id: string, index = -1, r
 
 const NONE: readonly never[] = Object.freeze([]);
 
+/** Which records a query sees as to the trash: not trashed (default), all, or only trashed ones. */
+export type TrashMode = 'hide' | 'with' | 'only';
+
 /**
  * A query: `select(Model, where).join(Model, where)…` returns the distinct records of the first model
  * connected, step by step, to records matching each join. Queries are immutable; each method returns a new one.
@@ -62,9 +65,10 @@ export class Query<R extends LineageRecord> {
   readonly #order: Order | undefined;
   readonly #limit: number | undefined;
   readonly #offset: number;
+  readonly #trash: TrashMode;
 
   /** @internal */
-  constructor(binding: Binding, kind: Kind, where: Where | undefined, joins: readonly Step[] = NONE, predicates: readonly ((r: R) => boolean)[] = NONE, order?: Order, limit?: number, offset = 0) {
+  constructor(binding: Binding, kind: Kind, where: Where | undefined, joins: readonly Step[] = NONE, predicates: readonly ((r: R) => boolean)[] = NONE, order?: Order, limit?: number, offset = 0, trash: TrashMode = 'hide') {
     this.#binding = binding;
     this.#kind = kind;
     this.#where = where;
@@ -73,6 +77,7 @@ export class Query<R extends LineageRecord> {
     this.#order = order;
     this.#limit = limit;
     this.#offset = offset;
+    this.#trash = trash;
   }
 
   /** @internal */
@@ -82,7 +87,7 @@ export class Query<R extends LineageRecord> {
     return new Query(binding, kind, where);
   }
 
-  #with(patch: { joins?: readonly Step[]; predicates?: readonly ((r: R) => boolean)[]; order?: Order; limit?: number; offset?: number }): Query<R> {
+  #with(patch: { joins?: readonly Step[]; predicates?: readonly ((r: R) => boolean)[]; order?: Order; limit?: number; offset?: number; trash?: TrashMode }): Query<R> {
     return new Query<R>(
       this.#binding,
       this.#kind,
@@ -92,7 +97,36 @@ export class Query<R extends LineageRecord> {
       'order' in patch ? patch.order : this.#order,
       'limit' in patch ? patch.limit : this.#limit,
       patch.offset ?? this.#offset,
+      patch.trash ?? this.#trash,
     );
+  }
+
+  /** Includes records in the trash (default queries leave them out; a query by id alone finds them anyway). */
+  withTrashed(): Query<R> {
+    return this.#with({ trash: 'with' });
+  }
+
+  /** Only records in the trash (erased files stay there). */
+  onlyTrashed(): Query<R> {
+    return this.#with({ trash: 'only' });
+  }
+
+  /**
+   * The latest version among the matching files (`select(File, { key }).latest()`): undefined when
+   * none is latest, QUERY_NOT_ONE when the matches span several families (narrow the query, or
+   * `where({ isLatest: true })` for all of them).
+   */
+  latest(): R | undefined {
+    if (this.#kind !== 'file') throw new LineageError('QUERY_INVALID', `latest() is for files (versions of a file), not ${this.#kind}s`);
+    const view = this.#binding.view;
+    const latest = new Set<string>();
+    for (const r of this.#collect(0, undefined)) {
+      const l = view.latestOf(r.id);
+      if (l !== undefined) latest.add(l);
+    }
+    if (latest.size > 1) throw new LineageError('QUERY_NOT_ONE', `the query matches ${latest.size} families of versions; narrow it (e.g. by key) or use where({ isLatest: true }).all()`);
+    const [id] = latest;
+    return id === undefined ? undefined : (recordOf(this.#binding, 'file', id) as R);
   }
 
   /** Keeps records connected to a record of `model` matching `where`; runs and files connect via outputs unless `via: 'inputs'`. */
@@ -163,7 +197,7 @@ export class Query<R extends LineageRecord> {
     const binding = this.#binding;
     if (this.#predicates.length === 0 && !this.#order) {
       const where = this.#where;
-      if (this.#joins.length === 0 && where && typeof where.id === 'string' && onlyKey(where, 'id')) {
+      if (this.#joins.length === 0 && where && typeof where.id === 'string' && onlyKey(where, 'id') && this.#trash !== 'only') {
         // One entity by id: a single index lookup finds its integer, its creation seq whether it
         // exists; its row is made only when a field of the record is read.
         const view = binding.view;
@@ -204,7 +238,7 @@ export class Query<R extends LineageRecord> {
   #hits(): Hits {
     const view = this.#binding.view;
     const joins = this.#joins;
-    if (joins.length === 0) return candidates(view, this.#kind, this.#where);
+    if (joins.length === 0) return this.#trashFilter(candidates(view, this.#kind, this.#where));
     const p = view.projection;
     const w = view.watermark;
     const last = joins[joins.length - 1]!;
@@ -219,7 +253,27 @@ export class Query<R extends LineageRecord> {
       hits = filterHits(view, toKind, new Hits(reached.xs), s === 0 ? this.#where : joins[s - 1]!.where);
     }
     if (hits.idx.length > 1) hits.sortByCreation(tableOf(p, this.#kind));
-    return hits;
+    return this.#trashFilter(hits);
+  }
+
+  /** The hits the trash mode lets through (a query by id alone sees trashed records too). */
+  #trashFilter(hits: Hits): Hits {
+    const mode = this.#trash;
+    const view = this.#binding.view;
+    const trash = view.projection.lifecycle.trash;
+    if (mode === 'with' || (mode === 'hide' && trash.empty)) return hits;
+    const where = this.#where;
+    if (mode === 'hide' && this.#joins.length === 0 && where && typeof where.id === 'string' && onlyKey(where, 'id')) return hits;
+    const kind = this.#kind;
+    const table = tableOf(view.projection, kind);
+    const w = view.watermark;
+    const out = new Hits();
+    for (let j = 0; j < hits.idx.length; j++) {
+      const i = hits.idx[j]!;
+      const trashed = trash.state(kind, table.idOf(i), w) !== undefined;
+      if (trashed === (mode === 'only')) out.push(i, hits.row(j));
+    }
+    return out;
   }
 }
 
@@ -308,6 +362,8 @@ function checkWhere(kind: Kind, where: Where | undefined): void {
   }
   for (const field of Object.keys(where)) {
     if (!FIELDS[kind].has(field)) throw new LineageError('QUERY_INVALID', `${kind} has no field ${field}; fields: ${[...FIELDS[kind]].join(', ')}`);
+    const v = where[field];
+    if (field !== 'params' && isOperator(v)) checkOperator(field, v);
   }
 }
 
@@ -329,6 +385,9 @@ function candidates(view: View, kind: Kind, where: Where | undefined): Hits {
   } else if (where && typeof where.name === 'string' && kind === 'transform') {
     hits = new Hits(p.transformsNamed(nfc(where.name), w));
     indexed = 'name';
+  } else if (where && typeof where.key === 'string' && kind === 'file') {
+    const files = p.files;
+    hits = new Hits(view.filesWithKey(where.key).map((id) => files.indexOf(id)));
   } else if (where && typeof where.hash === 'string' && kind === 'file') {
     hits = new Hits(p.files.withHash(where.hash, w));
     indexed = 'hash';
@@ -372,6 +431,10 @@ function matchesRow(view: View, kind: Kind, row: Record<string, unknown>, entrie
     let actual: unknown;
     if (field === 'transform') {
       actual = kind === 'run' ? row.transformId : fileTransformId(view, row);
+    } else if (kind === 'file' && field in FILE_VERSION_FIELDS) {
+      actual = FILE_VERSION_FIELDS[field]!(view, row);
+    } else if (field === 'description') {
+      actual = view.description(kind, row.id as string);
     } else if (field in RELATION_FIELDS) {
       actual = row[RELATION_FIELDS[field]!];
     } else {
@@ -382,12 +445,21 @@ function matchesRow(view: View, kind: Kind, row: Record<string, unknown>, entrie
   return true;
 }
 
+// A file's fields that live beside its row: its virtual key, storage key, latest flag and the version it revises.
+const FILE_VERSION_FIELDS: Record<string, (view: View, row: Record<string, unknown>) => unknown> = {
+  key: (view, row) => view.fileKey(row.id as string),
+  storageKey: (_view, row) => row.key,
+  isLatest: (view, row) => view.isLatest(row.id as string),
+  revises: (view, row) => view.fileRevises(row.id as string),
+};
+
 function fileTransformId(view: View, row: Record<string, unknown>): string | undefined {
   const runId = row.runId as string | undefined;
   return runId === undefined ? undefined : view.run(runId)?.transformId;
 }
 
 function equal(actual: unknown, expected: unknown, field: string): boolean {
+  if (field !== 'params' && isOperator(expected)) return matchOperator(actual, expected, field);
   if (expected instanceof Transform || expected instanceof Run || expected instanceof File) return actual === expected.id;
   if (expected instanceof Date) return typeof actual === 'string' && Date.parse(actual) === expected.getTime();
   if (typeof expected === 'string' && (field === 'name' || field === 'version')) return actual === nfc(expected);
@@ -439,4 +511,27 @@ function compare(a: unknown, b: unknown): number {
   const sa = String(a);
   const sb = String(b);
   return sa < sb ? -1 : sa > sb ? 1 : 0;
+}
+
+/** The string operators a where clause may use instead of a value: `{ key: { startsWith: 'raw/' } }`. */
+const OPERATORS = new Set(['startsWith', 'endsWith', 'contains']);
+
+function isOperator(v: unknown): v is Readonly<Record<string, unknown>> {
+  if (v === null || typeof v !== 'object' || Array.isArray(v) || v instanceof Date || v instanceof Transform || v instanceof Run || v instanceof File) return false;
+  return Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null;
+}
+
+/** Checks an operator object's shape (one known operator, a string operand). */
+function checkOperator(field: string, op: Readonly<Record<string, unknown>>): [string, string] {
+  const keys = Object.keys(op);
+  if (keys.length !== 1 || !OPERATORS.has(keys[0]!) || typeof op[keys[0]!] !== 'string') {
+    throw new LineageError('QUERY_INVALID', `${field}: an operator is one of { startsWith | endsWith | contains: string }, not ${show(op)}`);
+  }
+  return [keys[0]!, nfc(op[keys[0]!] as string)];
+}
+
+function matchOperator(actual: unknown, op: Readonly<Record<string, unknown>>, field: string): boolean {
+  const [name, operand] = checkOperator(field, op);
+  if (typeof actual !== 'string') return false;
+  return name === 'startsWith' ? actual.startsWith(operand) : name === 'endsWith' ? actual.endsWith(operand) : actual.includes(operand);
 }

@@ -63,9 +63,13 @@ function fileDetails(f: File): NodeDetails {
     ['name', f.name],
     ['size', f.size === undefined ? '-' : `${formatBytes(f.size)} (${f.size} bytes)`],
     ['hash', f.hash === undefined ? '-' : `sha256:${f.hash}`],
-    ['stored', f.key === undefined ? 'no (lineage only)' : 'yes'],
+    ['stored', storedText(f)],
     ['created', formatTime(f.createdAt)],
   ];
+  if (f.key !== undefined) fields.push(['key', f.key]);
+  const versions = f.versions;
+  if (versions.length > 1) fields.push(['version', `${versions.findIndex((v) => v.id === f.id) + 1} of ${versions.length}${f.isLatest ? ' (latest)' : ''}; versions: ${versions.map((v) => v.id).join(', ')}`]);
+  lifecycleFields(f, fields);
   if (run) fields.push(['produced by', `run ${run.id} of ${transformTitle(run.transform)}`]);
   const readers = f.inputOf;
   if (readers.length) fields.push(['input of', readers.map((r) => `run ${r.id}`).join(', ')]);
@@ -89,6 +93,7 @@ function runDetails(r: Run): NodeDetails {
   if (r.params !== undefined) fields.push(['params', JSON.stringify(r.params)]);
   if (r.parent) fields.push(['parent run', r.parent.id]);
   if (r.error !== undefined) fields.push(['error', r.error]);
+  lifecycleFields(r, fields);
   const title = `${r.name ?? r.id} of ${transformTitle(t)}`;
   const summary = runSummary(r);
   return { id, kind: 'run', title, summary, caption: summary.split(', '), fields };
@@ -107,5 +112,19 @@ function transformDetails(t: Transform): NodeDetails {
   fields.push(['created', formatTime(t.createdAt)]);
   if (t.revises) fields.push(['revises', t.revises.id]);
   fields.push(['runs', String(t.runs.length)]);
+  lifecycleFields(t, fields);
   return { id, kind: 'transform', title: transformTitle(t), summary: t.type, caption: [t.type], fields };
+}
+
+/** Whether a file's content is stored, erased (when, by whom) or was never stored. */
+function storedText(f: File): string {
+  const e = f.erased;
+  if (e) return `erased ${formatTime(e.at)} by ${e.by.user ? `${e.by.user}@` : ''}${e.by.hostname}`;
+  return f.storageKey === undefined ? 'no (lineage only)' : 'yes';
+}
+
+/** A record's description and trash state, as detail rows. */
+function lifecycleFields(r: File | Run | Transform, fields: [string, string][]): void {
+  if (r.description !== undefined) fields.push(['description', r.description]);
+  if (r.trashed) fields.push(['trash', r instanceof File && r.erased ? 'in the trash, for good: its content was erased' : 'in the trash (`lineage restore` brings it back)']);
 }

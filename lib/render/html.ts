@@ -30,6 +30,8 @@ export function renderHtml(graph: LineageGraph, svg: string, details: GraphDetai
         title: printable(d?.title ?? n.label),
         summary: printable(d?.summary ?? ''),
         truncated: n.truncated === true,
+        trashed: n.trashed === true,
+        erased: n.erased === true,
         fields: (d?.fields ?? [['id', n.id]]).map(([k, v]) => [k, printable(v)]),
       };
     }),
@@ -163,7 +165,7 @@ const SCRIPT = `
     selected = g;
     g.classList.add('selected');
     title.textContent = n.title;
-    kind.textContent = n.kind + (n.truncated ? ' · more beyond a limit' : '') + (n.id === data.start ? ' · start of the query' : '');
+    kind.textContent = n.kind + (n.erased ? ' · in the trash, content erased' : n.trashed ? ' · in the trash' : '') + (n.truncated ? ' · more beyond a limit' : '') + (n.id === data.start ? ' · start of the query' : '');
     fields.replaceChildren(...n.fields.flatMap(([k, v]) => {
       const dt = document.createElement('dt');
       dt.textContent = k;

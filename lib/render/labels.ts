@@ -7,7 +7,13 @@ export function nodeLines(node: LineageNode, details: GraphDetails | undefined):
   const d = details?.get(node.id);
   const title = node.kind === 'run' ? `run ${node.id.slice(0, 8)}` : node.label;
   const caption = d ? d.caption : node.kind === 'run' ? [node.label] : [];
-  return [title, ...caption].map(printable);
+  const mark = trashMark(node);
+  return [title, ...caption, ...(mark ? [mark] : [])].map(printable);
+}
+
+/** How every picture marks a record in the trash (lineage keeps it), and a file whose content was erased. */
+export function trashMark(node: LineageNode): string | undefined {
+  return node.erased ? '[trashed, content erased]' : node.trashed ? '[trashed]' : undefined;
 }
 
 /** The text of the marker hung on a node where a limit cut the traversal. */

@@ -1,3 +1,4 @@
+import { trashMark } from './labels.js';
 import type { LineageGraph, LineageNode } from '../query/lineage.js';
 import type { GraphDetails } from './details.js';
 import { printable } from './format.js';
@@ -63,6 +64,11 @@ export function renderText(graph: LineageGraph, details?: GraphDetails, style: S
 }
 
 function describe(node: LineageNode, details: GraphDetails | undefined, transformOf: Map<string, string>, byId: Map<string, LineageNode>, style: Style): string {
+  const mark = trashMark(node);
+  return mark ? `${describeNode(node, details, transformOf, byId, style)} ${style.dim(mark)}` : describeNode(node, details, transformOf, byId, style);
+}
+
+function describeNode(node: LineageNode, details: GraphDetails | undefined, transformOf: Map<string, string>, byId: Map<string, LineageNode>, style: Style): string {
   const d = details?.get(node.id);
   if (node.kind === 'file') {
     const extra = d ? `, ${d.summary}` : '';

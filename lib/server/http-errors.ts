@@ -43,6 +43,11 @@ export const HTTP_STATUS: Readonly<Record<string, number>> = {
   WRITE_FAILED: 503,
   BUSY: 503,
   TIMEOUT: 408,
+  // Trash, erase, versions and keys (lib/events/lifecycle.ts).
+  CONTENT_ERASED: 410,
+  NOT_IN_TRASH: 409,
+  KEY_CONFLICT: 409,
+  NOT_LATEST_VERSION: 409,
 };
 
 /** The server's own error codes (beside the ledger's), with what they mean. */

@@ -12,6 +12,7 @@ import type { RunEnvironment } from '../events/types.js';
 import type { Ledger } from '../ledger.js';
 import { LIMITS } from '../limits.js';
 import { File, Transform } from '../model/records.js';
+import { lifecycleRoutes } from './lifecycle-routes.js';
 
 /** Options of the `nativeRoutes` plugin. */
 export interface NativeRoutesOptions {
@@ -58,6 +59,8 @@ export const nativeRoutes: FastifyPluginAsync<NativeRoutesOptions> = async (app,
   app.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
 
   const acked = (id?: string) => ({ ...(id === undefined ? {} : { id }), seq: ledger.head.seq });
+  // Trash, restore, erase and descriptions: routes of their own file.
+  lifecycleRoutes(app, ledger, acked);
 
   app.get('/head', async () => ({ ...ledger.head, ledgerId: ledger.info.ledgerId }));
 
@@ -133,7 +136,7 @@ export const nativeRoutes: FastifyPluginAsync<NativeRoutesOptions> = async (app,
     async (req) => ledger.verify({ expectHead: checkHead(req.body?.expectHead) }),
   );
 
-  app.post<{ Body: { transform?: { name: string; version?: string; type?: 'pipeline'; reference?: string }; name?: string; script?: { name: string; path: string; hash: string } } }>(
+  app.post<{ Body: { transform?: { name: string; version?: string; type?: 'pipeline'; reference?: string; description?: string }; name?: string; script?: { name: string; path: string; hash: string } } }>(
     '/transforms',
     {
       schema: {
@@ -142,7 +145,7 @@ export const nativeRoutes: FastifyPluginAsync<NativeRoutesOptions> = async (app,
           minProperties: 1,
           maxProperties: 1,
           properties: {
-            transform: { type: 'object', required: ['name'], properties: { name: NAME, version: NAME, type: { type: 'string' }, reference: NAME }, additionalProperties: false },
+            transform: { type: 'object', required: ['name'], properties: { name: NAME, version: NAME, type: { type: 'string' }, reference: NAME, description: { type: 'string' } }, additionalProperties: false },
             name: NAME,
             script: { type: 'object', required: ['name', 'path', 'hash'], properties: { name: NAME, path: NAME, hash: HEX64 }, additionalProperties: false },
           },
@@ -157,14 +160,14 @@ export const nativeRoutes: FastifyPluginAsync<NativeRoutesOptions> = async (app,
     },
   );
 
-  app.post<{ Body: { transformId: string; name?: string; params?: Record<string, unknown>; parentRunId?: string; environment?: RunEnvironment } }>(
+  app.post<{ Body: { transformId: string; name?: string; params?: Record<string, unknown>; parentRunId?: string; environment?: RunEnvironment; description?: string } }>(
     '/runs',
     {
       schema: {
         body: {
           type: 'object',
           required: ['transformId'],
-          properties: { transformId: ID, name: NAME, params: { type: 'object' }, parentRunId: ID, environment: { type: 'object' } },
+          properties: { transformId: ID, name: NAME, params: { type: 'object' }, parentRunId: ID, environment: { type: 'object' }, description: { type: 'string' } },
           additionalProperties: false,
         },
       },
@@ -181,11 +184,11 @@ export const nativeRoutes: FastifyPluginAsync<NativeRoutesOptions> = async (app,
     async (req) => acked((await ledger.finishRunFor(req.params.id, req.body ?? {})).id),
   );
 
-  app.post<{ Querystring: { name: string; runId?: string; sha256: string }; Body: Readable | undefined }>(
+  app.post<{ Querystring: { name: string; runId?: string; sha256: string; key?: string; description?: string; revises?: string }; Body: Readable | undefined }>(
     '/files',
-    { schema: { querystring: { type: 'object', required: ['name', 'sha256'], properties: { name: NAME, runId: ID, sha256: HEX64 }, additionalProperties: false } } },
+    { schema: { querystring: { type: 'object', required: ['name', 'sha256'], properties: { name: NAME, runId: ID, sha256: HEX64, key: NAME, description: { type: 'string' }, revises: ID }, additionalProperties: false } } },
     async (req) => {
-      const { name, runId, sha256 } = req.query;
+      const { name, runId, sha256, key, description, revises } = req.query;
       const body = req.body;
       if (body !== undefined && !(body instanceof Readable)) throw new LineageError('INVALID_ARGUMENT', 'upload the content as application/octet-stream');
       const declared = Number(req.headers['content-length']);
@@ -195,7 +198,7 @@ export const nativeRoutes: FastifyPluginAsync<NativeRoutesOptions> = async (app,
         if (content.hash !== sha256) {
           throw new LineageError('INTEGRITY_MISMATCH', `the uploaded content of ${name} hashes to ${content.hash}, not the declared ${sha256}: it changed on the way; nothing was recorded`);
         }
-        return acked((await ledger.addFileFor(content.source, name, runId)).id);
+        return acked((await ledger.addFileFor(content.source, name, runId, { key, description, revises })).id);
       } finally {
         if (typeof content.source === 'string') await rm(content.source, { force: true });
       }

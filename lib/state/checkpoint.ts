@@ -8,10 +8,11 @@ import type { TransformRow } from './rows.js';
 import { RunTable, type RunColumns } from './run-table.js';
 import { Table } from './table.js';
 import { Timeline } from './timeline.js';
+import { LIFECYCLE_TYPES, type LifecycleEntry } from './lifecycle.js';
 import { decodePiece, encodePiece, joinTyped, tagOf, type PieceHead, type Typed } from './piece.js';
 
 /** The format of a checkpoint; a checkpoint of another format is ignored and rebuilt. */
-export const CHECKPOINT_FORMAT = 4;
+export const CHECKPOINT_FORMAT = 5;
 // Typed columns are stored in the byte order of the machine that wrote them; another order replays.
 const ENDIAN = endianness();
 
@@ -96,6 +97,8 @@ export function checkpointPieces(p: Projection): { seq: number; hash: string; pi
       yield* column(`order.${table}`, ints);
     }
     yield encodePiece({ k: 'aliases', t: 'json' }, p.aliases.filter((a) => a.seq <= w).map((a) => [a.seq, a.file, a.namespace, a.name]));
+    // Trash, versions, keys and descriptions: their events whole (few beside the rest), chunked as a column.
+    yield* column('lifecycle', p.lifecycle.entries(w));
     for (const name of Object.keys(RELATIONS) as RelationName[]) {
       const edges = p[name].edgesAt(w);
       const n = edges.seq.length;
@@ -265,7 +268,11 @@ export class CheckpointLoader {
       if (!(Number.isSafeInteger(seq) && seq >= 1 && seq <= h.seq && Number.isSafeInteger(file) && file >= 0 && file < files.size && typeof namespace === 'string' && typeof name === 'string')) throw new Error('checkpoint aliases are malformed');
       return { seq, file, namespace, name };
     });
-    const p = new Projection({ timeline, transforms, runs, files, orders, relations, aliases });
+    const lifecycle = col<LifecycleEntry[]>('lifecycle');
+    for (const e of lifecycle) {
+      if (!(Array.isArray(e) && Number.isSafeInteger(e[0]) && e[0] >= 1 && e[0] <= h.seq && typeof e[1] === 'string' && LIFECYCLE_TYPES.has(e[2]) && e[3] !== null && typeof e[3] === 'object')) throw new Error('checkpoint lifecycle entries are malformed');
+    }
+    const p = new Projection({ timeline, transforms, runs, files, orders, relations, aliases, lifecycle });
     let events = 0;
     for (const [type, n] of this.#counts) {
       if (typeof type !== 'string' || !Number.isSafeInteger(n) || n < 1) throw new Error('checkpoint counts are malformed');

@@ -6,6 +6,7 @@ import type { TransformRow } from './rows.js';
 import { RunTable } from './run-table.js';
 import { Table } from './table.js';
 import { Timeline } from './timeline.js';
+import { Lifecycle, type LifecycleEntry } from './lifecycle.js';
 
 /** The pieces a projection is made of, for a checkpoint's loader. */
 export interface ProjectionParts {
@@ -16,6 +17,8 @@ export interface ProjectionParts {
   orders: { transforms: Order; runs: Order; files: Order };
   relations: Partial<Record<Relation, Adjacency>>;
   aliases?: Alias[];
+  /** Trash, versions, keys and descriptions, as their events. */
+  lifecycle?: LifecycleEntry[];
 }
 
 /** Another name of a file, from the event at `seq` (`file.aliased`). */
@@ -70,6 +73,8 @@ export class Projection {
   /** Other names of files (few: only datasets with OpenLineage symlinks have them), in log order. */
   readonly aliases: Alias[] = [];
   readonly #aliasesByName = new Map<string, Alias[]>();
+  /** Trash, erasures, file versions and keys, descriptions. */
+  readonly lifecycle: Lifecycle;
 
   /** An empty projection, or one made of loaded parts (at seq `parts.timeline.length`). */
   constructor(parts?: ProjectionParts) {
@@ -92,6 +97,7 @@ export class Projection {
     this.fileFacets = relations.fileFacets ?? new Adjacency();
     this.seq = this.timeline.length;
     for (const a of parts?.aliases ?? []) this.#alias(a);
+    this.lifecycle = new Lifecycle(parts?.lifecycle);
     const order = this.transformOrder;
     for (let j = 0; j < order.length; j++) this.#named(this.transforms.at(order.at(j), this.seq)!.name, order.at(j));
   }
@@ -162,6 +168,13 @@ export class Projection {
         }
         break;
       }
+      case 'record.trashed':
+      case 'record.restored':
+      case 'file.erased':
+      case 'file.versioned':
+      case 'record.described':
+        this.lifecycle.apply([seq, at, event.type, event.data] as LifecycleEntry);
+        break;
     }
     this.eventCounts.set(event.type, (this.eventCounts.get(event.type) ?? 0) + 1);
     this.seq = seq;

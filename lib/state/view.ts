@@ -3,6 +3,9 @@ import type { Adjacency } from './adjacency.js';
 import type { Projection } from './projection.js';
 import type { Order } from './order.js';
 import { idsOf, type EntityTable } from './table.js';
+import type { RecordKindName } from '../events/lifecycle.js';
+import { lifecycleSeqs } from './lifecycle-view.js';
+import type { Erasure, TrashState } from './trash.js';
 
 /** A read view of a projection at a watermark seq; a live view follows the head. */
 export class View {
@@ -122,7 +125,53 @@ export class View {
       const lists = kind === 'file' ? [p.fileProducers, p.fileConsumers] : kind === 'run' ? [p.runInputs, p.runOutputs, p.runChildren] : [p.transformRuns];
       for (const list of lists) list.seqs(i, w, seqs);
     }
+    lifecycleSeqs(p.lifecycle, kind, id, w, seqs);
     return [...new Set(seqs)].sort((a, b) => a - b);
+  }
+
+  /** The record's trash state (undefined: not in the trash). */
+  trashState(kind: RecordKindName, id: string): TrashState | undefined {
+    return this.#p.lifecycle.trash.state(kind, id, this.watermark);
+  }
+  /** When and by whom the file's content was erased, if it was. */
+  erasure(fileId: string): Erasure | undefined {
+    return this.#p.lifecycle.trash.erasure(fileId, this.watermark);
+  }
+  /** The record's description. */
+  description(kind: RecordKindName, id: string): string | undefined {
+    return this.#p.lifecycle.descriptions.get(kind, id, this.watermark);
+  }
+  /** The file's virtual key. */
+  fileKey(fileId: string): string | undefined {
+    return this.#p.lifecycle.versions.entry(fileId, this.watermark)?.key;
+  }
+  /** The version the file revises. */
+  fileRevises(fileId: string): string | undefined {
+    return this.#p.lifecycle.versions.entry(fileId, this.watermark)?.revises;
+  }
+  /** The file's family of versions, oldest first (itself alone when it has none). */
+  versionsOf(fileId: string): string[] {
+    return this.#p.lifecycle.versions.family(fileId, this.watermark);
+  }
+  /** The latest version of the file's family: the newest one not in the trash (undefined when all are). */
+  latestOf(fileId: string): string | undefined {
+    const family = this.versionsOf(fileId);
+    for (let j = family.length - 1; j >= 0; j--) if (this.trashState('file', family[j]!) === undefined) return family[j];
+    return undefined;
+  }
+  /** True when the file is the latest version of its family. */
+  isLatest(fileId: string): boolean {
+    return this.latestOf(fileId) === fileId;
+  }
+  /** The latest version whose key is `key` (keys are unique among latest versions), if any. */
+  latestWithKey(key: string): string | undefined {
+    const ids = this.#p.lifecycle.versions.withKey(key, this.watermark);
+    for (let j = ids.length - 1; j >= 0; j--) if (this.isLatest(ids[j]!) && this.fileKey(ids[j]!) === key) return ids[j];
+    return undefined;
+  }
+  /** The files that had key `key` (every version), oldest first. */
+  filesWithKey(key: string): string[] {
+    return this.#p.lifecycle.versions.withKey(key, this.watermark);
   }
 
   /** The seq-ordered lists behind the index, for audit and traversal code. */

@@ -116,6 +116,30 @@ export class ObjectStore {
     }
   }
 
+  /** Removes stored content for good (an erase): the inline blob or the object file, and any copy kept for reading back. */
+  async remove(key: string): Promise<void> {
+    const [where, hex] = key.split('/') as [string, string];
+    this.#recentBytes -= this.#recent.get(hex)?.length ?? 0;
+    this.#recent.delete(hex);
+    if (where === 'inline') await this.#log.deleteBlob(hex);
+    else if (this.#dir) {
+      const dir = join(this.#dir, 'objects', hex.slice(0, 2));
+      await rm(join(dir, hex), { force: true });
+      if (this.#sync) await fsyncPath(dir);
+    }
+  }
+
+  /** True when bytes are stored under `key` (an erase that a crash cut short leaves them). */
+  async has(key: string): Promise<boolean> {
+    const [where, hex] = key.split('/') as [string, string];
+    if (where === 'inline') return (await this.#log.getBlob(hex)) !== undefined;
+    if (!this.#dir) return false;
+    return stat(join(this.#dir, 'objects', hex.slice(0, 2), hex)).then(
+      () => true,
+      () => false,
+    );
+  }
+
   /** Removes the temporary copy of content that was not committed. */
   async discard(content: PreparedContent): Promise<void> {
     if (content.tmpPath) await rm(content.tmpPath, { force: true });

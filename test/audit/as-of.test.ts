@@ -11,7 +11,13 @@ type Op =
   | { kind: 'add'; c: number }
   | { kind: 'load'; c: number }
   | { kind: 'finish'; failed: boolean }
-  | { kind: 'scoped'; t: number; c: number; fail: boolean };
+  | { kind: 'scoped'; t: number; c: number; fail: boolean }
+  // Trash, erase, versions and descriptions (issue 15).
+  | { kind: 'trash'; c: number; what: 'file' | 'run' | 'transform' }
+  | { kind: 'restore'; c: number; what: 'file' | 'run' | 'transform' }
+  | { kind: 'erase'; c: number }
+  | { kind: 'version'; c: number; k: number; n: number }
+  | { kind: 'describe'; c: number; what: 'file' | 'run' | 'transform'; text: string | null };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('track' as const), t: fc.nat(2) }),
@@ -19,7 +25,38 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('load' as const), c: fc.nat(4) }),
   fc.record({ kind: fc.constant('finish' as const), failed: fc.boolean() }),
   fc.record({ kind: fc.constant('scoped' as const), t: fc.nat(2), c: fc.nat(4), fail: fc.boolean() }),
+  fc.record({ kind: fc.constant('trash' as const), c: fc.nat(4), what: fc.constantFrom('file' as const, 'run' as const, 'transform' as const) }),
+  fc.record({ kind: fc.constant('restore' as const), c: fc.nat(4), what: fc.constantFrom('file' as const, 'run' as const, 'transform' as const) }),
+  fc.record({ kind: fc.constant('erase' as const), c: fc.nat(4) }),
+  fc.record({ kind: fc.constant('version' as const), c: fc.nat(4), k: fc.nat(1), n: fc.nat(1000) }),
+  fc.record({ kind: fc.constant('describe' as const), c: fc.nat(4), what: fc.constantFrom('file' as const, 'run' as const, 'transform' as const), text: fc.option(fc.string({ maxLength: 8 }), { nil: null }) }),
 );
+
+/** The c-th record of a kind, trashed ones included (undefined when there are not that many). */
+function pick(ln: Ledger, what: 'file' | 'run' | 'transform', c: number): File | Run | Transform | undefined {
+  const model = what === 'file' ? File : what === 'run' ? Run : Transform;
+  const all = ln.select(model as typeof File).withTrashed().all() as (File | Run | Transform)[];
+  return all.length ? all[c % all.length] : undefined;
+}
+
+/** Lifecycle operations refused by their rules (NOT_IN_TRASH, KEY_CONFLICT, …) write nothing; anything else fails the test. */
+async function lifecycle(ln: Ledger, o: Op): Promise<void> {
+  const refused = (e: unknown) => {
+    if (!(isLineageError(e) && ['NOT_IN_TRASH', 'KEY_CONFLICT', 'NOT_LATEST_VERSION', 'CONTENT_ERASED'].includes(e.code))) throw e;
+  };
+  if (o.kind === 'trash' || o.kind === 'restore') {
+    const r = pick(ln, o.what, o.c);
+    if (r) await (o.kind === 'trash' ? r.delete() : r.restore()).catch(refused);
+  } else if (o.kind === 'erase') {
+    const f = pick(ln, 'file', o.c) as File | undefined;
+    if (f) await f.delete({ permanent: true }).catch(refused);
+  } else if (o.kind === 'describe') {
+    const r = pick(ln, o.what, o.c);
+    if (r) await r.update({ description: o.text });
+  } else if (o.kind === 'version') {
+    await ln.add(new File(Buffer.from(`version ${o.n}\n`), { name: `v${o.k}.txt`, key: `keys/k${o.k}` })).catch(refused);
+  }
+}
 
 /** Plays operations through the public API; operations that make no sense at that point are skipped. */
 async function play(ln: Ledger, ops: Op[]): Promise<void> {
@@ -32,6 +69,8 @@ async function play(ln: Ledger, ops: Op[]): Promise<void> {
       if (f) await f.load({ isRunInput: ln.context.run !== undefined });
     } else if (o.kind === 'finish') {
       if (ln.context.run) await ln.finish({ status: o.failed ? 'failed' : 'completed' });
+    } else if (o.kind !== 'scoped') {
+      await lifecycle(ln, o);
     } else {
       await ln
         .run(new Transform({ name: `t${o.t}`, type: 'function' }), async () => {

@@ -10,7 +10,7 @@ export async function v1Answers(ln: Ledger): Promise<unknown> {
   const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
   const bam = ln.select(File, { name: 'output.bam' }).one();
   const contents: Record<string, string> = {};
-  for (const f of ln.select(File).all()) if (f.key) contents[f.name] = sha(await f.load());
+  for (const f of ln.select(File).all()) if (f.storageKey) contents[f.name] = sha(await f.load());
   const asOf: unknown[] = [];
   for (const k of [1, Math.ceil(ln.head.seq / 2), ln.head.seq]) {
     const s = ln.asOf(k);
@@ -32,7 +32,7 @@ export async function v1Answers(ln: Ledger): Promise<unknown> {
         outputs: r.outputs.map((f) => f.id),
         children: r.children.map((c) => c.id),
       })),
-      files: ln.select(File).all().map((f) => ({ ...f.toJSON(), inputOf: f.inputOf.map((r) => r.id), recreatedBy: f.recreatedBy.map((r) => r.id) })),
+      files: ln.select(File).all().map((f) => ({ ...v1FileJson(f), inputOf: f.inputOf.map((r) => r.id), recreatedBy: f.recreatedBy.map((r) => r.id) })),
       joins: {
         bamRun: ln.select(Run).join(File, { name: 'output.bam' }).one().id,
         transformsOfIris: ln.select(Transform).join(Run).join(File, { name: 'iris.csv' }).all().map((t) => t.name),
@@ -44,4 +44,10 @@ export async function v1Answers(ln: Ledger): Promise<unknown> {
       contents,
     }),
   );
+}
+
+/** A file's toJSON() as v1 wrote it: its storage key was called `key` then (`key` is now the virtual key of issue 15, and v1 files have none). */
+function v1FileJson(f: File): Record<string, unknown> {
+  const { storageKey, key: _virtual, ...rest } = f.toJSON();
+  return storageKey === undefined ? rest : { ...rest, key: storageKey };
 }

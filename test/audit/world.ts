@@ -10,9 +10,10 @@ export type Readable = Ledger | Snapshot;
  * joins, lineage graphs, histories and the event stream. Two readers that agree here agree on everything.
  */
 export async function world(r: Readable): Promise<unknown> {
-  const transforms = r.select(Transform).all();
-  const runs = r.select(Run).all();
-  const files = r.select(File).all();
+  // Trashed records included: they keep their lineage, and their trash state is in toJSON().
+  const transforms = r.select(Transform).withTrashed().all();
+  const runs = r.select(Run).withTrashed().all();
+  const files = r.select(File).withTrashed().all();
   const ids = (xs: { id: string }[]) => xs.map((x) => x.id);
   const history = async (x: File | Run | Transform) => (await r.history(x)).map((e) => [e.seq, e.type, e.hash]);
   const events: unknown[] = [];
@@ -40,6 +41,8 @@ export async function world(r: Readable): Promise<unknown> {
         inputOf: ids(f.inputOf),
         recreatedBy: ids(f.recreatedBy),
         history: await history(f),
+        versions: ids(f.versions),
+        isLatest: f.isLatest,
         up: r.lineage(f, { direction: 'upstream' }),
         both: r.lineage(f, { direction: 'both', depth: 3 }),
       })),
@@ -50,6 +53,10 @@ export async function world(r: Readable): Promise<unknown> {
       runs: ids(r.select(Run, { transform: t }).orderBy('startedAt', 'desc').all()),
     })),
     failed: ids(r.select(Run, { status: 'failed' }).all()),
+    visible: [ids(r.select(Transform).all()), ids(r.select(Run).all()), ids(r.select(File).all())],
+    trashed: [ids(r.select(Transform).onlyTrashed().all()), ids(r.select(Run).onlyTrashed().all()), ids(r.select(File).onlyTrashed().all())],
+    keyed: ids(r.select(File).where({ key: { startsWith: 'keys/' } }).all()),
+    latestByKey: [0, 1].map((k) => r.select(File, { key: `keys/k${k}` }).latest()?.id),
     started: ids(r.select(Run, { status: 'started' }).all()),
     firstTwoFiles: ids(r.select(File).orderBy('name').limit(2).all()),
     lineageOfRuns: runs.map((x) => r.lineage(x, { direction: 'both' })),

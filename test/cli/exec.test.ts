@@ -315,14 +315,81 @@ test('exec --url records through lineage serve: the run, its input and output, a
   });
 });
 
-test('--key and --description are refused with a clear error until files have keys', (ctx) => {
-  write(ctx, 'f.txt', 'f');
-  for (const flag of ['--key', '--description']) {
-    const a = inDir(ctx, ['add', 'f.txt', flag, 'x']);
-    assert.equal(a.status, 1);
-    assert.match(a.stderr, new RegExp(`NOT_SUPPORTED: ${flag}: files have no`));
-  }
-  assert.equal(existsSync(ctx.db), false);
+test('lineage add --key and --description give the file a key and a description; a second add under the key is its next version', async (ctx) => {
+  write(ctx, 'f.txt', 'first');
+  const a = inDir(ctx, ['add', 'f.txt', '--key', 'raw/f.txt', '--description', 'lane 1']);
+  assert.equal(a.status, 0, a.stderr);
+  write(ctx, 'f.txt', 'second');
+  assert.equal(inDir(ctx, ['add', 'f.txt', '--key', 'raw/f.txt']).status, 0);
+  write(ctx, 'g.txt', 'g');
+  const two = inDir(ctx, ['add', 'f.txt', 'g.txt', '--key', 'raw/x']);
+  assert.equal(two.status, 2);
+  assert.match(two.stderr, /INVALID_ARGUMENT: --key names one file/);
+  const bad = inDir(ctx, ['add', 'g.txt', '--key', '/abs/path']);
+  assert.equal(bad.status, 2);
+  await reading(ctx, (ln) => {
+    const latest = ln.select(File, { key: 'raw/f.txt' }).latest()!;
+    assert.equal(latest.versions.length, 2);
+    assert.equal(latest.versions[0]!.description, 'lane 1');
+    assert.equal(ln.select(File, { name: 'g.txt' }).count(), 0, 'nothing was recorded for the refused adds');
+  });
+});
+
+test('lineage exec --key and --description set its output file\'s key and description', async (ctx) => {
+  write(ctx, 'in.txt', 'b\na\n');
+  const r = inDir(ctx, ['exec', '--in', 'in.txt', '--out', 'out.txt', '--key', 'sorted/out.txt', '--description', 'sorted lines', '--', 'sort', '-o', 'out.txt', 'in.txt']);
+  assert.equal(r.status, 0, r.stderr);
+  mkdirSync(join(ctx.dir, 'results'));
+  const folder = inDir(ctx, ['exec', '--out', 'results', '--key', 'k', '--', 'true']);
+  assert.equal(folder.status, 2);
+  assert.equal(inDir(ctx, ['exec', '--out', 'later/', '--key', 'k', '--', 'true']).status, 2, 'a folder that does not exist yet');
+  assert.equal(inDir(ctx, ['exec', '--out', 'a.txt', '--out', 'b.txt', '--key', 'k', '--', 'true']).status, 2, 'two outputs');
+  assert.equal(folder.status, 2);
+  assert.match(folder.stderr, /--key names one output file/);
+  await reading(ctx, (ln) => {
+    const out = ln.select(File, { key: 'sorted/out.txt' }).one();
+    assert.equal(out.name, 'out.txt');
+    assert.equal(out.description, 'sorted lines');
+    assert.equal(out.run?.transform.name, 'sort');
+    assert.equal(ln.select(File, { name: 'in.txt' }).one().key, undefined, 'inputs get no key');
+  });
+});
+
+test('lineage rm moves a record to the trash, restore brings it back, rm --permanent erases a trashed file\'s content', async (ctx) => {
+  write(ctx, 'p.csv', 'personal');
+  assert.equal(inDir(ctx, ['add', 'p.csv']).status, 0);
+  const perm = inDir(ctx, ['rm', 'p.csv', '--permanent']);
+  assert.equal(perm.status, 1);
+  assert.match(perm.stderr, /NOT_IN_TRASH/);
+  const rm = inDir(ctx, ['rm', 'p.csv']);
+  assert.equal(rm.status, 0, rm.stderr);
+  assert.match(rm.stdout, /moved to the trash: file p\.csv/);
+  assert.equal(inDir(ctx, ['restore', 'p.csv']).status, 0);
+  assert.equal(inDir(ctx, ['rm', 'p.csv']).status, 0);
+  const shown = inDir(ctx, ['show', 'p.csv']);
+  assert.equal(shown.status, 0, shown.stderr);
+  assert.match(shown.stdout, /trash/);
+  const erased = inDir(ctx, ['rm', 'p.csv', '--permanent']);
+  assert.equal(erased.status, 0, erased.stderr);
+  const again = inDir(ctx, ['restore', 'p.csv']);
+  assert.equal(again.status, 1);
+  assert.match(again.stderr, /CONTENT_ERASED/);
+  assert.match(inDir(ctx, ['show', 'p.csv']).stdout, /stored\s+erased /);
+  assert.equal(inDir(ctx, ['verify']).status, 0);
+  const contents = inDir(ctx, ['verify', '--contents']);
+  assert.equal(contents.status, 0, contents.stderr);
+  assert.match(contents.stdout, /contents: 0 checked, 1 erased by an event, 0 never stored, 0 problem/);
+  const graph = inDir(ctx, ['graph', 'p.csv']);
+  assert.equal(graph.status, 0, graph.stderr);
+  assert.match(graph.stdout, /\[trashed, content erased\]/, 'the picture marks the erased file');
+  assert.match(inDir(ctx, ['history', 'p.csv']).stdout, /file\.erased/);
+  const log = inDir(ctx, ['log']);
+  assert.match(log.stdout, /record\.trashed/);
+  assert.match(log.stdout, /file\.erased/);
+  await reading(ctx, async (ln) => {
+    const f = ln.select(File).onlyTrashed().one();
+    await assert.rejects(f.load(), (e: unknown) => (e as { code?: string }).code === 'CONTENT_ERASED');
+  });
 });
 
 test('lineage track prints a run id; finish ends it once; add needs a started run', async (ctx) => {

@@ -50,7 +50,7 @@ test('a 50 MB content goes up and comes down streamed: the hash holds, and the w
     assert.ok(extraMb < 40, `the worker used ${extraMb.toFixed(1)} MB more for 50 MB than for 1 MB`);
     const f = ledger.select(File, { name: 'big.bin' }).one();
     assert.equal(f.id, big.id);
-    assert.equal(f.key, `objects/${hash}`);
+    assert.equal(f.storageKey, `objects/${hash}`);
     const bytes = await f.load();
     assert.equal(createHash('sha256').update(bytes).digest('hex'), hash);
   } finally {

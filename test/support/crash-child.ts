@@ -32,14 +32,28 @@ async function worker(w: number): Promise<void> {
           writeFileSync(p, contentOf(name, true));
           file = new File(p);
         } else {
-          file = new File(contentOf(name, false), { name });
+          // Every fifth small file under a key (a new version of the key's latest) with a description.
+          file = new File(contentOf(name, false), n % 5 === 0 ? { name, key: `crash/${tag}/${w % 3}`, description: `written by worker ${w}` } : { name });
         }
         await ledger.add(file);
         say(`ack file ${file.id} ${ledger.head.seq} ${name} ${big ? 'big' : 'small'}`);
+        if (n % 11 === 0) {
+          // To the trash, then erased: the erase's event is acknowledged before its bytes go.
+          await file.delete();
+          await file.delete({ permanent: true });
+          say(`ack erased ${file.id} ${ledger.head.seq}`);
+        }
         const earlier = ledger.select(File).offset(Math.floor(Math.random() * 10)).first();
         if (earlier && !r.outputs.some((o) => o.id === earlier.id)) {
-          await earlier.load({ isRunInput: true });
-          say(`ack input ${earlier.id} ${r.id} ${ledger.head.seq}`);
+          // Another worker may have erased it meanwhile: then it is not read.
+          const read = await earlier.load({ isRunInput: true }).then(
+            () => true,
+            (e: { code?: string }) => {
+              if (e?.code !== 'CONTENT_ERASED') throw e;
+              return false;
+            },
+          );
+          if (read) say(`ack input ${earlier.id} ${r.id} ${ledger.head.seq}`);
         }
       }
       return r;

@@ -77,13 +77,35 @@ const fileOp = fc.record({
   op: fc.constant('addFile' as const),
   content,
   init: fc.oneof({ arbitrary: fc.record({ name, run: fc.option(fc.nat(), { nil: undefined }) }, { requiredKeys: [] }), weight: 5 }, { arbitrary: hostile, weight: 1 }),
+  // Keys, descriptions and versions (issue 15): sensible values, hostile ones, and `revises` of a saved file or garbage.
+  extras: fc.option(
+    fc.record(
+      {
+        key: fc.oneof(fc.constantFrom('raw/a.csv', 'raw/b.csv', 'out/x'), fc.constantFrom('/abs', 'a//b', '../up', 'a/', ''), name, hostile),
+        description: fc.oneof(name, hostile, fc.constant('d'.repeat(17_000))),
+        revises: fc.oneof(fc.nat(), hostile),
+      },
+      { requiredKeys: [] },
+    ),
+    { nil: undefined },
+  ),
+});
+
+/** Trash, restore, erase and description changes on saved records, with hostile arguments too. */
+const lifecycleOp = fc.record({
+  op: fc.constant('lifecycle' as const),
+  kind: fc.constantFrom('file', 'run', 'transform'),
+  i: fc.nat(),
+  action: fc.constantFrom('delete', 'erase', 'restore', 'update'),
+  arg: fc.oneof(fc.constant(undefined), name, hostile, fc.record({ permanent: fc.oneof(fc.boolean(), hostile) }), fc.record({ description: fc.oneof(name, hostile, fc.constant(null)) })),
 });
 
 const loadOp = fc.record({ op: fc.constant('load' as const), i: fc.nat(), options: fc.oneof(fc.constant(undefined), fc.record({ isRunInput: fc.oneof(fc.boolean(), hostile) }), hostile) });
 
 const model = fc.oneof({ arbitrary: fc.constantFrom<unknown>(Transform, Run, File), weight: 5 }, { arbitrary: hostile, weight: 1 });
-const field = fc.oneof(fc.constantFrom('id', 'name', 'version', 'type', 'hash', 'run', 'transform', 'status', 'params', 'createdAt', 'size', 'suffix'), fc.constantFrom(...HOSTILE_NAMES.slice(0, 8)));
-const where = fc.oneof(fc.constant(undefined), fc.dictionary(field, fc.oneof(name, hostile), { maxKeys: 2 }), hostile);
+const field = fc.oneof(fc.constantFrom('id', 'name', 'version', 'type', 'hash', 'run', 'transform', 'status', 'params', 'createdAt', 'size', 'suffix', 'key', 'description', 'isLatest', 'storageKey', 'revises'), fc.constantFrom(...HOSTILE_NAMES.slice(0, 8)));
+const operator = fc.record({ [String('startsWith')]: fc.oneof(name, hostile) }).chain((o) => fc.constantFrom(o, { endsWith: o.startsWith }, { contains: o.startsWith }, { like: o.startsWith }, { startsWith: 'raw/', endsWith: 'x' }));
+const where = fc.oneof(fc.constant(undefined), fc.dictionary(field, fc.oneof(name, hostile, operator), { maxKeys: 2 }), hostile);
 
 const queryOp = fc.record({
   op: fc.constant('query' as const),
@@ -96,7 +118,8 @@ const queryOp = fc.record({
   orderBy: fc.option(fc.tuple(fc.oneof(field, hostile), fc.oneof(fc.constantFrom('asc', 'desc'), hostile)), { nil: undefined }),
   limit: fc.option(fc.oneof(fc.nat({ max: 5 }), hostile), { nil: undefined }),
   offset: fc.option(fc.oneof(fc.nat({ max: 5 }), hostile), { nil: undefined }),
-  end: fc.constantFrom('all', 'first', 'one', 'count'),
+  end: fc.constantFrom('all', 'first', 'one', 'count', 'latest'),
+  trash: fc.constantFrom('default', 'with', 'only'),
 });
 
 const operation = fc.oneof(
@@ -112,6 +135,7 @@ const operation = fc.oneof(
   fc.record({ op: fc.constant('asOf' as const), at: hostile }),
   fc.record({ op: fc.constant('read' as const), i: fc.nat(), kind: fc.constantFrom('file', 'run', 'transform') }),
   fc.record({ op: fc.constant('openMemory' as const), options: hostile }),
+  lifecycleOp,
 );
 
 /** A sequence of hostile API calls. */
@@ -200,6 +224,10 @@ async function one(ledger: Ledger, o: Operation, pools: Pools): Promise<void> {
         const src = o.content.kind === 'bytes' ? o.content.b : o.content.kind === 'path' ? o.content.p : o.content.v;
         let init = o.init as Record<string, unknown>;
         if (init && typeof init === 'object' && 'run' in init && typeof init.run === 'number') init = { ...init, run: pick(pools.runs, init.run) };
+        if (o.extras && init && typeof init === 'object') {
+          const { revises, ...rest } = o.extras;
+          init = { ...init, ...rest, ...(revises === undefined ? {} : { revises: typeof revises === 'number' ? pick(pools.files, revises) : revises }) };
+        }
         return ledger.add(new File(src as never, init as never));
       });
       keep(r);
@@ -232,12 +260,14 @@ async function one(ledger: Ledger, o: Operation, pools: Pools): Promise<void> {
       await expectCoded('select()', () => {
         const reader = o.on === 'ledger' ? ledger : o.on === 'session' ? ledger.session() : ledger.asOf(o.at as never);
         let q = reader.select(o.model as never, o.where as never);
+        if (o.trash === 'with') q = q.withTrashed();
+        if (o.trash === 'only') q = q.onlyTrashed();
         for (const j of o.joins) q = q.join(j.model as never, j.where as never, j.options as never);
         if (o.filter !== undefined) q = q.where(o.filter as never);
         if (o.orderBy) q = q.orderBy(o.orderBy[0] as never, o.orderBy[1] as never);
         if (o.limit !== undefined) q = q.limit(o.limit as never);
         if (o.offset !== undefined) q = q.offset(o.offset as never);
-        const out = o.end === 'all' ? q.all() : o.end === 'first' ? q.first() : o.end === 'one' ? q.one() : q.count();
+        const out = o.end === 'all' ? q.all() : o.end === 'first' ? q.first() : o.end === 'one' ? q.one() : o.end === 'latest' ? q.latest() : q.count();
         for (const r of Array.isArray(out) ? out : [out]) if (r && typeof r === 'object') JSON.stringify(r);
         return out;
       });
@@ -257,6 +287,14 @@ async function one(ledger: Ledger, o: Operation, pools: Pools): Promise<void> {
       if (r) await expectCoded('reading a record', () => readAll(r));
       return;
     }
+    case 'lifecycle': {
+      const list: LineageRecord[] = o.kind === 'file' ? pools.files : o.kind === 'run' ? pools.runs : pools.transforms;
+      const r = pick(list, o.i);
+      if (!r) return;
+      const a = o.arg as never;
+      await expectCoded(`${o.kind}.${o.action}()`, () => (o.action === 'delete' ? r.delete(a) : o.action === 'erase' ? r.delete({ permanent: true }) : o.action === 'restore' ? r.restore() : r.update(a)));
+      return;
+    }
     case 'openMemory': {
       const l = await expectCoded('open({ memory: true, ... })', () => open({ ...(o.options && typeof o.options === 'object' ? (o.options as object) : {}), memory: true } as never));
       if (l) await (l as Ledger).close();
@@ -268,7 +306,8 @@ async function one(ledger: Ledger, o: Operation, pools: Pools): Promise<void> {
 /** Touches every field and relation of a record, as a user printing it would. */
 function readAll(r: LineageRecord): unknown {
   const out: unknown[] = [JSON.stringify(r)];
-  if (r instanceof File) out.push(r.run?.id, r.transform?.name, r.inputOf.length, r.recreatedBy.length, r.suffix, r.createdAt);
+  if (r instanceof File) out.push(r.run?.id, r.transform?.name, r.inputOf.length, r.recreatedBy.length, r.suffix, r.createdAt, r.key, r.storageKey, r.versions.length, r.isLatest, r.revises?.id, r.erased?.at);
+  out.push(r.description, r.trashed);
   if (r instanceof Run) out.push(r.transform.name, r.inputs.length, r.outputs.length, r.parent?.id, r.children.length, r.status);
   if (r instanceof Transform) out.push(r.runs.length, r.latestRun?.id, r.revises?.id, r.createdAt);
   return out;
@@ -306,6 +345,7 @@ export function answers(ledger: Ledger): unknown {
     runs: ledger.select(Run).all().map((r) => ({ ...r.toJSON(), inputs: r.inputs.map((f) => f.id), outputs: r.outputs.map((f) => f.id) })),
     files: files.map((f) => ({ ...f.toJSON(), inputOf: f.inputOf.map((r) => r.id) })),
     lineage: files.map((f) => ledger.lineage(f, { direction: 'both' })),
+    trashed: [Transform, Run, File].map((m) => ledger.select(m as typeof File).onlyTrashed().all().map((r) => r.toJSON())),
   };
 }
 

@@ -5,6 +5,7 @@ import { LineageError } from '../../errors.js';
 import { LIMITS } from '../../limits.js';
 import { File, Run, Transform } from '../../model/records.js';
 import { cleanName } from '../../model/sanitize.js';
+import { cleanDescription, cleanKey } from '../../model/lifecycle.js';
 import { changedSince, expand, expandAll, type FileSet, hashFile, type Stamp, stampOf, stamps } from '../file-sets.js';
 import { type Outcome, SignalGate } from '../foreground.js';
 import { childEnv, collect, commandLine, findRun, onPath, parseParams, parseTransform, withTarget } from '../shell.js';
@@ -29,6 +30,8 @@ export function registerExec(program: Command): void {
     .option('--in <file|folder|glob>', 'an input (repeatable); a folder is all files under it', collect)
     .option('--out <file|folder|glob>', 'an output the command writes (repeatable)', collect)
     .option('--param <key=value>', 'a run parameter (repeatable)', collect)
+    .option('--key <key>', 'a virtual, path-like key for the output (one --out naming one file): a file whose latest version has it gets a new version')
+    .option('--description <text>', 'a description of the output files')
     .addHelpText(
       'after',
       `
@@ -49,15 +52,22 @@ Examples:
   lineage exec --in input.fastq.gz --out reads.fastq -- sh -c 'gzip -dc input.fastq.gz > reads.fastq'
   lineage exec --transform sort@9.1 --in reads.fastq --out sorted.txt --param key=1 -- sort -o sorted.txt reads.fastq
   lineage exec --in 'raw/*.csv' --out results/ -- ./analyse.sh raw results
+  lineage exec --in reads.fastq --out counts.tsv --key results/counts.tsv --description 'gene counts' -- ./count.sh
 `,
     )
-    .action(async (argv: string[], opts: { transform?: string; in?: string[]; out?: string[]; param?: string[] }) => {
-      const verdict = await execute(targetOf(program, cmd), argv, { transform: opts.transform, in: opts.in ?? [], out: opts.out ?? [], param: opts.param ?? [] });
+    .action(async (argv: string[], opts: { transform?: string; in?: string[]; out?: string[]; param?: string[]; key?: string; description?: string }) => {
+      const verdict = await execute(targetOf(program, cmd), argv, { transform: opts.transform, in: opts.in ?? [], out: opts.out ?? [], param: opts.param ?? [], key: opts.key, description: opts.description });
       process.exitCode = verdict.exit;
     });
 }
 
-async function execute(target: Target, argv: string[], opts: { transform?: string; in: string[]; out: string[]; param: string[] }): Promise<Verdict> {
+/** What the outputs are given besides their content: a key (one output file) and a description. */
+interface OutputExtras {
+  key?: string;
+  description?: string;
+}
+
+async function execute(target: Target, argv: string[], opts: { transform?: string; in: string[]; out: string[]; param: string[] } & OutputExtras): Promise<Verdict> {
   // Everything the user can get wrong is checked before the ledger is touched: nothing is written.
   const transform = transformOf(opts.transform ?? basename(argv[0]!), argv[0]!);
   const params = { ...parseParams(opts.param, ['exec']), exec: commandLine(argv) };
@@ -65,6 +75,8 @@ async function execute(target: Target, argv: string[], opts: { transform?: strin
   if (bytes > LIMITS.paramsBytes) throw new LineageError('LIMIT_EXCEEDED', `the params and the command line take ${bytes} bytes as JSON; the limit is ${LIMITS.paramsBytes}`);
   const inputs = await expandAll(opts.in, '--in');
   const outSets = await Promise.all(opts.out.map((s) => expand(s)));
+  const extras: OutputExtras = { key: cleanKey(opts.key), description: cleanDescription(opts.description, false) ?? undefined };
+  if (extras.key !== undefined && (outSets.length !== 1 || outSets[0]!.kind !== 'file' || /[\\/]$/.test(outSets[0]!.spec))) throw new LineageError('INVALID_ARGUMENT', '--key names one output file: pass exactly one --out that is a file (not a folder or glob); nothing was run');
   const before = await stamps(outSets);
   // One file at a time: a folder of thousands of inputs must not open thousands of streams at once.
   const hashes: { path: string; hash: string }[] = [];
@@ -81,7 +93,7 @@ async function execute(target: Target, argv: string[], opts: { transform?: strin
     const outcome = await gate.run(argv, childEnv(target, started.id));
     const verdict = await withTarget(target, async (ledger) => {
       const run = findRun(ledger, started.id);
-      const v = outcome.kind === 'exited' && outcome.code === 0 ? await recordOutputs(ledger, run, outSets, before, started.inputHashes) : judge(outcome, gate.received);
+      const v = outcome.kind === 'exited' && outcome.code === 0 ? await recordOutputs(ledger, run, outSets, before, started.inputHashes, extras) : judge(outcome, gate.received);
       await ledger.finish({ run, status: v.status, error: v.error });
       return v;
     }).catch((err: unknown) => {
@@ -126,7 +138,7 @@ function judge(outcome: Exclude<Outcome, { kind: 'exited'; code: 0 }>, received:
  * Adds the files the command wrote (new or changed since it started) under each --out as outputs of
  * the run; an --out under which it wrote nothing fails the run, with nothing added.
  */
-async function recordOutputs(ledger: LedgerApi, run: Run, sets: readonly FileSet[], before: Map<string, Stamp>, inputHashes: Set<string>): Promise<Verdict> {
+async function recordOutputs(ledger: LedgerApi, run: Run, sets: readonly FileSet[], before: Map<string, Stamp>, inputHashes: Set<string>, extras: OutputExtras): Promise<Verdict> {
   const missing: string[] = [];
   const written = new Set<string>();
   for (const old of sets) {
@@ -148,7 +160,7 @@ async function recordOutputs(ledger: LedgerApi, run: Run, sets: readonly FileSet
       process.stderr.write(`lineage: ${path} has the same content as an input of the run; not recorded as its output\n`);
       continue;
     }
-    await ledger.add(new File(path, { run }));
+    await ledger.add(new File(path, { run, ...extras }));
   }
   return { status: 'completed', exit: 0 };
 }

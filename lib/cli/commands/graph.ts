@@ -76,7 +76,7 @@ Examples:
       const at = opts.asOf === undefined ? undefined : parseAsOf(opts.asOf);
       await withLedger(program, async (ledger) => {
         const reader: Reader = at === undefined ? ledger : ledger.asOf(at);
-        const record = resolveRecord(reader, nameOrId);
+        const record = resolveRecord(reader, nameOrId, 'with');
         if (opts.groupBy !== undefined && !['mermaid', 'dot', 'svg', 'html'].includes(opts.format)) {
           throw new LineageError('INVALID_ARGUMENT', `--group-by draws mermaid, dot, svg or html, not ${opts.format}`);
         }

@@ -13,7 +13,7 @@ export function registerHistory(program: Command): void {
     .addHelpText('after', '\nExamples:\n  lineage history output.bam\n  lineage history 3fQm2Ck9pXbT7aLs --json\n')
     .action(async (nameOrId: string, opts: { json?: boolean }) => {
       await withLedger(program, async (ledger) => {
-        const record = resolveRecord(ledger, nameOrId);
+        const record = resolveRecord(ledger, nameOrId, 'with');
         const events = await ledger.history(record);
         if (opts.json) return printJson(events);
         const style = styleFor(process.stdout);

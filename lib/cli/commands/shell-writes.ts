@@ -40,20 +40,19 @@ Example:
     .argument('<file...>', 'files, folders (all files under them) or globs')
     .description('add files to the ledger, as outputs of a run (--run, else $LINEAGE_RUN) or with no producing run')
     .option('--run <id>', 'the run that wrote them (default: $LINEAGE_RUN, set by `lineage exec`)')
-    .option('--key <key>', 'not available yet: file keys come with issue 15')
-    .option('--description <text>', 'not available yet: file descriptions come with issue 15')
+    .option('--key <key>', 'a virtual, path-like key for the file (one file only): a file whose latest version has it gets a new version')
+    .option('--description <text>', 'a description of the files')
     .option('--json', 'print the files as JSON')
-    .addHelpText('after', '\nExamples:\n  lineage add reference/genome.fa\n  lineage add results/ --run "$RUN"\n')
+    .addHelpText('after', '\nExamples:\n  lineage add reference/genome.fa\n  lineage add results/ --run "$RUN"\n  lineage add input.fastq.gz --key raw/2026/input.fastq.gz --description "lane 1 reads"\n')
     .action(async (specs: string[], opts: { run?: string; key?: string; description?: string; json?: boolean }) => {
-      for (const flag of ['key', 'description'] as const) {
-        if (opts[flag] !== undefined) throw new LineageError('NOT_SUPPORTED', `--${flag}: files have no ${flag} in this version of lineage-ledger; nothing was recorded`);
-      }
       const sets = await expandAll(specs, 'lineage add');
+      const paths = sets.flatMap((s) => s.files);
+      if (opts.key !== undefined && paths.length !== 1) throw new LineageError('INVALID_ARGUMENT', `--key names one file, and ${paths.length} were given; nothing was recorded`);
       const runId = opts.run ?? (process.env.LINEAGE_RUN || undefined);
       const files = await withTarget(targetOf(program, add), async (ledger) => {
         const run = runId === undefined ? undefined : startedRun(ledger, runId, opts.run === undefined);
         const out: File[] = [];
-        for (const path of sets.flatMap((s) => s.files)) out.push(await ledger.add(new File(path, { run })));
+        for (const path of paths) out.push(await ledger.add(new File(path, { run, key: opts.key, description: opts.description })));
         return out.map((f) => f.toJSON());
       });
       if (opts.json) printJson(files);

@@ -43,7 +43,7 @@ Examples:
       const at = opts.asOf === undefined ? undefined : parseAsOf(opts.asOf);
       await withLedger(program, async (ledger) => {
         const reader: Reader = at === undefined ? ledger : ledger.asOf(at);
-        const record = resolveRecord(reader, nameOrId);
+        const record = resolveRecord(reader, nameOrId, 'with');
         const facets = await record.facets;
         const declared = record instanceof Transform ? await record.declared : undefined;
         const declaredRefs = declared && { inputs: declared.inputs.map(ref), outputs: declared.outputs.map(ref) };
