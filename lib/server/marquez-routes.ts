@@ -5,7 +5,9 @@ import { openLineageEvents } from '../interop/openlineage-export.js';
 import { readPoint } from './as-of.js';
 import type { Identities, OlName } from './identities.js';
 import { marquezLineage } from './marquez-lineage.js';
+import { marquezDetailRoutes } from './marquez-detail-routes.js';
 import { MarquezModel, nodeId } from './marquez-model.js';
+import { recordedFileFacets, schemaFields } from './marquez-records.js';
 
 /** Options of the Marquez-shaped read API. */
 export interface MarquezRoutesOptions {
@@ -84,7 +86,15 @@ export const marquezRoutes: FastifyPluginAsync<MarquezRoutesOptions> = async (ap
   });
 
   app.get<{ Params: { namespace: string; dataset: string }; Querystring: { asOf?: string } }>('/api/v1/namespaces/:namespace/datasets/:dataset', { schema: { params: dsParams, querystring: { type: 'object', properties: { asOf } } } }, async (request) => {
-    return (await model(request.query.asOf)).dataset({ namespace: request.params.namespace, name: request.params.dataset });
+    const m = await model(request.query.asOf);
+    const name = { namespace: request.params.namespace, name: request.params.dataset };
+    const dataset = m.dataset(name);
+    const files = m.filesOf(name);
+    // The facets (schema, column lineage, …) producers sent, verbatim, over the ones the ledger gives its files.
+    const recorded = await recordedFileFacets(ledger.log, m.view, files[files.length - 1]!.id);
+    if (!recorded) return dataset;
+    const facets = { ...dataset.facets, ...recorded };
+    return { ...dataset, facets, fields: schemaFields(facets) };
   });
 
   app.get<{ Querystring: { q: string; filter?: 'dataset' | 'job' | 'DATASET' | 'JOB'; sort?: string; limit: number; asOf?: string } }>(
@@ -120,14 +130,15 @@ export const marquezRoutes: FastifyPluginAsync<MarquezRoutesOptions> = async (ap
       schema: {
         querystring: {
           type: 'object',
-          properties: { ...page, before: { type: 'string', format: 'date-time' }, after: { type: 'string', format: 'date-time' }, sortDirection: { type: 'string', enum: ['asc', 'desc'], default: 'desc' } },
+          // Marquez's web UI sends `before=&after=` when no bound is set: empty means unbounded.
+          properties: { ...page, before: { anyOf: [{ type: 'string', format: 'date-time' }, { type: 'string', maxLength: 0 }] }, after: { anyOf: [{ type: 'string', format: 'date-time' }, { type: 'string', maxLength: 0 }] }, sortDirection: { type: 'string', enum: ['asc', 'desc'], default: 'desc' } },
         },
       },
     },
     async (request) => {
       const q = request.query;
-      const before = q.before === undefined ? Infinity : Date.parse(q.before);
-      const after = q.after === undefined ? -Infinity : Date.parse(q.after);
+      const before = q.before === undefined || q.before === '' ? Infinity : Date.parse(q.before);
+      const after = q.after === undefined || q.after === '' ? -Infinity : Date.parse(q.after);
       const { source } = readPoint(ledger, q.asOf);
       const events = [];
       for await (const e of openLineageEvents(source)) {
@@ -138,6 +149,8 @@ export const marquezRoutes: FastifyPluginAsync<MarquezRoutesOptions> = async (ap
       return { events: events.slice(q.offset, q.offset + q.limit), totalCount: events.length };
     },
   );
+
+  await app.register(marquezDetailRoutes, { ledger, model, maxDepth });
 };
 
 function slice<T>(all: readonly T[], q: { limit: number; offset: number }): T[] {
