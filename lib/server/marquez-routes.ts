@@ -5,6 +5,7 @@ import { openLineageEvents } from '../interop/openlineage-export.js';
 import { readPoint } from './as-of.js';
 import type { Identities, OlName } from './identities.js';
 import { marquezLineage } from './marquez-lineage.js';
+import { Lru } from './lru.js';
 import { marquezDetailRoutes } from './marquez-detail-routes.js';
 import { MarquezModel, nodeId } from './marquez-model.js';
 import { recordedFileFacets, schemaFields } from './marquez-records.js';
@@ -19,6 +20,8 @@ export interface MarquezRoutesOptions {
   maxNodes: number;
 }
 
+// Lineage answers above this size are not kept (32 of them at most are).
+const MAX_CACHED_CHARS = 8 * 1024 * 1024;
 const name = { type: 'string', minLength: 1, maxLength: LIMITS.nameLength } as const;
 const asOf = { type: 'string', maxLength: 64 } as const;
 const page = { limit: { type: 'integer', minimum: 0, maximum: 10_000, default: 100 }, offset: { type: 'integer', minimum: 0, default: 0 }, asOf } as const;
@@ -38,15 +41,32 @@ interface Page {
  * the run events. Every read takes `?asOf=SEQ|TIME`, which Marquez cannot.
  */
 export const marquezRoutes: FastifyPluginAsync<MarquezRoutesOptions> = async (app, { ledger, identities, maxDepth, maxNodes }) => {
+  // What a snapshot shows never changes, so the model of a seq (and what it memoizes: names, runs,
+  // node data) serves every request at that seq, and a lineage answer is kept as the JSON it was sent
+  // as: repeated reads between writes cost a map lookup, not a graph walk and a 1 MB stringify.
+  const models = new Lru<number, MarquezModel>(4);
+  const graphs = new Lru<string, string>(32);
   const model = async (at: string | undefined): Promise<MarquezModel> => {
     await identities.refresh();
-    return new MarquezModel(readPoint(ledger, at).view, identities, identities.builder());
+    const { view } = readPoint(ledger, at);
+    let m = models.get(view.watermark);
+    if (!m) models.set(view.watermark, (m = new MarquezModel(view, identities, identities.builder())));
+    return m;
   };
 
   app.get<{ Querystring: { nodeId: string; depth: number; asOf?: string } }>(
     '/api/v1/lineage',
     { schema: { querystring: { type: 'object', properties: { nodeId: { type: 'string', minLength: 1, maxLength: 2 * LIMITS.nameLength + 16 }, depth: { type: 'integer', minimum: 0, maximum: maxDepth, default: 20 }, asOf }, required: ['nodeId'] } } },
-    async (request) => marquezLineage(await model(request.query.asOf), request.query.nodeId, request.query.depth, maxNodes),
+    async (request, reply) => {
+      const m = await model(request.query.asOf);
+      const key = `${m.view.watermark}\u0000${request.query.depth}\u0000${request.query.nodeId}`;
+      let body = graphs.get(key);
+      if (body === undefined) {
+        body = JSON.stringify(marquezLineage(m, request.query.nodeId, request.query.depth, maxNodes));
+        if (body.length <= MAX_CACHED_CHARS) graphs.set(key, body);
+      }
+      return reply.type('application/json; charset=utf-8').send(body);
+    },
   );
 
   app.get<{ Querystring: Page }>('/api/v1/namespaces', { schema: { querystring: { type: 'object', properties: page } } }, async (request) => {

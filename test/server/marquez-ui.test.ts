@@ -205,4 +205,19 @@ test('the UI\'s writes (delete, tag) are 405 and write nothing: the ledger is ap
   assert.equal(ledger.head.seq, head);
 });
 
+test('a lineage read after a write sees the write (answers are kept per seq, never served stale)', async () => {
+  const path = `/api/v1/lineage?nodeId=${enc(`dataset:${PG}:public.report`)}&depth=1`;
+  const before = await read(path);
+  assert.deepEqual(await read(path), before);
+  const seq = ledger.head.seq;
+  const run = newRunId();
+  assert.equal((await post(`${server.url}/api/v1/lineage`, runEvent(run, 'COMPLETE', 'archive', { inputs: [dataset('public.report', PG)], outputs: [dataset('archive.report', PG)] }, at(-30_000)))).status, 201);
+  const after = await read(path);
+  assert.ok(after.graph.some((n: { id: string }) => n.id === 'job:tests:archive'));
+  assert.ok(!before.graph.some((n: { id: string }) => n.id === 'job:tests:archive'));
+  // The earlier state is still there, by seq.
+  assert.deepEqual(await read(`${path}&asOf=${seq}`), before);
+  assert.ok(!(await read(`${path}&asOf=${seq}`)).graph.some((n: { id: string }) => n.id === 'job:tests:archive'));
+});
+
 test.run();
