@@ -151,6 +151,8 @@ try {
       const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * p)]!;
       const localNodes = ledger.lineage(src, { direction: 'both' }).nodes.length;
       console.log(`lineage read, ${nodes}-node Marquez graph over HTTP: p50 ${pct(httpLat, 0.5).toFixed(2)} ms, p99 ${pct(httpLat, 0.99).toFixed(2)} ms; in-process ledger.lineage() of the same graph (${localNodes} nodes with runs): p50 ${pct(localLat, 0.5).toFixed(2)} ms, p99 ${pct(localLat, 0.99).toFixed(2)} ms`);
+      // The keep-alive sockets of the reads would hold app.close() open.
+      agent.destroy();
       await app.close();
       await ledger.close();
     }
