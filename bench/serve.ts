@@ -2,7 +2,7 @@
 // clients over loopback, beside a bare node:http endpoint that only parses and validates the same
 // events (the floor of any receiver in Node), and in-process importOpenLineage; then the latency of
 // a 1,000-node Marquez lineage read over HTTP beside the in-process ledger.lineage() of that graph.
-// Run: npm run build && node dist/bench/serve.js [repetitions]   (npm run bench:serve)
+// Run: npm run build && node dist/bench/serve.js [repetitions] [receiver|lineage]   (npm run bench:serve; both parts by default)
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, createServer as createHttpServer, request } from 'node:http';
@@ -14,6 +14,7 @@ import { checkOpenLineage } from '../lib/interop/openlineage-validate.js';
 import { summarize } from './harness.js';
 
 const reps = Number(process.argv[2] ?? 3);
+const part = process.argv[3];
 const SCHEMA = 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent';
 const event = (i: number, type = 'START') =>
   JSON.stringify({ eventTime: new Date().toISOString(), eventType: type, producer: 'https://example.org/bench', schemaURL: SCHEMA, run: { runId: randomUUID() }, job: { namespace: 'bench', name: `job-${i % 50}` }, inputs: [{ namespace: 's3://lake', name: `in-${i}.parquet` }], outputs: [{ namespace: 's3://lake', name: `out-${i}.parquet` }] });
@@ -77,78 +78,84 @@ try {
   await new Promise<void>((r) => bare.listen(0, '127.0.0.1', r));
   const barePort = (bare.address() as AddressInfo).port;
 
-  console.log(`OpenLineage receiver, ${reps} repetitions (medians; the machine is shared, compare within a row):`);
-  console.log('clients  events  lineage serve: ev/s  p50 ms  p99 ms | bare parse+validate: ev/s  p50 ms  p99 ms | serve/bare');
-  for (const clients of [1, 16, 64]) {
-    const total = clients === 1 ? 500 : 3000;
-    const serve: { perSec: number; p50: number; p99: number }[] = [];
-    const base: typeof serve = [];
-    for (let r = 0; r < reps; r++) {
-      const ledger = await open(join(dir, `l-${clients}-${r}`));
-      const app = createServer({ ledger, logLevel: 'silent', maxConcurrent: 1024 });
+  if (part !== 'lineage') {
+    console.log(`OpenLineage receiver, ${reps} repetitions (medians; the machine is shared, compare within a row):`);
+    console.log('clients  events  lineage serve: ev/s  p50 ms  p99 ms | bare parse+validate: ev/s  p50 ms  p99 ms | serve/bare');
+    for (const clients of [1, 16, 64]) {
+      const total = clients === 1 ? 500 : 3000;
+      const serve: { perSec: number; p50: number; p99: number }[] = [];
+      const base: typeof serve = [];
+      for (let r = 0; r < reps; r++) {
+        const ledger = await open(join(dir, `l-${clients}-${r}`));
+        const app = createServer({ ledger, logLevel: 'silent', maxConcurrent: 1024 });
+        await app.listen({ host: '127.0.0.1', port: 0 });
+        const port = (app.server.address() as AddressInfo).port;
+        await load(port, '/api/v1/lineage', 4, 200); // warm-up
+        serve.push(await load(port, '/api/v1/lineage', clients, total));
+        await app.close();
+        await ledger.close();
+        base.push(await load(barePort, '/', clients, total));
+      }
+      const m = (xs: { perSec: number; p50: number; p99: number }[], k: 'perSec' | 'p50' | 'p99') => summarize(xs.map((x) => x[k])).median;
+      console.log(
+        `${String(clients).padStart(7)}  ${String(total).padStart(6)}  ${m(serve, 'perSec').toFixed(0).padStart(19)}  ${m(serve, 'p50').toFixed(2).padStart(6)}  ${m(serve, 'p99').toFixed(2).padStart(6)} | ${m(base, 'perSec').toFixed(0).padStart(25)}  ${m(base, 'p50').toFixed(2).padStart(6)}  ${m(base, 'p99').toFixed(2).padStart(6)} | ${(m(serve, 'perSec') / m(base, 'perSec')).toFixed(2)}`,
+      );
+    }
+    bare.close();
+
+    // In-process import of the same events, one call per event and all in one call.
+    {
+      const ledger = await open(join(dir, 'inproc'));
+      const events = Array.from({ length: 1000 }, (_, i) => JSON.parse(event(i)) as object);
+      let t = performance.now();
+      for (const e of events.slice(0, 500)) await importOpenLineage(ledger, [e], { strict: true });
+      const one = 500 / ((performance.now() - t) / 1000);
+      t = performance.now();
+      await importOpenLineage(ledger, events.slice(500), { strict: true });
+      const all = 500 / ((performance.now() - t) / 1000);
+      console.log(`in-process importOpenLineage: ${one.toFixed(0)} ev/s one event per call, ${all.toFixed(0)} ev/s 500 events in one call`);
+      await ledger.close();
+    }
+  }
+
+  if (part !== 'receiver') {
+    // A 1,000-node lineage: 10 chains of 50 jobs from one source dataset (1 + 500 jobs + 500 datasets).
+    {
+      const ledger = await open(join(dir, 'graph'));
+      const evs: object[] = [];
+      for (let c = 0; c < 10; c++) {
+        for (let j = 0; j < 50; j++) {
+          const input = j === 0 ? 'src' : `c${c}-d${j - 1}`;
+          evs.push({ eventTime: new Date(Date.UTC(2026, 0, 1, 0, j, c)).toISOString(), eventType: 'COMPLETE', producer: 'https://example.org/bench', schemaURL: SCHEMA, run: { runId: randomUUID() }, job: { namespace: 'g', name: `c${c}-j${j}` }, inputs: [{ namespace: 'g', name: input }], outputs: [{ namespace: 'g', name: `c${c}-d${j}` }] });
+        }
+      }
+      await importOpenLineage(ledger, evs, { strict: true });
+      const app = createServer({ ledger, logLevel: 'silent' });
       await app.listen({ host: '127.0.0.1', port: 0 });
       const port = (app.server.address() as AddressInfo).port;
-      await load(port, '/api/v1/lineage', 4, 200); // warm-up
-      serve.push(await load(port, '/api/v1/lineage', clients, total));
+      const path = `/api/v1/lineage?nodeId=${encodeURIComponent('dataset:g:src')}&depth=60`;
+      const res = await fetch(`http://127.0.0.1:${port}${path}`);
+      const nodes = ((await res.json()) as { graph: unknown[] }).graph.length;
+      const src = ledger.select(File, { name: 'src' }).one();
+      const httpLat: number[] = [];
+      const localLat: number[] = [];
+      for (let i = 0; i < 20; i++) await getOnce(port, path);
+      for (let i = 0; i < 200; i++) {
+        let t = performance.now();
+        if ((await getOnce(port, path)) !== 200) throw new Error('lineage read failed');
+        httpLat.push(performance.now() - t);
+        t = performance.now();
+        ledger.lineage(src, { direction: 'both' });
+        localLat.push(performance.now() - t);
+      }
+      const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * p)]!;
+      const localNodes = ledger.lineage(src, { direction: 'both' }).nodes.length;
+      console.log(`lineage read, ${nodes}-node Marquez graph over HTTP: p50 ${pct(httpLat, 0.5).toFixed(2)} ms, p99 ${pct(httpLat, 0.99).toFixed(2)} ms; in-process ledger.lineage() of the same graph (${localNodes} nodes with runs): p50 ${pct(localLat, 0.5).toFixed(2)} ms, p99 ${pct(localLat, 0.99).toFixed(2)} ms`);
+      // The keep-alive sockets of the reads would hold app.close() open.
+      agent.destroy();
       await app.close();
       await ledger.close();
-      base.push(await load(barePort, '/', clients, total));
     }
-    const m = (xs: { perSec: number; p50: number; p99: number }[], k: 'perSec' | 'p50' | 'p99') => summarize(xs.map((x) => x[k])).median;
-    console.log(
-      `${String(clients).padStart(7)}  ${String(total).padStart(6)}  ${m(serve, 'perSec').toFixed(0).padStart(19)}  ${m(serve, 'p50').toFixed(2).padStart(6)}  ${m(serve, 'p99').toFixed(2).padStart(6)} | ${m(base, 'perSec').toFixed(0).padStart(25)}  ${m(base, 'p50').toFixed(2).padStart(6)}  ${m(base, 'p99').toFixed(2).padStart(6)} | ${(m(serve, 'perSec') / m(base, 'perSec')).toFixed(2)}`,
-    );
-  }
-  bare.close();
-
-  // In-process import of the same events, one call per event and all in one call.
-  {
-    const ledger = await open(join(dir, 'inproc'));
-    const events = Array.from({ length: 1000 }, (_, i) => JSON.parse(event(i)) as object);
-    let t = performance.now();
-    for (const e of events.slice(0, 500)) await importOpenLineage(ledger, [e], { strict: true });
-    const one = 500 / ((performance.now() - t) / 1000);
-    t = performance.now();
-    await importOpenLineage(ledger, events.slice(500), { strict: true });
-    const all = 500 / ((performance.now() - t) / 1000);
-    console.log(`in-process importOpenLineage: ${one.toFixed(0)} ev/s one event per call, ${all.toFixed(0)} ev/s 500 events in one call`);
-    await ledger.close();
-  }
-
-  // A 1,000-node lineage: 10 chains of 50 jobs from one source dataset (1 + 500 jobs + 500 datasets).
-  {
-    const ledger = await open(join(dir, 'graph'));
-    const evs: object[] = [];
-    for (let c = 0; c < 10; c++) {
-      for (let j = 0; j < 50; j++) {
-        const input = j === 0 ? 'src' : `c${c}-d${j - 1}`;
-        evs.push({ eventTime: new Date(Date.UTC(2026, 0, 1, 0, j, c)).toISOString(), eventType: 'COMPLETE', producer: 'https://example.org/bench', schemaURL: SCHEMA, run: { runId: randomUUID() }, job: { namespace: 'g', name: `c${c}-j${j}` }, inputs: [{ namespace: 'g', name: input }], outputs: [{ namespace: 'g', name: `c${c}-d${j}` }] });
-      }
-    }
-    await importOpenLineage(ledger, evs, { strict: true });
-    const app = createServer({ ledger, logLevel: 'silent' });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const port = (app.server.address() as AddressInfo).port;
-    const path = `/api/v1/lineage?nodeId=${encodeURIComponent('dataset:g:src')}&depth=60`;
-    const res = await fetch(`http://127.0.0.1:${port}${path}`);
-    const nodes = ((await res.json()) as { graph: unknown[] }).graph.length;
-    const src = ledger.select(File, { name: 'src' }).one();
-    const httpLat: number[] = [];
-    const localLat: number[] = [];
-    for (let i = 0; i < 20; i++) await getOnce(port, path);
-    for (let i = 0; i < 200; i++) {
-      let t = performance.now();
-      if ((await getOnce(port, path)) !== 200) throw new Error('lineage read failed');
-      httpLat.push(performance.now() - t);
-      t = performance.now();
-      ledger.lineage(src, { direction: 'both' });
-      localLat.push(performance.now() - t);
-    }
-    const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * p)]!;
-    const localNodes = ledger.lineage(src, { direction: 'both' }).nodes.length;
-    console.log(`lineage read, ${nodes}-node Marquez graph over HTTP: p50 ${pct(httpLat, 0.5).toFixed(2)} ms, p99 ${pct(httpLat, 0.99).toFixed(2)} ms; in-process ledger.lineage() of the same graph (${localNodes} nodes with runs): p50 ${pct(localLat, 0.5).toFixed(2)} ms, p99 ${pct(localLat, 0.99).toFixed(2)} ms`);
-    await app.close();
-    await ledger.close();
   }
 } finally {
   agent.destroy();

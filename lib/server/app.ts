@@ -63,7 +63,8 @@ export function createServer(options: ServerOptions): FastifyInstance {
     // (one byte at a time) is cut off at about the timeout only if the check runs more often.
     serverFactory: (handler) => createHttpServer({ requestTimeout, headersTimeout: requestTimeout, connectionsCheckingInterval: Math.max(100, Math.min(1000, requestTimeout / 4)), keepAliveTimeout: 5000 }, handler),
     // Names in paths are up to LIMITS.nameLength characters, percent-encoded up to 3 bytes each... and beyond.
-    routerOptions: { maxParamLength: SERVER_LIMITS.paramChars },
+    // Marquez's web UI asks for `/lineage/?nodeId=` and `/search/?q=`: a trailing slash names the same route.
+    routerOptions: { maxParamLength: SERVER_LIMITS.paramChars, ignoreTrailingSlash: true },
     forceCloseConnections: 'idle',
     return503OnClosing: true,
   });

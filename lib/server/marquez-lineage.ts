@@ -82,8 +82,15 @@ export function marquezLineage(model: MarquezModel, start: string, depth: number
 
 /** Reads `job:NS:NAME` or `dataset:NS:NAME`; namespaces may hold colons (`postgres://db:5432`), so every split is tried. */
 export function resolveNode(model: MarquezModel, id: string): { type: 'job' | 'dataset'; name: OlName } {
+  // A run's lineage is its job's, as Marquez answers `run:UUID`.
+  const run = /^run:(.+)$/.exec(id);
+  if (run) {
+    const r = model.runByUuid(run[1]!);
+    if (!r) throw new LineageError('RUN_NOT_FOUND', `no run ${run[1]!.slice(0, 64)} in this snapshot`);
+    return { type: 'job', name: jobOfRun(model, r.id) };
+  }
   const m = /^(job|dataset):(.+)$/.exec(id);
-  if (!m) throw new LineageError('INVALID_ARGUMENT', `nodeId is job:NAMESPACE:NAME or dataset:NAMESPACE:NAME, not ${JSON.stringify(id.slice(0, 200))}`);
+  if (!m) throw new LineageError('INVALID_ARGUMENT', `nodeId is job:NAMESPACE:NAME, dataset:NAMESPACE:NAME or run:UUID, not ${JSON.stringify(id.slice(0, 200))}`);
   const type = m[1] as 'job' | 'dataset';
   const rest = m[2]!;
   for (let i = rest.indexOf(':'); i > 0; i = rest.indexOf(':', i + 1)) {

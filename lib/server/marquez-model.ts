@@ -5,6 +5,7 @@ import type { OpenLineageFacets } from '../interop/openlineage-model.js';
 import type { FileRow, RunRow, TransformRow } from '../state/rows.js';
 import type { View } from '../state/view.js';
 import type { Identities, OlName } from './identities.js';
+import { schemaFields } from './marquez-records.js';
 
 // The shapes of Marquez's API (marquez.service.models: Namespace, Job, JobData, Run, Dataset,
 // DatasetData), field for field, so that Marquez's web UI and clients read them unchanged.
@@ -82,6 +83,40 @@ export interface MarquezDataset extends MarquezDatasetData {
   facets: OpenLineageFacets;
   deleted: boolean;
 }
+/** Marquez's JobVersion: one transform of a job, with what its runs read and wrote. */
+export interface MarquezJobVersion {
+  id: { namespace: string; name: string; version: string };
+  type: 'BATCH';
+  name: string;
+  version: string;
+  createdAt: string;
+  namespace: string;
+  inputs: MarquezId[];
+  outputs: MarquezId[];
+  location: string | null;
+  context: Record<string, string>;
+  description: string | null;
+  latestRun: MarquezRun | null;
+  facets: OpenLineageFacets;
+}
+/** Marquez's DatasetVersion: one file of a dataset, with the run that wrote it. */
+export interface MarquezDatasetVersionFull {
+  id: { namespace: string; name: string; version: string };
+  type: 'DB_TABLE';
+  name: string;
+  physicalName: string;
+  createdAt: string;
+  version: string;
+  namespace: string;
+  sourceName: string;
+  fields: MarquezDatasetData['fields'];
+  tags: string[];
+  lastModifiedAt: string | null;
+  description: string | null;
+  lifecycleState: string | null;
+  createdByRun: MarquezRun | null;
+  facets: OpenLineageFacets;
+}
 /** Marquez's Namespace. */
 export interface MarquezNamespace {
   name: string;
@@ -108,6 +143,7 @@ export class MarquezModel {
   readonly #rowsByName = new Map<string, unknown[]>();
   readonly #runs = new Map<string, MarquezRun>();
   readonly #runsOf = new WeakMap<readonly TransformRow[], RunRow[]>();
+  #byUuid: Map<string, RunRow> | undefined;
 
   constructor(view: View, ids: Identities, builder: EventBuilder) {
     this.view = view;
@@ -251,6 +287,89 @@ export class MarquezModel {
     };
   }
 
+  /** The run with this OpenLineage runId (the UUID Marquez names runs by), if the snapshot has it. */
+  runByUuid(uuid: string): RunRow | undefined {
+    if (!this.#byUuid) {
+      this.#byUuid = new Map();
+      for (const id of this.view.runIds()) {
+        const r = this.view.run(id)!;
+        this.#byUuid.set(this.#builder.runId(r), r);
+      }
+    }
+    return this.#byUuid.get(uuid.toLowerCase()) ?? this.#byUuid.get(uuid);
+  }
+
+  /** The OpenLineage job facets and run facets the ledger gives a run that was not imported. */
+  builtFacets(r: RunRow): { run: OpenLineageFacets; job: OpenLineageFacets } {
+    const e = this.#event(r);
+    return { run: e.run.facets ?? {}, job: e.job.facets ?? {} };
+  }
+
+  /** The dataset facets the ledger gives a file itself (version, storage, its own). */
+  builtDatasetFacets(f: FileRow): OpenLineageFacets {
+    return this.#builder.dataset(f).facets ?? {};
+  }
+
+  /** A job's versions (its transforms), newest first, as Marquez's GET …/jobs/{job}/versions lists them. */
+  jobVersions(name: OlName): MarquezJobVersion[] {
+    const transforms = this.transformsOf(name);
+    if (transforms.length === 0) throw new LineageError('TRANSFORM_NOT_FOUND', `no job ${name.namespace}:${name.name} in this snapshot`);
+    return [...transforms].reverse().map((t) => {
+      const runs = this.runsOf([t]);
+      const inputs = new Map<string, MarquezId>();
+      const outputs = new Map<string, MarquezId>();
+      for (const r of runs) {
+        for (const f of this.view.inputsOf(r.id)) addId(inputs, this.datasetName(this.view.file(f)!));
+        for (const f of this.view.outputsOf(r.id)) addId(outputs, this.datasetName(this.view.file(f)!));
+      }
+      const facets = runs[0] ? (this.#event(runs[0]).job.facets ?? {}) : {};
+      return {
+        id: { namespace: name.namespace, name: name.name, version: t.version },
+        type: 'BATCH',
+        name: name.name,
+        version: t.version,
+        createdAt: t.createdAt,
+        namespace: name.namespace,
+        inputs: [...inputs.values()],
+        outputs: [...outputs.values()],
+        location: location(t.reference),
+        context: {},
+        description: null,
+        latestRun: runs[0] ? this.run(runs[0]) : null,
+        facets,
+      };
+    });
+  }
+
+  /** A dataset's versions (its files), newest first, as Marquez's GET …/datasets/{ds}/versions lists them; `facetsOf` gives each file's facets. */
+  datasetVersions(name: OlName, facetsOf: (f: FileRow) => OpenLineageFacets = (f) => this.#builder.dataset(f).facets ?? {}): MarquezDatasetVersionFull[] {
+    const files = this.filesOf(name);
+    if (files.length === 0) throw new LineageError('FILE_NOT_FOUND', `no dataset ${name.namespace}:${name.name} in this snapshot`);
+    return [...files].reverse().map((f) => {
+      const producer = this.view.producersOf(f.id)[0];
+      const run = producer === undefined ? undefined : this.view.run(producer);
+      const facets = facetsOf(f);
+      const version = this.#version(f).datasetVersionId.version;
+      return {
+        id: { namespace: name.namespace, name: name.name, version },
+        type: 'DB_TABLE',
+        name: name.name,
+        physicalName: name.name,
+        createdAt: f.createdAt,
+        version,
+        namespace: name.namespace,
+        sourceName: name.namespace,
+        fields: schemaFields(facets),
+        tags: [],
+        lastModifiedAt: run?.status === 'completed' ? (run.finishedAt ?? null) : null,
+        description: null,
+        lifecycleState: lifecycle(facets),
+        createdByRun: run ? this.run(run) : null,
+        facets,
+      };
+    });
+  }
+
   /** A dataset as Marquez's GET /namespaces/{ns}/datasets/{ds} answers it. */
   dataset(name: OlName): MarquezDataset {
     const files = this.filesOf(name);
@@ -284,6 +403,11 @@ export class MarquezModel {
       description: null,
       lastLifecycleState: null,
     };
+  }
+
+  /** The version Marquez shows for a file: its `version` facet (the content hash for the ledger's own files), else its id. */
+  versionOf(f: FileRow): string {
+    return this.#version(f).datasetVersionId.version;
   }
 
   #version(f: FileRow): MarquezDatasetVersion {
@@ -360,4 +484,10 @@ function args(params: RunRow['params']): Record<string, string> {
 
 function location(reference: string | undefined): string | null {
   return reference !== undefined && /^[a-z][a-z0-9+.-]*:\/\//i.test(reference) ? reference : null;
+}
+
+// OpenLineage's lifecycleStateChange dataset facet (CREATE, OVERWRITE, DROP, …), as Marquez reads it.
+function lifecycle(facets: OpenLineageFacets): string | null {
+  const state = (facets.lifecycleStateChange as { lifecycleStateChange?: unknown } | undefined)?.lifecycleStateChange;
+  return typeof state === 'string' ? state : null;
 }

@@ -5,7 +5,10 @@ import { openLineageEvents } from '../interop/openlineage-export.js';
 import { readPoint } from './as-of.js';
 import type { Identities, OlName } from './identities.js';
 import { marquezLineage } from './marquez-lineage.js';
+import { Lru } from './lru.js';
+import { marquezDetailRoutes } from './marquez-detail-routes.js';
 import { MarquezModel, nodeId } from './marquez-model.js';
+import { recordedFileFacets, schemaFields } from './marquez-records.js';
 
 /** Options of the Marquez-shaped read API. */
 export interface MarquezRoutesOptions {
@@ -17,6 +20,8 @@ export interface MarquezRoutesOptions {
   maxNodes: number;
 }
 
+// Lineage answers above this size are not kept (32 of them at most are).
+const MAX_CACHED_CHARS = 8 * 1024 * 1024;
 const name = { type: 'string', minLength: 1, maxLength: LIMITS.nameLength } as const;
 const asOf = { type: 'string', maxLength: 64 } as const;
 const page = { limit: { type: 'integer', minimum: 0, maximum: 10_000, default: 100 }, offset: { type: 'integer', minimum: 0, default: 0 }, asOf } as const;
@@ -36,15 +41,32 @@ interface Page {
  * the run events. Every read takes `?asOf=SEQ|TIME`, which Marquez cannot.
  */
 export const marquezRoutes: FastifyPluginAsync<MarquezRoutesOptions> = async (app, { ledger, identities, maxDepth, maxNodes }) => {
+  // What a snapshot shows never changes, so the model of a seq (and what it memoizes: names, runs,
+  // node data) serves every request at that seq, and a lineage answer is kept as the JSON it was sent
+  // as: repeated reads between writes cost a map lookup, not a graph walk and a 1 MB stringify.
+  const models = new Lru<number, MarquezModel>(4);
+  const graphs = new Lru<string, string>(32);
   const model = async (at: string | undefined): Promise<MarquezModel> => {
     await identities.refresh();
-    return new MarquezModel(readPoint(ledger, at).view, identities, identities.builder());
+    const { view } = readPoint(ledger, at);
+    let m = models.get(view.watermark);
+    if (!m) models.set(view.watermark, (m = new MarquezModel(view, identities, identities.builder())));
+    return m;
   };
 
   app.get<{ Querystring: { nodeId: string; depth: number; asOf?: string } }>(
     '/api/v1/lineage',
     { schema: { querystring: { type: 'object', properties: { nodeId: { type: 'string', minLength: 1, maxLength: 2 * LIMITS.nameLength + 16 }, depth: { type: 'integer', minimum: 0, maximum: maxDepth, default: 20 }, asOf }, required: ['nodeId'] } } },
-    async (request) => marquezLineage(await model(request.query.asOf), request.query.nodeId, request.query.depth, maxNodes),
+    async (request, reply) => {
+      const m = await model(request.query.asOf);
+      const key = `${m.view.watermark}\u0000${request.query.depth}\u0000${request.query.nodeId}`;
+      let body = graphs.get(key);
+      if (body === undefined) {
+        body = JSON.stringify(marquezLineage(m, request.query.nodeId, request.query.depth, maxNodes));
+        if (body.length <= MAX_CACHED_CHARS) graphs.set(key, body);
+      }
+      return reply.type('application/json; charset=utf-8').send(body);
+    },
   );
 
   app.get<{ Querystring: Page }>('/api/v1/namespaces', { schema: { querystring: { type: 'object', properties: page } } }, async (request) => {
@@ -84,7 +106,15 @@ export const marquezRoutes: FastifyPluginAsync<MarquezRoutesOptions> = async (ap
   });
 
   app.get<{ Params: { namespace: string; dataset: string }; Querystring: { asOf?: string } }>('/api/v1/namespaces/:namespace/datasets/:dataset', { schema: { params: dsParams, querystring: { type: 'object', properties: { asOf } } } }, async (request) => {
-    return (await model(request.query.asOf)).dataset({ namespace: request.params.namespace, name: request.params.dataset });
+    const m = await model(request.query.asOf);
+    const name = { namespace: request.params.namespace, name: request.params.dataset };
+    const dataset = m.dataset(name);
+    const files = m.filesOf(name);
+    // The facets (schema, column lineage, …) producers sent, verbatim, over the ones the ledger gives its files.
+    const recorded = await recordedFileFacets(ledger.log, m.view, files[files.length - 1]!.id);
+    if (!recorded) return dataset;
+    const facets = { ...dataset.facets, ...recorded };
+    return { ...dataset, facets, fields: schemaFields(facets) };
   });
 
   app.get<{ Querystring: { q: string; filter?: 'dataset' | 'job' | 'DATASET' | 'JOB'; sort?: string; limit: number; asOf?: string } }>(
@@ -120,14 +150,15 @@ export const marquezRoutes: FastifyPluginAsync<MarquezRoutesOptions> = async (ap
       schema: {
         querystring: {
           type: 'object',
-          properties: { ...page, before: { type: 'string', format: 'date-time' }, after: { type: 'string', format: 'date-time' }, sortDirection: { type: 'string', enum: ['asc', 'desc'], default: 'desc' } },
+          // Marquez's web UI sends `before=&after=` when no bound is set: empty means unbounded.
+          properties: { ...page, before: { anyOf: [{ type: 'string', format: 'date-time' }, { type: 'string', maxLength: 0 }] }, after: { anyOf: [{ type: 'string', format: 'date-time' }, { type: 'string', maxLength: 0 }] }, sortDirection: { type: 'string', enum: ['asc', 'desc'], default: 'desc' } },
         },
       },
     },
     async (request) => {
       const q = request.query;
-      const before = q.before === undefined ? Infinity : Date.parse(q.before);
-      const after = q.after === undefined ? -Infinity : Date.parse(q.after);
+      const before = q.before === undefined || q.before === '' ? Infinity : Date.parse(q.before);
+      const after = q.after === undefined || q.after === '' ? -Infinity : Date.parse(q.after);
       const { source } = readPoint(ledger, q.asOf);
       const events = [];
       for await (const e of openLineageEvents(source)) {
@@ -138,6 +169,8 @@ export const marquezRoutes: FastifyPluginAsync<MarquezRoutesOptions> = async (ap
       return { events: events.slice(q.offset, q.offset + q.limit), totalCount: events.length };
     },
   );
+
+  await app.register(marquezDetailRoutes, { ledger, model, maxDepth });
 };
 
 function slice<T>(all: readonly T[], q: { limit: number; offset: number }): T[] {
