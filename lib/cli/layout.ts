@@ -23,12 +23,24 @@ export function graphvizIsQuick(graph: LineageGraph): boolean {
   return true;
 }
 
+/** Which layout draws an svg or html picture: Graphviz where it is quick (auto), always Graphviz, or always ours. */
+export type PictureLayout = 'auto' | 'graphviz' | 'layered';
+
 /**
  * An SVG picture of a lineage graph: Graphviz where it is quick (`svgWithin`), else the layered
- * layout, which draws thousands of nodes in well under a second.
+ * layout, which draws thousands of nodes in well under a second. Graphviz that does not finish within
+ * `seconds` (or stops) gives way to the layered layout too, and `onNote` is told why: a picture is
+ * always drawn, never a LIMIT_EXCEEDED for a shape Graphviz happens to be slow on.
  */
-export function pictureSvg(graph: LineageGraph, details: GraphDetails | undefined, seconds: number): Promise<string> {
-  return graphvizIsQuick(graph) ? svgWithin(graph, details, seconds) : Promise.resolve(renderLayeredSvg(graph, details));
+export async function pictureSvg(graph: LineageGraph, details: GraphDetails | undefined, seconds: number, layout: PictureLayout = 'auto', onNote: (message: string) => void = () => {}): Promise<string> {
+  if (layout === 'layered' || (layout === 'auto' && !graphvizIsQuick(graph))) return renderLayeredSvg(graph, details);
+  try {
+    return await svgWithin(graph, details, seconds);
+  } catch (err) {
+    if (!(err instanceof LineageError && err.code === 'LIMIT_EXCEEDED')) throw err;
+    onNote(`${err.message.replace(/;.*$/, '')}: drawn with the layered layout instead (--layout layered skips Graphviz; --timeout waits longer for it)`);
+    return renderLayeredSvg(graph, details);
+  }
 }
 
 /**
