@@ -23,8 +23,8 @@ interface Ctx {
   cleanups: (() => void | Promise<void>)[];
 }
 
-async function serve(ledger: Ledger): Promise<Served> {
-  const app = await uiServer(ledger);
+async function serve(ledger: Ledger, token?: string): Promise<Served> {
+  const app = await uiServer(ledger, { token });
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
   return { ledger, base, close: () => app.close() };
 }
@@ -200,6 +200,58 @@ web('hostile names and params are shown as text, never run as markup', async (ct
   assert.equal(await p.locator('script').count(), 1, 'only the app’s own script element');
   assert.equal(await p.evaluate('window.pwned'), undefined);
   assert.deepEqual(errors, []);
+  assert.deepEqual(away, []);
+  await p.close();
+});
+
+web('behind a token the page asks for it, keeps it in the tab only, sends it as a bearer token, and asks again when it is refused', async (ctx) => {
+  const TOKEN = 'page-token-4b1d';
+  const s = await serve(ctx.demo.ledger, TOKEN);
+  ctx.cleanups.push(() => s.close());
+  const { p, errors, away } = await visit(ctx, s, '#/search?q=output');
+  const bearer: string[] = [];
+  p.on('request', (r) => {
+    if (r.url().includes('/api/ui/v1/')) bearer.push(r.headers().authorization ?? '(none)');
+  });
+  const notice = p.locator('.signin [role="alert"]');
+  await notice.waitFor();
+  assert.equal(await notice.innerText(), 'This server needs a token.');
+  assert.equal(await p.locator('.hits li').count(), 0, 'nothing of the ledger is shown');
+  // A wrong token: the prompt again, saying why.
+  await p.getByLabel('Token').fill('not-the-token');
+  await p.getByRole('button', { name: 'Sign in' }).click();
+  await p.locator('.signin [role="alert"]', { hasText: 'refused the token' }).waitFor();
+  // The right one: the page the URL named, with its data.
+  await p.getByLabel('Token').fill(TOKEN);
+  await p.getByRole('button', { name: 'Sign in' }).click();
+  await p.locator('.hits a', { hasText: 'output.bam' }).waitFor();
+  assert.ok(!p.url().includes(TOKEN), p.url());
+  assert.equal(await p.evaluate("sessionStorage.getItem('lineage-ledger.token')"), TOKEN);
+  assert.equal(await p.evaluate('localStorage.length'), 0);
+  assert.ok(bearer.includes(`Bearer ${TOKEN}`), bearer.join(', '));
+  // Verify streams through the same token; a reload keeps the sign-in for the tab.
+  await p.goto(`${s.base}/#/verify`);
+  await p.getByRole('button', { name: 'Verify the log' }).click();
+  await p.locator('.verdict.ok').waitFor();
+  await p.reload();
+  await p.locator('h1', { hasText: 'Verify' }).waitFor();
+  assert.equal(await p.locator('.signin').count(), 0);
+  // A token the server no longer takes (it was restarted with another): the prompt, with the reason.
+  await p.evaluate("sessionStorage.setItem('lineage-ledger.token', 'stale')");
+  await p.goto(`${s.base}/#/log`);
+  await p.locator('.signin [role="alert"]', { hasText: 'refused the token' }).waitFor();
+  assert.equal(await p.evaluate("sessionStorage.getItem('lineage-ledger.token')"), null, 'a refused token is forgotten');
+  // Signing out forgets the token too.
+  await p.getByLabel('Token').fill(TOKEN);
+  await p.getByRole('button', { name: 'Sign in' }).click();
+  await p.locator('table.events tbody tr').first().waitFor();
+  await p.getByRole('button', { name: 'Sign out' }).click();
+  await p.locator('.signin [role="alert"]', { hasText: 'Signed out' }).waitFor();
+  assert.equal(await p.evaluate("sessionStorage.getItem('lineage-ledger.token')"), null);
+  assert.ok(bearer.every((b) => b === '(none)' || b.startsWith('Bearer ')), bearer.join(', '));
+  // The only console errors are Chromium's own lines for the refused (401) requests.
+  assert.deepEqual(errors.filter((e) => !/status of 401/.test(e)), []);
+  assert.ok(errors.length > 0);
   assert.deepEqual(away, []);
   await p.close();
 });
