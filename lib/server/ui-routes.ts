@@ -8,7 +8,8 @@ import { isEventType } from '../events/catalog.js';
 import type { EventType } from '../events/types.js';
 import type { Ledger } from '../ledger.js';
 import type { Direction } from '../query/lineage.js';
-import { asOfOf, graphPage, logPage, MAX_GRAPH_NODES, readerAt, recordPage, search } from './ui-api.js';
+import { asOfOf, graphPage, logPage, MAX_GRAPH_NODES, readerAt, recordPage } from './ui-api.js';
+import { SearchIndex } from './ui-search.js';
 
 /** Options of the web page's plugin. */
 export interface UiRoutesOptions {
@@ -69,6 +70,8 @@ const DIRECTIONS: Record<string, Direction> = { up: 'upstream', upstream: 'upstr
  */
 export const uiRoutes: FastifyPluginAsync<UiRoutesOptions> = async (app, { ledger, root }) => {
   const files = bundle(root ?? fileURLToPath(new URL('../../ui/', import.meta.url)));
+  // Built on the first search, then kept up with the log by each search (lib/server/ui-search.ts).
+  const index = new SearchIndex(ledger);
 
   // Errors are answered by createServer's handler: one table of codes to statuses for every route.
 
@@ -95,6 +98,9 @@ export const uiRoutes: FastifyPluginAsync<UiRoutesOptions> = async (app, { ledge
   });
 
   app.get(`${api}/head`, async () => {
+    // The page asks for the head when it opens: a good moment to start building the search index
+    // in the background, so that it is ready when the user types.
+    if (!index.built) index.update().catch(() => {});
     const reader = ledger.session();
     const asOf = await asOfOf(ledger, reader);
     let first: string | undefined;
@@ -105,7 +111,7 @@ export const uiRoutes: FastifyPluginAsync<UiRoutesOptions> = async (app, { ledge
   app.get(`${api}/search`, async (req) => {
     const q = req.query as Q;
     const reader = readerAt(ledger, q.asOf);
-    return { asOf: await asOfOf(ledger, reader), hits: search(reader, q.q ?? '', int(q, 'limit', 20, 1, 200)!) };
+    return { asOf: await asOfOf(ledger, reader), hits: await index.search(reader, q.q ?? '', int(q, 'limit', 20, 1, 200)!) };
   });
 
   app.get(`${api}/record/:id`, async (req) => {

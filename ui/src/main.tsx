@@ -91,7 +91,14 @@ function TimeBar({ route, head, shown }: { route: Route; head?: Head; shown?: As
 function SearchPage({ route, onAsOf }: PageProps) {
   const asOf = route.params.get('asOf') ?? undefined;
   const [q, setQ] = useState(route.params.get('q') ?? '');
-  const { data, error } = useData(`search ${q} ${asOf}`, () => get<{ asOf: AsOf; hits: Ref[] }>('search', { q, asOf }));
+  // Asked once typing pauses (150 ms): a burst of keys is one request, not one per key.
+  const [asked, setAsked] = useState(q);
+  useEffect(() => {
+    if (q === asked) return;
+    const t = setTimeout(() => setAsked(q), 150);
+    return () => clearTimeout(t);
+  }, [q]);
+  const { data, error } = useData(`search ${asked} ${asOf}`, () => get<{ asOf: AsOf; hits: Ref[] }>('search', { q: asked, asOf }));
   useEffect(() => data && onAsOf(data.asOf), [data]);
   return (
     <section>
@@ -119,7 +126,7 @@ function SearchPage({ route, onAsOf }: PageProps) {
           </li>
         ))}
       </ul>
-      {q && data && data.hits.length === 0 ? <p class="muted">Nothing matches at seq {data.asOf.seq}.</p> : null}
+      {asked && data && data.hits.length === 0 ? <p class="muted">Nothing matches at seq {data.asOf.seq}.</p> : null}
     </section>
   );
 }
@@ -421,6 +428,13 @@ function App() {
       }),
     [],
   );
+  // A new page moves the focus to its content, so that keyboard and screen reader users start
+  // there rather than at the top of the document (the first page keeps its own focus: the search box).
+  const opened = useRef(false);
+  useEffect(() => {
+    if (opened.current) document.getElementById('main')?.focus();
+    opened.current = true;
+  }, [route.page, route.id]);
   const { data: head } = useData(`head ${route.page} ${route.id} ${route.params.get('asOf')} ${session}`, () => get<Head>('head'));
   const asOf = route.params.get('asOf') ?? undefined;
   const props = { route, onAsOf: setShown };
