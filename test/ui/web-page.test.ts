@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { File, type Ledger, open, Run, Transform } from 'lineage-ledger';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { suite } from 'uvu';
@@ -253,6 +255,80 @@ web('behind a token the page asks for it, keeps it in the tab only, sends it as 
   assert.deepEqual(errors.filter((e) => !/status of 401/.test(e)), []);
   assert.ok(errors.length > 0);
   assert.deepEqual(away, []);
+  await p.close();
+});
+
+// axe-core (Deque's accessibility engine, the WCAG checker browsers' own audits build on): its rules
+// for contrast, names, labels, roles and landmarks are more than a check of our own could be.
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+// The WCAG 2.1 A and AA violations axe finds on the page as it is now, one line each.
+async function accessibilityProblems(p: Page): Promise<string[]> {
+  await p.evaluate(AXE);
+  return p.evaluate(
+    "axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }).then((r) => r.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')})`))",
+  );
+}
+
+web('every page passes axe-core’s WCAG 2.1 AA checks (contrast, names, labels, roles), the sign-in too', async (ctx) => {
+  const ln = ctx.demo.ledger;
+  const bam = ln.select(File, { name: 'output.bam' }).one();
+  const pages: [string, string][] = [
+    ['#/search?q=o', '.hits li'],
+    [`#/record/${bam.run!.id}`, 'table.events tbody tr'],
+    [`#/graph/${bam.id}?direction=up&depth=1`, 'svg.graph g.node.cut'],
+    ['#/log', 'table.events tbody tr'],
+    ['#/verify', 'button'],
+  ];
+  for (const [hash, ready] of pages) {
+    const { p } = await visit(ctx, ctx.demo, hash);
+    await p.locator(ready).first().waitFor();
+    if (hash === '#/verify') {
+      await p.getByRole('button', { name: 'Verify the log' }).click();
+      await p.locator('.verdict.ok').waitFor();
+    }
+    assert.deepEqual(await accessibilityProblems(p), [], hash);
+    await p.close();
+  }
+  const s = await serve(ln, 'a11y-token');
+  ctx.cleanups.push(() => s.close());
+  const { p } = await visit(ctx, s, '#/search');
+  await p.getByLabel('Token').waitFor();
+  assert.deepEqual(await accessibilityProblems(p), [], 'sign-in');
+  await p.close();
+});
+
+web('the keyboard alone goes from search to a record to its graph, and every focused control shows it', async (ctx) => {
+  const { p, errors } = await visit(ctx, ctx.demo, '#/search');
+  const focused = () => p.evaluate("(() => { const e = document.activeElement; return e ? `${e.tagName.toLowerCase()}.${e.getAttribute('class') ?? ''}|${(e.textContent ?? '').trim().slice(0, 60)}` : '' })()") as Promise<string>;
+  // Focus visible: the browser's :focus-visible holds, and our style draws an outline (or, for a graph node, a blue stroke).
+  const visible = () =>
+    p.evaluate(
+      "(() => { const e = document.activeElement; if (!e || !e.matches(':focus-visible')) return false; if (e.matches('g.node')) return getComputedStyle(e.querySelector('.shape')).stroke === 'rgb(37, 99, 235)'; return getComputedStyle(e).outlineStyle !== 'none' && getComputedStyle(e).outlineWidth !== '0px'; })()",
+    ) as Promise<boolean>;
+  const tabTo = async (want: RegExp, most = 60) => {
+    for (let i = 0; i < most; i++) {
+      await p.keyboard.press('Tab');
+      const f = await focused();
+      assert.ok(await visible(), `focus on ${f} is not visible`);
+      if (want.test(f)) return;
+    }
+    assert.fail(`Tab never reached ${want}`);
+  };
+  await p.locator('#q').waitFor();
+  assert.match(await focused(), /^input\./, 'the search box has the focus when the page opens');
+  await p.keyboard.type('output.bam');
+  await p.locator('.hits a', { hasText: 'output.bam' }).waitFor();
+  await tabTo(/^a\.ref\|file\s+output\.bam/);
+  await p.keyboard.press('Enter');
+  await p.locator('h1', { hasText: 'output.bam' }).waitFor();
+  await tabTo(/^a\.button\|Lineage graph$/);
+  await p.keyboard.press('Enter');
+  await p.locator('svg.graph g.node').first().waitFor();
+  await tabTo(/^g\.node run/);
+  await p.keyboard.press('Enter');
+  await p.locator('.details h2', { hasText: 'of Cell Ranger v7' }).waitFor();
+  assert.deepEqual(errors, []);
   await p.close();
 });
 

@@ -33,6 +33,15 @@ function edgePath(e: PlacedEdge): string {
 
 interface Box { x: number; y: number; w: number; h: number }
 
+// A node's name (its <title>: what a screen reader says, and the tooltip on hover): the text drawn
+// on it first (WCAG 2.5.3: the visible label is part of the name), then its kind, and its full
+// title where the drawn one was cut short.
+function nodeLabel(n: PlacedNode, title: string | undefined): string {
+  const shown = n.lines.join(' ');
+  if (n.kind === 'cut') return `${shown}: expand`;
+  return `${shown} (${n.kind}${title && !n.lines.includes(title) ? `: ${title}` : ''})`;
+}
+
 export function GraphView({ route, onAsOf }: PageProps) {
   const p = route.params;
   const id = route.id ?? '';
@@ -192,7 +201,7 @@ export function GraphView({ route, onAsOf }: PageProps) {
                 class={`node ${n.kind}${n.id === selected ? ' selected' : ''}${n.id === data.graph.start ? ' start' : ''}${n.truncated ? ' truncated' : ''}`}
                 tabIndex={0}
                 role="button"
-                aria-label={n.kind === 'cut' ? `${n.lines[0]}: expand` : `${n.kind} ${data.details[n.id]?.title ?? n.lines[0]}`}
+
                 onClick={() => activate(n)}
                 onKeyDown={(e) => {
                   if (e.key === 'Enter' || e.key === ' ') {
@@ -205,6 +214,7 @@ export function GraphView({ route, onAsOf }: PageProps) {
                 onFocus={() => setHover(n.id)}
                 onBlur={() => setHover(undefined)}
               >
+                <title>{nodeLabel(n, data.details[n.id]?.title)}</title>
                 {shape(n)}
                 {!detailed ? null : n.lines.map((l, i) => (
                   <text key={i} x={n.x} y={n.y - ((n.lines.length - 1) * 14) / 2 + i * 14 + 4} class={i === 0 ? 'name' : 'caption'}>
