@@ -94,7 +94,7 @@ export class SearchIndex {
     // Each source gathers a bounded number of candidates (in term order), so that a one-letter
     // query over a million names costs no more than a precise one. The sorted range of terms that
     // start with the needle begins with those equal to it: the exact matches.
-    const cap = Math.max(limit * 4, 100);
+    const cap = limit * 2;
     const sources: Iterable<number>[] = [this.#prefixed(needle), needle.length >= 3 ? this.#inside(needle) : []];
     for (const ords of sources) {
       let taken = 0;

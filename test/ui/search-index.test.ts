@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { createServer, File, type Ledger, Transform } from 'lineage-ledger';
 import { suite } from 'uvu';
 import { backends } from '../helpers.js';
@@ -121,3 +123,17 @@ for (const backend of backends()) {
 
   s.run();
 }
+
+const bench = suite('bench/search.js');
+
+bench('runs at a tiny size and prints a figure for the index and each baseline', () => {
+  const r = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(new URL('../../bench/search.js', import.meta.url)), '--events', '3000', '--calls', '3', '--scan-calls', '1'], { encoding: 'utf8', timeout: 300_000 });
+  assert.equal(r.status, 0, r.stderr);
+  for (const row of ['exact file name', 'name prefix', 'inside a name', 'id prefix', 'hash prefix', 'one letter', 'no match']) {
+    assert.match(r.stdout, new RegExp(`\\| ${row}[^|]* \\| [\\d.]+ (µs|ms|s) \\| [\\d.]+ (µs|ms|s) \\| [\\d.]+ (µs|ms|s) \\| \\d+× \\| [\\d.]+× \\|`), row);
+  }
+  assert.match(r.stdout, /index built on the first search in \d+ ms/);
+  assert.match(r.stdout, /catching up with \d+ new events on the next search/);
+});
+
+bench.run();

@@ -49,7 +49,10 @@ const VIRTUAL_FROM = 400;
 function visibleIn(data: GraphPage | undefined, box: Box | undefined): { nodes: PlacedNode[]; edges: PlacedEdge[] } | undefined {
   if (!data) return undefined;
   const { nodes, edges } = data.layout;
-  if (!box || nodes.length < VIRTUAL_FROM) return { nodes, edges };
+  if (nodes.length < VIRTUAL_FROM) return { nodes, edges };
+  // Before the view is set (the first render, which measures the drawing area) nothing is drawn:
+  // drawing it all then would cost what virtualising saves.
+  if (!box) return { nodes: [], edges: [] };
   const x0 = box.x - box.w / 2;
   const x1 = box.x + box.w * 1.5;
   const y0 = box.y - box.h / 2;
