@@ -8,9 +8,10 @@ import { type RecordRef, refOf } from './ui-api.js';
 // The web page's search index. A scan over every record per keystroke took ~seconds at a million
 // events; this index answers from sorted terms and trigrams instead:
 // - every record's names (file names and aliases, transform names and "name vVERSION", run names,
-//   the transform name of each run, OpenLineage names) match by prefix and, from 3 characters on,
-//   anywhere inside (a trigram index over the names);
-// - ids, content hashes, storage keys and OpenLineage run UUIDs match by prefix (as git abbreviates).
+//   the transform name of each run) match by prefix and, from 3 characters on, anywhere inside (a
+//   trigram index over the names);
+// - ids, content hashes and storage keys (other than those made of the hash) match by prefix, as
+//   git abbreviates.
 // Each term is stamped with the seq it appeared at, so a snapshot (`asOf`) sees exactly the terms of
 // its own past. It is built on the first search from the projection's tables (in memory, no log
 // read), then kept up incrementally: each search first indexes the events appended since the last.
