@@ -38,6 +38,19 @@ try {
     await page.screenshot({ path: join(docs, `ui-${name}.png`) });
     console.log(`docs/ui-${name}.png`);
   }
+  // The sign-in of a server with a token, after a wrong one.
+  const locked = await uiServer(ledger, { token: 'screenshot-token' });
+  const lockedBase = await locked.listen({ host: '127.0.0.1', port: 0 });
+  try {
+    await page.goto(`${lockedBase}/#/search`);
+    await page.getByLabel('Token').fill('not-the-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('.signin [role="alert"]', { hasText: 'refused' }).waitFor();
+    await page.screenshot({ path: join(docs, 'ui-signin.png') });
+    console.log('docs/ui-signin.png');
+  } finally {
+    await locked.close();
+  }
 } finally {
   await browser.close();
   await app.close();

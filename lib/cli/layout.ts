@@ -24,15 +24,30 @@ export function graphvizIsQuick(graph: LineageGraph): boolean {
   return true;
 }
 
+/** Which layout draws an svg or html picture: Graphviz where it is quick (auto), always Graphviz, or always ours. */
+export type PictureLayout = 'auto' | 'graphviz' | 'layered';
+
 /**
  * An SVG picture of a lineage graph: Graphviz where it is quick (`svgWithin`), else the layered
- * layout, which draws thousands of nodes in well under a second.
+ * layout, which draws thousands of nodes in well under a second. Graphviz that does not finish within
+ * `seconds` (or stops) gives way to the layered layout too, and `onNote` is told why: a picture is
+ * always drawn, never a LIMIT_EXCEEDED for a shape Graphviz happens to be slow on.
  */
-export function pictureSvg(graph: LineageGraph, details: GraphDetails | undefined, seconds: number, groups: readonly RunGroup[] = []): Promise<string> {
-  if (graphvizIsQuick(graph)) return svgWithin(graph, details, seconds, groups);
-  // The layered layout has no clusters: the picture is still drawn, and the user told how to get them.
-  if (groups.length > 0) process.stderr.write(`lineage: ${graph.nodes.length} nodes are drawn by the layered layout, which does not box runs by parent; --format dot or mermaid does\n`);
-  return Promise.resolve(renderLayeredSvg(graph, details));
+export async function pictureSvg(graph: LineageGraph, details: GraphDetails | undefined, seconds: number, layout: PictureLayout = 'auto', onNote: (message: string) => void = () => {}, groups: readonly RunGroup[] = []): Promise<string> {
+  if (layout === 'layered' || (layout === 'auto' && !graphvizIsQuick(graph))) return layered(graph, details, groups, onNote);
+  try {
+    return await svgWithin(graph, details, seconds, groups);
+  } catch (err) {
+    if (!(err instanceof LineageError && err.code === 'LIMIT_EXCEEDED')) throw err;
+    onNote(`${err.message.replace(/;.*$/, '')}: drawn with the layered layout instead (--layout layered skips Graphviz; --timeout waits longer for it)`);
+    return layered(graph, details, groups, onNote);
+  }
+}
+
+// The layered layout has no clusters: the picture is still drawn, and the user told how to get them.
+function layered(graph: LineageGraph, details: GraphDetails | undefined, groups: readonly RunGroup[], onNote: (message: string) => void): string {
+  if (groups.length > 0) onNote(`${graph.nodes.length} nodes are drawn by the layered layout, which does not box runs by parent; --format dot or mermaid does`);
+  return renderLayeredSvg(graph, details);
 }
 
 /**

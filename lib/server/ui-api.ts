@@ -3,7 +3,7 @@ import type { Ledger } from '../ledger.js';
 import { File, type LineageRecord, Run, Transform } from '../model/records.js';
 import type { Direction, LineageGraph, LineageNode } from '../query/lineage.js';
 import type { Reader } from '../reader.js';
-import { graphDetails, recordDetails, transformTitle } from '../render/details.js';
+import { graphDetails, recordDetails } from '../render/details.js';
 import { layered, type Placement } from '../render/layered.js';
 import type { AuditEvent } from '../audit/events.js';
 import type { EventType } from '../events/types.js';
@@ -59,35 +59,6 @@ export function recordById(reader: Reader, id: string): LineageRecord {
 export function refOf(r: LineageRecord): RecordRef {
   const d = recordDetails(r);
   return { kind: d.kind, id: r.id, label: d.title, detail: d.summary };
-}
-
-/**
- * Records whose name, id or hash contains `q` (case-insensitive), exact and prefix matches first:
- * files, then transforms, then runs (by id, name or transform name). A scan over the snapshot.
- */
-export function search(reader: Reader, q: string, limit: number): RecordRef[] {
-  const needle = q.trim().toLowerCase();
-  if (!needle) return [];
-  const scored: [number, RecordRef][] = [];
-  const score = (...hay: (string | undefined)[]): number => {
-    let best = Number.POSITIVE_INFINITY;
-    for (const h of hay) {
-      if (h === undefined) continue;
-      const s = h.toLowerCase();
-      if (s === needle) best = Math.min(best, 0);
-      else if (s.startsWith(needle)) best = Math.min(best, 1);
-      else if (s.includes(needle)) best = Math.min(best, 2);
-    }
-    return best;
-  };
-  const take = (rank: number, r: LineageRecord) => {
-    if (Number.isFinite(rank)) scored.push([rank, refOf(r)]);
-  };
-  for (const f of reader.select(File).all()) take(score(f.name, f.id, f.hash), f);
-  for (const t of reader.select(Transform).all()) take(score(t.name, transformTitle(t), t.id, t.hash) + 0.1, t);
-  for (const r of reader.select(Run).all()) take(score(r.id, r.name, r.transform.name) + 0.2, r);
-  scored.sort((a, b) => a[0] - b[0] || a[1].label.localeCompare(b[1].label));
-  return scored.slice(0, limit).map(([, r]) => r);
 }
 
 /** Everything the record page shows. */

@@ -8,7 +8,8 @@ import { isEventType } from '../events/catalog.js';
 import type { EventType } from '../events/types.js';
 import type { Ledger } from '../ledger.js';
 import type { Direction } from '../query/lineage.js';
-import { asOfOf, graphPage, logPage, MAX_GRAPH_NODES, readerAt, recordPage, search } from './ui-api.js';
+import { asOfOf, type GraphPage, graphPage, logPage, MAX_GRAPH_NODES, readerAt, recordPage } from './ui-api.js';
+import { SearchIndex } from './ui-search.js';
 
 /** Options of the web page's plugin. */
 export interface UiRoutesOptions {
@@ -61,6 +62,9 @@ function int(q: Q, name: string, dflt: number | undefined, min: number, max: num
   return Number(v);
 }
 
+// Graph pages kept (a 5,000-node page is a few MB).
+const GRAPH_CACHE = 12;
+
 const DIRECTIONS: Record<string, Direction> = { up: 'upstream', upstream: 'upstream', down: 'downstream', downstream: 'downstream', both: 'both' };
 
 /**
@@ -69,6 +73,10 @@ const DIRECTIONS: Record<string, Direction> = { up: 'upstream', upstream: 'upstr
  */
 export const uiRoutes: FastifyPluginAsync<UiRoutesOptions> = async (app, { ledger, root }) => {
   const files = bundle(root ?? fileURLToPath(new URL('../../ui/', import.meta.url)));
+  // Built on the first search, then kept up with the log by each search (lib/server/ui-search.ts).
+  const index = new SearchIndex(ledger);
+  // The last graphs laid out, by seq and query, most recent last.
+  const graphs = new Map<string, GraphPage>();
 
   // Errors are answered by createServer's handler: one table of codes to statuses for every route.
 
@@ -95,6 +103,9 @@ export const uiRoutes: FastifyPluginAsync<UiRoutesOptions> = async (app, { ledge
   });
 
   app.get(`${api}/head`, async () => {
+    // The page asks for the head when it opens: a good moment to start building the search index
+    // in the background, so that it is ready when the user types.
+    if (!index.built) index.update().catch(() => {});
     const reader = ledger.session();
     const asOf = await asOfOf(ledger, reader);
     let first: string | undefined;
@@ -105,7 +116,7 @@ export const uiRoutes: FastifyPluginAsync<UiRoutesOptions> = async (app, { ledge
   app.get(`${api}/search`, async (req) => {
     const q = req.query as Q;
     const reader = readerAt(ledger, q.asOf);
-    return { asOf: await asOfOf(ledger, reader), hits: search(reader, q.q ?? '', int(q, 'limit', 20, 1, 200)!) };
+    return { asOf: await asOfOf(ledger, reader), hits: await index.search(reader, q.q ?? '', int(q, 'limit', 20, 1, 200)!) };
   });
 
   app.get(`${api}/record/:id`, async (req) => {
@@ -120,12 +131,16 @@ export const uiRoutes: FastifyPluginAsync<UiRoutesOptions> = async (app, { ledge
     const direction = DIRECTIONS[q.direction ?? 'up'];
     if (!direction) throw new LineageError('INVALID_ARGUMENT', `direction is up, down or both, not ${JSON.stringify(q.direction)}`);
     const expand = (q.expand ?? '').split(',').filter(Boolean).slice(0, 100);
-    const page = graphPage(reader, (req.params as { id: string }).id, {
-      direction,
-      depth: int(q, 'depth', undefined, 0, 10_000),
-      maxNodes: int(q, 'maxNodes', 300, 1, MAX_GRAPH_NODES)!,
-      expand,
-    });
+    const id = (req.params as { id: string }).id;
+    const query = { direction, depth: int(q, 'depth', undefined, 0, 10_000), maxNodes: int(q, 'maxNodes', 300, 1, MAX_GRAPH_NODES)!, expand };
+    // A graph at a seq never changes: laid out once per seq and query, it is answered from memory
+    // when the page comes back to it (back, a time-slider step back and forth, a reload).
+    const key = JSON.stringify([reader.seq, id, query]);
+    let page = graphs.get(key);
+    if (page) graphs.delete(key);
+    else page = graphPage(reader, id, query);
+    graphs.set(key, page);
+    if (graphs.size > GRAPH_CACHE) graphs.delete(graphs.keys().next().value!);
     return { asOf: await asOfOf(ledger, reader), ...page };
   });
 

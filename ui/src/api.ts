@@ -23,12 +23,60 @@ export class ApiError extends Error {
   }
 }
 
+// The token of a server started with --token-file. Kept in sessionStorage: it lasts while the tab
+// is open (a reload keeps it) and goes with the tab; never in the URL (links are shared, and servers
+// and proxies log URLs) and never in localStorage (it would outlive the session on a shared machine).
+const TOKEN_KEY = 'lineage-ledger.token';
+
+/** The token this tab signed in with, if any. */
+export function storedToken(): string | undefined {
+  try {
+    return sessionStorage.getItem(TOKEN_KEY) ?? undefined;
+  } catch {
+    return undefined; // storage disabled: the page still works on a server without a token
+  }
+}
+
+/** Keeps the token for this tab (or forgets it, with undefined). */
+export function storeToken(token: string | undefined): void {
+  try {
+    if (token === undefined) sessionStorage.removeItem(TOKEN_KEY);
+    else sessionStorage.setItem(TOKEN_KEY, token);
+  } catch {
+    // storage disabled: the token cannot be kept, and the prompt will come back
+  }
+}
+
+type Refused = (message: string) => void;
+const refusedListeners = new Set<Refused>();
+
+/** Calls `fn` whenever the server answers 401 (no token, or the wrong one); returns the unsubscribe. */
+export function onRefused(fn: Refused): () => void {
+  refusedListeners.add(fn);
+  return () => refusedListeners.delete(fn);
+}
+
+/** fetch() to this server with the tab's token, if it has one, as `Authorization: Bearer`. */
+export async function call(path: string, init: { accept?: string } = {}): Promise<Response> {
+  const headers: Record<string, string> = { accept: init.accept ?? 'application/json' };
+  const token = storedToken();
+  if (token !== undefined) headers.authorization = `Bearer ${token}`;
+  const res = await fetch(path, { headers, credentials: 'omit', cache: 'no-store' });
+  if (res.status === 401) {
+    const body = (await res.json().catch(() => ({}))) as { code?: string };
+    const message = token === undefined ? 'This server needs a token.' : 'The server refused the token (it is wrong, or the server now has another one).';
+    for (const fn of refusedListeners) fn(message);
+    throw new ApiError(body.code ?? 'UNAUTHORIZED', message);
+  }
+  return res;
+}
+
 /** GETs a JSON endpoint; a `{ code, message }` answer becomes an ApiError. */
 export async function get<T>(path: string, params: Record<string, string | number | undefined> = {}): Promise<T> {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') q.set(k, String(v));
   const s = q.toString();
-  const res = await fetch(`/api/ui/v1/${path}${s ? `?${s}` : ''}`, { headers: { accept: 'application/json' } });
+  const res = await call(`/api/ui/v1/${path}${s ? `?${s}` : ''}`);
   const body = (await res.json()) as T & { code?: string; message?: string };
   if (!res.ok) throw new ApiError(body.code ?? String(res.status), body.message ?? res.statusText);
   return body;

@@ -33,6 +33,37 @@ function edgePath(e: PlacedEdge): string {
 
 interface Box { x: number; y: number; w: number; h: number }
 
+// A node's name (its <title>: what a screen reader says, and the tooltip on hover): the text drawn
+// on it first (WCAG 2.5.3: the visible label is part of the name), then its kind, and its full
+// title where the drawn one was cut short.
+function nodeLabel(n: PlacedNode, title: string | undefined): string {
+  const shown = n.lines.join(' ');
+  if (n.kind === 'cut') return `${shown}: expand`;
+  return `${shown} (${n.kind}${title && !n.lines.includes(title) ? `: ${title}` : ''})`;
+}
+
+// Graphs up to this many nodes are drawn whole (and every node is a Tab stop); larger ones are virtualised.
+const VIRTUAL_FROM = 400;
+
+/** The nodes and edges of the layout that meet the view (with a margin of half a view each side). */
+function visibleIn(data: GraphPage | undefined, box: Box | undefined): { nodes: PlacedNode[]; edges: PlacedEdge[] } | undefined {
+  if (!data) return undefined;
+  const { nodes, edges } = data.layout;
+  if (nodes.length < VIRTUAL_FROM) return { nodes, edges };
+  // Before the view is set (the first render, which measures the drawing area) nothing is drawn:
+  // drawing it all then would cost what virtualising saves.
+  if (!box) return { nodes: [], edges: [] };
+  const x0 = box.x - box.w / 2;
+  const x1 = box.x + box.w * 1.5;
+  const y0 = box.y - box.h / 2;
+  const y1 = box.y + box.h * 1.5;
+  const meets = (ax: number, ay: number, bx: number, by: number) => Math.max(ax, bx) >= x0 && Math.min(ax, bx) <= x1 && Math.max(ay, by) >= y0 && Math.min(ay, by) <= y1;
+  return {
+    nodes: nodes.filter((n) => meets(n.x - n.width / 2, n.y - n.height / 2, n.x + n.width / 2, n.y + n.height / 2)),
+    edges: edges.filter((e) => meets(e.a.x, e.a.y, e.b.x, e.b.y)),
+  };
+}
+
 export function GraphView({ route, onAsOf }: PageProps) {
   const p = route.params;
   const id = route.id ?? '';
@@ -99,6 +130,9 @@ export function GraphView({ route, onAsOf }: PageProps) {
   // Level of detail: zoomed far out, labels and arrowheads would be specks that cost most of the
   // drawing time of a large graph; they come back on zooming in.
   const detailed = box ? px / box.w > 0.3 : true;
+  // Virtualised: a large graph draws only the nodes in (or near) the view, and the edges that can
+  // cross it; the browser's cost of a few thousand SVG groups goes to the few dozen one can read.
+  const inView = visibleIn(data, box);
   const detail = selected && data?.details[selected];
   const hovered = hover && data?.details[hover];
   const counts = data ? (['file', 'run', 'transform'] as const).map((k) => `${data.graph.nodes.filter((n) => n.kind === k).length} ${k}s`).join(', ') : '';
@@ -143,6 +177,7 @@ export function GraphView({ route, onAsOf }: PageProps) {
         <p class="muted" aria-live="polite">
           {counts}
           {data.graph.truncated ? ' · node limit reached: “… more” marks where' : ''}
+          {inView && inView.nodes.length < data.layout.nodes.length ? ` · ${inView.nodes.length} in view (drag or zoom for the rest; Fit shows all)` : ''}
           {detailed ? '' : ' · zoom in (wheel or +) to read the labels'} · laid out in {data.layoutMs} ms{loading ? ' · loading…' : ''}
         </p>
       ) : (
@@ -180,19 +215,19 @@ export function GraphView({ route, onAsOf }: PageProps) {
             </marker>
           </defs>
           <g class="edges">
-            {data?.layout.edges.map((e) => (
+            {inView?.edges.map((e) => (
               <path key={`${e.from}-${e.to}-${e.type}`} class={`edge ${e.type}`} d={edgePath(e)} marker-end={detailed ? 'url(#arrow)' : undefined} />
             ))}
           </g>
           <g class="nodes">
-            {data?.layout.nodes.map((n) => (
+            {inView?.nodes.map((n) => (
               <g
                 key={n.id}
                 id={`node-${n.id}`}
-                class={`node ${n.kind}${n.id === selected ? ' selected' : ''}${n.id === data.graph.start ? ' start' : ''}${n.truncated ? ' truncated' : ''}`}
+                class={`node ${n.kind}${n.id === selected ? ' selected' : ''}${n.id === data!.graph.start ? ' start' : ''}${n.truncated ? ' truncated' : ''}`}
                 tabIndex={0}
                 role="button"
-                aria-label={n.kind === 'cut' ? `${n.lines[0]}: expand` : `${n.kind} ${data.details[n.id]?.title ?? n.lines[0]}`}
+
                 onClick={() => activate(n)}
                 onKeyDown={(e) => {
                   if (e.key === 'Enter' || e.key === ' ') {
@@ -205,6 +240,7 @@ export function GraphView({ route, onAsOf }: PageProps) {
                 onFocus={() => setHover(n.id)}
                 onBlur={() => setHover(undefined)}
               >
+                <title>{nodeLabel(n, data!.details[n.id]?.title)}</title>
                 {shape(n)}
                 {!detailed ? null : n.lines.map((l, i) => (
                   <text key={i} x={n.x} y={n.y - ((n.lines.length - 1) * 14) / 2 + i * 14 + 4} class={i === 0 ? 'name' : 'caption'}>

@@ -1,16 +1,11 @@
 import { render } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
-import { ApiError, get, type AsOf, type Head, type LedgerEvent, type RecordPage, type Ref } from './api.js';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError, call, get, onRefused, storedToken, storeToken, type AsOf, type Head, type LedgerEvent, type RecordPage, type Ref } from './api.js';
 import { href, type PageProps, type Route, useData, useRoute } from './route.js';
 import { GraphView } from './graph.js';
 import './style.css';
 
 // Text from the ledger only ever goes in as JSX text (escaped), never as HTML.
-
-
-
-
-
 
 function Problem({ error }: { error: Error }) {
   return (
@@ -96,7 +91,14 @@ function TimeBar({ route, head, shown }: { route: Route; head?: Head; shown?: As
 function SearchPage({ route, onAsOf }: PageProps) {
   const asOf = route.params.get('asOf') ?? undefined;
   const [q, setQ] = useState(route.params.get('q') ?? '');
-  const { data, error } = useData(`search ${q} ${asOf}`, () => get<{ asOf: AsOf; hits: Ref[] }>('search', { q, asOf }));
+  // Asked once typing pauses (150 ms): a burst of keys is one request, not one per key.
+  const [asked, setAsked] = useState(q);
+  useEffect(() => {
+    if (q === asked) return;
+    const t = setTimeout(() => setAsked(q), 150);
+    return () => clearTimeout(t);
+  }, [q]);
+  const { data, error } = useData(`search ${asked} ${asOf}`, () => get<{ asOf: AsOf; hits: Ref[] }>('search', { q: asked, asOf }));
   useEffect(() => data && onAsOf(data.asOf), [data]);
   return (
     <section>
@@ -124,7 +126,7 @@ function SearchPage({ route, onAsOf }: PageProps) {
           </li>
         ))}
       </ul>
-      {q && data && data.hits.length === 0 ? <p class="muted">Nothing matches at seq {data.asOf.seq}.</p> : null}
+      {asked && data && data.hits.length === 0 ? <p class="muted">Nothing matches at seq {data.asOf.seq}.</p> : null}
     </section>
   );
 }
@@ -303,7 +305,7 @@ function VerifyPage() {
     setError(undefined);
     setProgress({ done: 0 });
     try {
-      const res = await fetch('/api/ui/v1/verify');
+      const res = await call('/api/ui/v1/verify', { accept: 'application/x-ndjson' });
       const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
       let buf = '';
       for (;;) {
@@ -355,14 +357,90 @@ function VerifyPage() {
 }
 
 
+/**
+ * The sign-in of a server started with --token-file: the token goes into this tab's sessionStorage
+ * and every request's Authorization header, never into the URL. Shown whenever the server answers 401.
+ */
+function SignIn({ message, onSignedIn }: { message: string; onSignedIn: () => void }) {
+  const [token, setToken] = useState('');
+  const [checking, setChecking] = useState(false);
+  const [problem, setProblem] = useState<string>();
+  const field = useRef<HTMLInputElement>(null);
+  useEffect(() => field.current?.focus(), [message]);
+  return (
+    <section class="signin">
+      <h1>Sign in</h1>
+      <p role="alert" class="notice">
+        {message}
+      </p>
+      <p class="muted">
+        Paste the token of this server (the contents of the file given to <code>lineage serve --token-file</code>). It is kept in this tab only, until
+        the tab is closed, and sent as <code>Authorization: Bearer</code>; it never goes into the address.
+      </p>
+      <form
+        method="post"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          const t = token.trim();
+          if (!t) {
+            setProblem('Enter the token first.');
+            return;
+          }
+          setChecking(true);
+          setProblem(undefined);
+          storeToken(t);
+          try {
+            await get<Head>('head');
+            setToken('');
+            onSignedIn();
+          } catch (err) {
+            // A 401 comes back through onRefused with its own message; anything else is said here.
+            if (!(err instanceof ApiError && err.code === 'UNAUTHORIZED')) setProblem((err as Error).message);
+          } finally {
+            setChecking(false);
+          }
+        }}
+      >
+        <label for="token" class="block">
+          Token
+        </label>
+        <input id="token" name="token" type="password" autocomplete="off" spellcheck={false} value={token} ref={field} onInput={(e) => setToken((e.target as HTMLInputElement).value)} />{' '}
+        <button type="submit" disabled={checking}>
+          {checking ? 'Checking…' : 'Sign in'}
+        </button>
+      </form>
+      {problem ? <p class="problem">{problem}</p> : null}
+    </section>
+  );
+}
+
 function App() {
   const route = useRoute();
   const [shown, setShown] = useState<AsOf>();
-  const { data: head } = useData(`head ${route.page} ${route.id} ${route.params.get('asOf')}`, () => get<Head>('head'));
+  // Why the server wants a token, while it does; and a counter that reloads every page after sign-in.
+  const [refused, setRefused] = useState<string>();
+  const [session, setSession] = useState(0);
+  useEffect(
+    () =>
+      onRefused((message) => {
+        storeToken(undefined);
+        setRefused(message);
+      }),
+    [],
+  );
+  // A new page moves the focus to its content, so that keyboard and screen reader users start
+  // there rather than at the top of the document (the first page keeps its own focus: the search box).
+  const opened = useRef(false);
+  useEffect(() => {
+    if (opened.current) document.getElementById('main')?.focus();
+    opened.current = true;
+  }, [route.page, route.id]);
+  const { data: head } = useData(`head ${route.page} ${route.id} ${route.params.get('asOf')} ${session}`, () => get<Head>('head'));
   const asOf = route.params.get('asOf') ?? undefined;
   const props = { route, onAsOf: setShown };
   const page =
     route.page === 'record' ? <RecordView {...props} /> : route.page === 'graph' ? <GraphView {...props} /> : route.page === 'log' ? <LogPage {...props} /> : route.page === 'verify' ? <VerifyPage /> : <SearchPage {...props} />;
+  const signedIn = refused === undefined && storedToken() !== undefined;
   return (
     <>
       <a class="skip" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById('main')?.focus(); }}>
@@ -377,10 +455,32 @@ function App() {
             </a>
           ))}
         </nav>
-        <TimeBar route={route} head={head} shown={shown} />
+        {refused === undefined ? <TimeBar route={route} head={head} shown={shown} /> : null}
+        {signedIn ? (
+          <button
+            type="button"
+            class="signout"
+            onClick={() => {
+              storeToken(undefined);
+              setRefused('Signed out. Sign in again to read this ledger.');
+            }}
+          >
+            Sign out
+          </button>
+        ) : null}
       </header>
       <main id="main" tabIndex={-1}>
-        {page}
+        {refused !== undefined ? (
+          <SignIn
+            message={refused}
+            onSignedIn={() => {
+              setRefused(undefined);
+              setSession((n) => n + 1);
+            }}
+          />
+        ) : (
+          <div key={session}>{page}</div>
+        )}
       </main>
     </>
   );

@@ -12,7 +12,7 @@ import { renderMermaid } from '../../render/mermaid.js';
 import { PLAIN, type Style } from '../../render/style.js';
 import { renderText } from '../../render/text.js';
 import { intOption, parseAsOf, styleFor, withLedger, writeOutput } from '../common.js';
-import { pictureSvg } from '../layout.js';
+import { type PictureLayout, pictureSvg } from '../layout.js';
 import { withProgress } from '../progress.js';
 import { resolveRecord } from '../resolve.js';
 
@@ -31,6 +31,7 @@ interface GraphOptions {
   depth?: number;
   maxNodes?: number;
   timeout: number;
+  layout: PictureLayout;
   format: Format;
   output?: string;
   asOf?: string;
@@ -52,13 +53,15 @@ export function registerGraph(program: Command): void {
     .option('--as-of <seq|time>', 'the lineage as it was after event SEQ, or at a time (ISO 8601)')
     .option('--column <name>', 'column lineage of one column of a file (from OpenLineage columnLineage facets); text, mermaid or json')
     .addOption(new Option('--group-by <what>', 'mermaid, dot, svg and html: box the runs that share a parent run (a DAG run, a dbt job, lineage exec)').choices(['parent']))
-    .option('--timeout <seconds>', 'give up laying out an svg or html picture after this long', (v) => positive(v, '--timeout'), 60)
+    .option('--timeout <seconds>', 'give Graphviz this long to lay out an svg or html picture, then draw it with the layered layout', (v) => seconds(v, '--timeout'), 60)
+    .addOption(new Option('--layout <layout>', 'who lays out svg and html: auto (Graphviz where it is quick), graphviz, layered').choices(['auto', 'graphviz', 'layered']).default('auto'))
     .addHelpText(
       'after',
       `
 Files, runs and transforms are drawn as different kinds of node; edges say input or output.
 SVG and HTML are laid out by Graphviz compiled to WebAssembly (nothing else to install), or, for
-large graphs and transforms with many runs, where Graphviz is slow, by a layered layout of our own.
+large graphs and transforms with many runs, where Graphviz is slow, by a layered layout of our own;
+a Graphviz layout that takes longer than --timeout is drawn by the layered layout instead (said on stderr).
 Exit status: 0 drawn, 1 nothing has that name or id, 2 bad usage.
 
 Examples:
@@ -89,6 +92,7 @@ Examples:
           if (g.nodes.length === 1) process.exitCode = 1;
           return;
         }
+        const notes: string[] = [];
         const text = await withProgress(
           'drawing',
           async (p) => {
@@ -103,16 +107,23 @@ Examples:
             const subtitle = [graph.direction, opts.depth === undefined ? '' : `depth ${opts.depth}`, `${ledger.path ?? 'ledger'} at seq ${reader.seq}`].filter(Boolean).join(' · ');
             const style = opts.output === undefined ? styleFor(process.stdout) : PLAIN;
             const groups = opts.groupBy === 'parent' ? groupByParent(reader, graph) : [];
-            return render(opts.format, graph, details, { title, subtitle }, style, opts.timeout, groups);
+            return render(opts.format, graph, details, { title, subtitle }, style, { seconds: opts.timeout, layout: opts.layout, onNote: (m) => notes.push(m) }, groups);
           },
           { unit: 'steps' },
         );
+        for (const n of notes) process.stderr.write(`lineage: ${n}\n`);
         await writeOutput(text, opts.output);
       });
     });
 }
 
-async function render(format: Format, graph: LineageGraph, details: GraphDetails | undefined, meta: HtmlMeta, style: Style, timeout: number, groups: readonly RunGroup[]): Promise<string> {
+interface PictureOptions {
+  seconds: number;
+  layout: PictureLayout;
+  onNote: (message: string) => void;
+}
+
+async function render(format: Format, graph: LineageGraph, details: GraphDetails | undefined, meta: HtmlMeta, style: Style, picture: PictureOptions, groups: readonly RunGroup[]): Promise<string> {
   switch (format) {
     case 'json':
       return `${JSON.stringify(graph, null, 2)}\n`;
@@ -121,12 +132,19 @@ async function render(format: Format, graph: LineageGraph, details: GraphDetails
     case 'dot':
       return renderDot(graph, details, groups);
     case 'svg':
-      return pictureSvg(graph, details, timeout, groups);
+      return pictureSvg(graph, details, picture.seconds, picture.layout, picture.onNote, groups);
     case 'html':
-      return renderHtml(graph, await pictureSvg(graph, details, timeout, groups), details, meta);
+      return renderHtml(graph, await pictureSvg(graph, details, picture.seconds, picture.layout, picture.onNote, groups), details, meta);
     default:
       return `${renderText(graph, details, style)}\n`;
   }
+}
+
+// Seconds, fractions allowed (0.5), above zero and at most a day.
+function seconds(value: string, name: string): number {
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || !(n > 0) || n > 86_400) throw new LineageError('INVALID_ARGUMENT', `${name} takes a number of seconds above 0 (e.g. 5 or 0.5), not ${value}`);
+  return n;
 }
 
 function positive(value: string, name: string): number {

@@ -64,7 +64,8 @@ export function registerServe(program: Command): void {
     });
 }
 
-async function readToken(file: string): Promise<string> {
+/** The token of `--token-file FILE`: its one word, trimmed. */
+export async function readToken(file: string): Promise<string> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');

@@ -4,11 +4,13 @@ import type { FastifyInstance } from 'fastify';
 import type { Ledger } from '../../ledger.js';
 import { createServer } from '../../server/app.js';
 import { intOption, withLedger } from '../common.js';
+import { readToken } from './serve.js';
 
 /** The server `lineage ui` runs: `lineage serve`'s, read-only, which serves the web page at `/`. */
-export async function uiServer(ledger: Ledger): Promise<FastifyInstance> {
-  // The same server as `lineage serve`, read-only: loopback only, so no token.
-  const app = createServer({ ledger, readOnly: true, logLevel: 'silent' });
+export async function uiServer(ledger: Ledger, options: { token?: string } = {}): Promise<FastifyInstance> {
+  // The same server as `lineage serve`, read-only, on loopback. Other users of the machine can reach
+  // loopback too: with a token, the page asks for it before showing anything of the ledger.
+  const app = createServer({ ledger, readOnly: true, logLevel: 'silent', token: options.token });
   await app.ready();
   return app;
 }
@@ -32,13 +34,16 @@ export function registerUi(program: Command): void {
     .description('explore the ledger in the browser: search, records, lineage graphs, the log, verify, at any past seq or time')
     .option('--port <n>', 'listen on this port of 127.0.0.1 (default: a free one)', (v) => intOption(v, '--port'))
     .option('--no-open', 'print the URL without opening a browser')
-    .addHelpText('after', '\nReads the ledger and never writes to it. Stop with Ctrl-C.\n\nExamples:\n  lineage ui --db .lineage-demo\n  lineage ui --port 8080 --no-open\n')
-    .action(async (opts: { port?: number; open: boolean }) => {
+    .option('--token-file <file>', 'require the token in FILE (the page asks for it once per tab), e.g. on a machine shared with other users')
+    .addHelpText('after', '\nReads the ledger and never writes to it. Stop with Ctrl-C.\n\nExamples:\n  lineage ui --db .lineage-demo\n  lineage ui --port 8080 --no-open\n  lineage ui --token-file ~/.lineage-token\n')
+    .action(async (opts: { port?: number; open: boolean; tokenFile?: string }) => {
+      // Read before the ledger is opened: a bad token file fails fast, with nothing opened.
+      const token = opts.tokenFile === undefined ? undefined : await readToken(opts.tokenFile);
       await withLedger(program, async (ledger) => {
-        const app = await uiServer(ledger);
+        const app = await uiServer(ledger, { token });
         const address = await app.listen({ host: '127.0.0.1', port: opts.port ?? 0 });
         const url = `${address}/`;
-        process.stdout.write(`lineage ui: ${url} (Ctrl-C to stop)\n`);
+        process.stdout.write(`lineage ui: ${url}${token ? ' (sign in with the token of --token-file)' : ''} (Ctrl-C to stop)\n`);
         if (opts.open && !process.env.CI) openBrowser(url);
         await new Promise<void>((resolve) => {
           const stop = () => resolve();
