@@ -53,7 +53,18 @@ export class EventTable {
         const what = e.data.kind === 'run' ? `${ev.eventType ?? 'OTHER'} of ${s.run(`run ${e.data.runId}`)}` : e.data.kind === 'job' ? `job ${ev.job?.name ?? ''}` : `dataset ${ev.dataset?.name ?? ''}`;
         return `OpenLineage ${e.data.kind} event: ${what}${e.data.blobs ? s.dim(` (${e.data.blobs.length} large facet(s) in the store)`) : ''}`;
       }
+      case 'label.added':
+      case 'label.removed':
+        return `${e.data.labels.map((l) => `"${l}"`).join(', ')} ${e.type === 'label.added' ? 'put on' : 'taken off'} ${this.#entity(e.data.kind, e.data.id)}`;
+      case 'transform.source_stored':
+        return `source of ${this.#transform(e.data.transformId)} stored: ${e.data.size} B ${s.dim(`sha256 ${e.data.hash.slice(0, 12)}`)}`;
+      case 'run.referenced':
+        return `${s.run(`run ${e.data.runId}`)} references ${e.data.referenceType ? `${e.data.referenceType} ` : ''}${e.data.reference}`;
     }
+  }
+
+  #entity(kind: 'transform' | 'run' | 'file', id: string): string {
+    return kind === 'transform' ? this.#transform(id) : kind === 'file' ? this.#file(id) : this.#style.run(`run ${id}`);
   }
 
   #transform(id: string): string {

@@ -3,6 +3,7 @@ import { LineageError } from '../errors.js';
 import type { FileRow } from '../state/rows.js';
 import type { View } from '../state/view.js';
 import type { LineageRecord } from './records.js';
+import type { MetaCommands } from './meta.js';
 
 /** Options of `file.load()`. */
 export interface LoadOptions {
@@ -16,6 +17,8 @@ export interface Binding {
   /** The ledger that owns the records, to tell its records from another ledger's. */
   readonly owner: object;
   load(fileId: string, options: LoadOptions): Promise<Buffer>;
+  /** Labels, run references and stored sources (absent where records cannot write or read content). */
+  readonly meta?: MetaCommands;
 }
 
 /** True when a record is bound (saved), and it is `owner`'s; a record of another ledger is INVALID_ARGUMENT. */
