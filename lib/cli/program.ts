@@ -15,6 +15,7 @@ import { registerServe } from './commands/serve.js';
 import { registerExec } from './commands/exec.js';
 import { registerShellWrites } from './commands/shell-writes.js';
 import { registerUi } from './commands/ui.js';
+import { registerLabel } from './commands/label.js';
 
 /** Builds the `lineage` command with all its subcommands. */
 export function program(): Command {
@@ -56,6 +57,7 @@ Examples:
   registerExec(p);
   registerShellWrites(p);
   registerUi(p);
+  registerLabel(p);
   for (const c of p.commands) c.exitOverride();
   return p;
 }

@@ -5,6 +5,7 @@ import { LineageError } from '../../errors.js';
 import { LIMITS } from '../../limits.js';
 import { File, Run, Transform } from '../../model/records.js';
 import { cleanName } from '../../model/sanitize.js';
+import { referenceOption } from '../../model/meta.js';
 import { changedSince, expand, expandAll, type FileSet, hashFile, type Stamp, stampOf, stamps } from '../file-sets.js';
 import { type Outcome, SignalGate } from '../foreground.js';
 import { childEnv, collect, commandLine, findRun, onPath, parseParams, parseTransform, withTarget } from '../shell.js';
@@ -29,6 +30,8 @@ export function registerExec(program: Command): void {
     .option('--in <file|folder|glob>', 'an input (repeatable); a folder is all files under it', collect)
     .option('--out <file|folder|glob>', 'an output the command writes (repeatable)', collect)
     .option('--param <key=value>', 'a run parameter (repeatable)', collect)
+    .option('--reference <ref>', 'an external reference of the run: a Nextflow run id, a CI job URL (queryable; lamindb\'s Run.reference)')
+    .option('--reference-type <type>', 'what the reference is, e.g. nextflow, url (needs --reference)')
     .addHelpText(
       'after',
       `
@@ -49,17 +52,19 @@ Examples:
   lineage exec --in input.fastq.gz --out reads.fastq -- sh -c 'gzip -dc input.fastq.gz > reads.fastq'
   lineage exec --transform sort@9.1 --in reads.fastq --out sorted.txt --param key=1 -- sort -o sorted.txt reads.fastq
   lineage exec --in 'raw/*.csv' --out results/ -- ./analyse.sh raw results
+  lineage exec --reference https://ci.example/jobs/42 --reference-type url -- make all
 `,
     )
-    .action(async (argv: string[], opts: { transform?: string; in?: string[]; out?: string[]; param?: string[] }) => {
-      const verdict = await execute(targetOf(program, cmd), argv, { transform: opts.transform, in: opts.in ?? [], out: opts.out ?? [], param: opts.param ?? [] });
+    .action(async (argv: string[], opts: { transform?: string; in?: string[]; out?: string[]; param?: string[]; reference?: string; referenceType?: string }) => {
+      const verdict = await execute(targetOf(program, cmd), argv, { transform: opts.transform, in: opts.in ?? [], out: opts.out ?? [], param: opts.param ?? [], reference: opts.reference, referenceType: opts.referenceType });
       process.exitCode = verdict.exit;
     });
 }
 
-async function execute(target: Target, argv: string[], opts: { transform?: string; in: string[]; out: string[]; param: string[] }): Promise<Verdict> {
+async function execute(target: Target, argv: string[], opts: { transform?: string; in: string[]; out: string[]; param: string[]; reference?: string; referenceType?: string }): Promise<Verdict> {
   // Everything the user can get wrong is checked before the ledger is touched: nothing is written.
   const transform = transformOf(opts.transform ?? basename(argv[0]!), argv[0]!);
+  const reference = referenceOption(opts);
   const params = { ...parseParams(opts.param, ['exec']), exec: commandLine(argv) };
   const bytes = Buffer.byteLength(JSON.stringify(params));
   if (bytes > LIMITS.paramsBytes) throw new LineageError('LIMIT_EXCEEDED', `the params and the command line take ${bytes} bytes as JSON; the limit is ${LIMITS.paramsBytes}`);
@@ -75,7 +80,7 @@ async function execute(target: Target, argv: string[], opts: { transform?: strin
     const started = await withTarget(target, async (ledger) => {
       const files: File[] = [];
       for (const { path, hash } of hashes) files.push(ledger.select(File, { hash }).first() ?? (await ledger.add(new File(path))));
-      const run = await ledger.add(new Run({ transform, params, inputs: files }));
+      const run = await ledger.add(new Run({ transform, params, inputs: files, ...reference }));
       return { id: run.id, inputHashes: new Set(hashes.map((h) => h.hash)) };
     });
     const outcome = await gate.run(argv, childEnv(target, started.id));
