@@ -68,24 +68,29 @@ export class EventBuilder {
     if (eventType === 'FAIL' && run.error) {
       runFacets.errorMessage = this.#facet(FACET_SCHEMA_URLS.errorMessage, { message: run.error, programmingLanguage: 'JavaScript' });
     }
-    if (run.name !== undefined || run.params !== undefined) {
-      runFacets[LEDGER_FACET.run] = this.#facet(LEDGER_FACET_SCHEMA_URLS.run, strip({ name: run.name, params: run.params }));
+    const r = view.projection.runs.indexOf(run.id);
+    const ref = view.projection.references.at(r, view.watermark);
+    if (run.name !== undefined || run.params !== undefined || ref !== undefined) {
+      runFacets[LEDGER_FACET.run] = this.#facet(LEDGER_FACET_SCHEMA_URLS.run, strip({ name: run.name, params: run.params, reference: ref?.reference, referenceType: ref?.referenceType }));
     }
+    // A run's labels are OpenLineage tags (TagsRunFacet), one per label.
+    const labels = view.projection.labels.labelsOf('run', r, view.watermark);
+    if (labels.length) runFacets.tags = this.#facet(FACET_SCHEMA_URLS.tags, { tags: labels.map((label) => ({ key: label, value: 'true', source: 'LINEAGE_LEDGER' })) });
     const event: OpenLineageRunEvent = {
       eventTime: new Date(eventTime).toISOString(),
       eventType,
       producer: this.producer,
       schemaURL: RUN_EVENT_SCHEMA_URL,
       run: { runId: this.runId(run), facets: runFacets },
-      job: { ...job, facets: t ? this.#jobFacets(t) : {} },
-      inputs: (only?.inputs ?? view.inputsOf(run.id)).map((id) => this.dataset(view.file(id)!)),
-      outputs: (only?.outputs ?? (eventType === 'START' && run.status !== 'started' ? [] : view.outputsOf(run.id))).map((id) => this.dataset(view.file(id)!)),
+      job: { ...job, facets: t ? this.#jobFacets(t, view) : {} },
+      inputs: (only?.inputs ?? view.inputsOf(run.id)).map((id) => this.dataset(view.file(id)!, view)),
+      outputs: (only?.outputs ?? (eventType === 'START' && run.status !== 'started' ? [] : view.outputsOf(run.id))).map((id) => this.dataset(view.file(id)!, view)),
     };
     return event;
   }
 
   /** A file as a dataset: version = content hash, storage, size. */
-  dataset(f: FileRow): OpenLineageDataset {
+  dataset(f: FileRow, view?: View): OpenLineageDataset {
     const link = this.#links.get(f.id);
     const facets: OpenLineageFacets = {};
     const version = f.hash ?? link?.version;
@@ -93,14 +98,17 @@ export class EventBuilder {
     if (f.key !== undefined) {
       facets.storage = this.#facet(FACET_SCHEMA_URLS.storage, strip({ storageLayer: 'lineage-ledger', fileFormat: f.suffix ? f.suffix.slice(1) : undefined }));
     }
-    facets[LEDGER_FACET.file] = this.#facet(LEDGER_FACET_SCHEMA_URLS.file, strip({ size: f.size, hash: f.hash, stored: f.key !== undefined }));
+    const labels = view ? labelsOf(view, 'file', f.id) : undefined;
+    facets[LEDGER_FACET.file] = this.#facet(LEDGER_FACET_SCHEMA_URLS.file, strip({ size: f.size, hash: f.hash, stored: f.key !== undefined, labels }));
     return { namespace: link?.namespace ?? this.namespace, name: link?.name ?? f.name, facets };
   }
 
-  #jobFacets(t: TransformRow): OpenLineageFacets {
+  #jobFacets(t: TransformRow, view: View): OpenLineageFacets {
+    const p = view.projection;
+    const sourceHash = p.sources.at(p.transforms.indexOf(t.id), view.watermark)?.hash;
     const facets: OpenLineageFacets = {
       jobType: this.#facet(FACET_SCHEMA_URLS.jobType, { processingType: 'BATCH', integration: 'LINEAGE_LEDGER', jobType: t.type.toUpperCase() }),
-      [LEDGER_FACET.transform]: this.#facet(LEDGER_FACET_SCHEMA_URLS.transform, strip({ version: t.version, type: t.type, hash: t.hash, reference: t.reference })),
+      [LEDGER_FACET.transform]: this.#facet(LEDGER_FACET_SCHEMA_URLS.transform, strip({ version: t.version, type: t.type, hash: t.hash, reference: t.reference, labels: labelsOf(view, 'transform', t.id), sourceHash })),
     };
     const url = sourceUrl(t.reference);
     if (url) facets.sourceCodeLocation = this.#facet(FACET_SCHEMA_URLS.sourceCodeLocation, strip({ type: 'file', url, path: t.reference, version: t.hash }));
@@ -110,6 +118,13 @@ export class EventBuilder {
   #facet(schemaURL: string, fields: Record<string, unknown>): OpenLineageFacet {
     return { _producer: this.producer, _schemaURL: schemaURL, ...fields };
   }
+}
+
+/** The labels of a transform or file as the view sees them, or undefined for none (the facet keeps its old shape). */
+function labelsOf(view: View, kind: 'transform' | 'file', id: string): string[] | undefined {
+  const p = view.projection;
+  const labels = p.labels.labelsOf(kind, (kind === 'file' ? p.files : p.transforms).indexOf(id), view.watermark);
+  return labels.length ? labels : undefined;
 }
 
 /** The run's OpenLineage terminal state, or undefined while it runs. */

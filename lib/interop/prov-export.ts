@@ -1,8 +1,9 @@
 import type { FileRow } from '../state/rows.js';
+import type { View } from '../state/view.js';
 import { type LineageSource, pin } from './source.js';
 
 /** A PROV-JSON attribute value: a string, number, boolean or typed literal. */
-export type ProvValue = string | number | boolean | { $: string; type: string };
+export type ProvValue = string | number | boolean | { $: string; type: string } | string[];
 /** A PROV-JSON record: attributes by qualified name. */
 export type ProvRecord = Record<string, ProvValue>;
 /** A PROV-JSON document (W3C Member Submission), with the parts lineage-ledger writes. */
@@ -56,12 +57,13 @@ export function toProv(source: LineageSource, options: ProvOptions = {}): ProvDo
       'll:transformType': t.type,
       'll:reference': t.reference,
       'll:hash': t.hash,
+      ...meta(view, 'transform', id),
     });
     if (t.revises) {
       doc.wasDerivedFrom[`ll:revision_${id}`] = { 'prov:generatedEntity': plan(id), 'prov:usedEntity': plan(t.revises), 'prov:type': qname('prov:Revision') };
     }
   }
-  for (const id of view.fileIds()) doc.entity[file(id)] = fileEntity(view.file(id)!);
+  for (const id of view.fileIds()) doc.entity[file(id)] = { ...fileEntity(view.file(id)!), ...meta(view, 'file', id) };
   for (const id of view.runIds()) {
     const r = view.run(id)!;
     doc.activity[run(id)] = strip({
@@ -70,6 +72,7 @@ export function toProv(source: LineageSource, options: ProvOptions = {}): ProvDo
       'prov:label': r.name ?? view.transform(r.transformId)?.name,
       'll:status': r.status,
       'll:error': r.error,
+      ...meta(view, 'run', id),
     });
     doc.wasAssociatedWith[`ll:assoc_${id}`] = { 'prov:activity': run(id), 'prov:plan': plan(r.transformId) };
     if (r.parentRunId) doc.wasStartedBy[`ll:start_${id}`] = { 'prov:activity': run(id), 'prov:starter': run(r.parentRunId), 'prov:time': r.startedAt };
@@ -92,6 +95,17 @@ export function toProv(source: LineageSource, options: ProvOptions = {}): ProvDo
     }
   }
   return doc;
+}
+
+/** A record's labels (`ll:labels`, an array of values as PROV-JSON allows), a run's reference and a transform's stored source hash, as the view sees them. */
+function meta(view: View, kind: 'transform' | 'run' | 'file', id: string): ProvRecord {
+  const p = view.projection;
+  const w = view.watermark;
+  const i = (kind === 'file' ? p.files : kind === 'run' ? p.runs : p.transforms).indexOf(id);
+  const labels = p.labels.labelsOf(kind, i, w);
+  const ref = kind === 'run' ? p.references.at(i, w) : undefined;
+  const source = kind === 'transform' ? p.sources.at(i, w) : undefined;
+  return strip({ 'll:labels': labels.length ? labels : undefined, 'll:runReference': ref?.reference, 'll:runReferenceType': ref?.referenceType, 'll:sourceHash': source?.hash });
 }
 
 function fileEntity(f: FileRow): ProvRecord {
