@@ -314,7 +314,13 @@ export class RemoteLedger extends Reader implements LedgerApi {
   /** Fetches a transform's stored source from the server and checks it against its hash. */
   async #readSource(t: { id: string; name: string }, ref: SourceRef): Promise<Buffer> {
     this.#assertOpen();
-    const res = await this.#http.send('GET', `/transforms/${encodeURIComponent(t.id)}/source?${new URLSearchParams({ sha256: ref.hash })}`);
+    let res: IncomingMessage;
+    try {
+      res = await this.#http.send('GET', `/transforms/${encodeURIComponent(t.id)}/source?${new URLSearchParams({ sha256: ref.hash })}`);
+    } catch (err) {
+      if (err instanceof LineageError) throw err;
+      throw new LineageError('CONNECTION_FAILED', `the source of ${t.name} could not be fetched: ${(err as Error).message}`, { cause: err });
+    }
     const chunks: Buffer[] = [];
     try {
       for await (const c of res) chunks.push(c as Buffer);
