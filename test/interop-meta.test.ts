@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { suite } from 'uvu';
 import { File, LEDGER_FACET, open, toOpenLineage, toProv, Transform } from 'lineage-ledger';
 import { provErrors, runEventErrors } from './interop-schemas.js';
+import { serving } from './support/serve.js';
 
 const test = suite('labels, run references and stored sources in OpenLineage and PROV exports');
 
@@ -42,6 +43,21 @@ test('PROV: labels (ll:labels), the run reference and the stored source hash are
   assert.equal(doc.activity[`ll:run_${run.id}`]!['ll:runReference'], 'nf-3');
   assert.deepEqual(doc.activity[`ll:run_${run.id}`]!['ll:labels'], ['nightly']);
   await ln.close();
+});
+
+test('Marquez: a dataset\'s and a job\'s tags are the labels of their files and transforms', async () => {
+  const { ln } = await labelled();
+  const server = await serving(ln);
+  try {
+    const ns = encodeURIComponent(`lineage-ledger.${ln.info.ledgerId}`);
+    const ds = (await (await fetch(`${server.url}/api/v1/namespaces/${ns}/datasets/out.bam`)).json()) as { tags: string[] };
+    assert.deepEqual(ds.tags, ['qc-passed', 'tumor']);
+    const job = (await (await fetch(`${server.url}/api/v1/namespaces/${ns}/jobs/align`)).json()) as { tags: string[] };
+    assert.deepEqual(job.tags, ['production']);
+  } finally {
+    await server.close();
+    await ln.close();
+  }
 });
 
 test.run();
