@@ -189,6 +189,21 @@ for (const backend of backends()) {
     await ln.close();
   });
 
+  test('a script registered without its source (before sources were kept) gets it when tracked again unchanged, once', async () => {
+    const ln = await backend.fresh();
+    const script = join(tmp.dir, `${backend.name}-old.mjs`);
+    writeFileSync(script, 'console.log("old")\n');
+    const { source: _source, ...bare } = await import('../lib/context/entry-script.js').then((m) => m.detectEntryScript(script));
+    const old = await ln.transformFor(bare);
+    assert.equal(old.hasSource, false);
+    const t = (await ln.track(undefined, { script })).transform;
+    assert.equal(t.id, old.id);
+    assert.equal(await t.source(), 'console.log("old")\n');
+    await ln.track(undefined, { script });
+    assert.deepEqual((await ln.history(t)).map((e) => e.type).filter((x) => x.startsWith('transform.')), ['transform.registered', 'transform.source_stored']);
+    await ln.close();
+  });
+
   test('a file whose content equals a stored source shares the stored bytes (content-addressed)', async () => {
     const ln = await backend.fresh();
     const script = join(tmp.dir, `${backend.name}-shared.mjs`);
