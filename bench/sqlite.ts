@@ -27,7 +27,7 @@ CREATE INDEX run_inputs_file ON run_inputs(file_id, run_id);
 export class SqliteBaseline {
   readonly db: Db;
   // The workload holds lineage facts only; interop bookkeeping events have no SQLite counterpart.
-  readonly #insert: Record<Exclude<EventInput['type'], 'openlineage.linked' | 'openlineage.imported' | 'openlineage.event' | 'file.aliased' | LifecycleType>, Stmt>;
+  readonly #insert: Record<Exclude<EventInput['type'], 'openlineage.linked' | 'openlineage.imported' | 'openlineage.event' | 'file.aliased' | LifecycleType | 'label.added' | 'label.removed' | 'transform.source_stored' | 'run.referenced'>, Stmt>;
   readonly #q: Record<'producer' | 'transformOf' | 'consumers' | 'upstream' | 'join', Stmt>;
 
   constructor(path: string) {
@@ -65,10 +65,9 @@ export class SqliteBaseline {
     const at = new Date().toISOString();
     const tx = this.db.transaction((slice: readonly EventInput[]) => {
       for (const e of slice) {
-        if (e.type === 'openlineage.linked' || e.type === 'openlineage.imported' || e.type === 'openlineage.event' || e.type === 'file.aliased') throw new Error(`the SQLite baseline has no table for ${e.type}`);
-        const stmt = (this.#insert as Partial<Record<EventInput['type'], Stmt>>)[e.type];
-        if (!stmt) throw new Error(`the SQLite baseline has no table for ${e.type}`);
-        stmt.run(row(e, at));
+        const insert = (this.#insert as Partial<Record<string, Stmt>>)[e.type];
+        if (!insert) throw new Error(`the SQLite baseline has no table for ${e.type}`);
+        insert.run(row(e, at));
       }
     });
     for (let i = 0; i < events.length; i += batch) tx(events.slice(i, i + batch));

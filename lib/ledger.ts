@@ -6,13 +6,15 @@ import { type Context, RunContext, runScoped } from './context/run-context.js';
 import { checkHead, verifyChain, type VerifyOptions, type VerifyResult } from './audit/verify.js';
 import { LineageError } from './errors.js';
 import { validateInput } from './events/catalog.js';
-import type { EventInput, LedgerEvent, RunEnvironment, TransformType } from './events/types.js';
+import type { EventInput, LabeledKind, LedgerEvent, RunEnvironment, TransformType } from './events/types.js';
 import { newId } from './ids.js';
 import { LIMITS } from './limits.js';
 import { type Durability, EventLog, type Head, type InlineBlob } from './log/event-log.js';
 import { type Binding, type LoadOptions, loadTarget, ownedBy } from './model/binding.js';
 import { File, type FileInit, type LineageRecord, Run, type RunInit, suffixOf, Transform } from './model/records.js';
 import { cleanName, cleanParams, describe } from './model/sanitize.js';
+import { labelsToChange, type MetaCommands, referenceOption, sameReference } from './model/meta.js';
+import type { RunReference, SourceRef } from './state/projection.js';
 import { show } from './util/show.js';
 import { Reader } from './reader.js';
 import { Snapshot } from './snapshot.js';
@@ -57,6 +59,10 @@ export interface RunOptions {
   name?: string;
   /** What the run is for, in words (a `record.described` event in the run's first batch). */
   description?: string;
+  /** An external reference of the run (lamindb's `Run.reference`): a Nextflow run id, a URL; recorded with its start. */
+  reference?: string;
+  /** What the reference is (lamindb's `reference_type`), e.g. `nextflow`, `url`. */
+  referenceType?: string;
 }
 
 /** Options of `track()`. */
@@ -116,6 +122,11 @@ export class Ledger extends Reader implements LedgerApi {
   #parentRun: string | undefined;
   #checkpointSeq = 0;
   readonly #appended = new Set<(seq: number) => void>();
+  readonly #meta: MetaCommands = {
+    changeLabels: (kind, id, labels, add) => this.labelsFor(kind, id, labels, add),
+    setReference: (runId, reference) => this.referenceFor(runId, reference),
+    readSource: (t, ref) => this.#readSource(t.name, ref),
+  };
 
   private constructor(log: EventLog, projection: Projection, store: ObjectStore, path: string | undefined) {
     super();
@@ -129,7 +140,7 @@ export class Ledger extends Reader implements LedgerApi {
       erase: (id) => this.eraseFor(id),
       describe: (kind, id, d) => this.describeFor(kind, id, d),
     };
-    this.#binding = { view: new View(projection), owner: this, load: (id, o) => this.#load(id, o), writes };
+    this.#binding = { view: new View(projection), owner: this, load: (id, o) => this.#load(id, o), writes, meta: this.#meta };
     log.onCommit((events) => {
       for (const e of events) projection.apply(e);
       for (const listener of this.#appended) listener(projection.seq);
@@ -197,11 +208,12 @@ export class Ledger extends Reader implements LedgerApi {
     checkOptions(options, 'track()');
     const params = cleanRunParams(options.params);
     const name = options.name === undefined ? undefined : cleanName(options.name, 'run name');
+    const reference = referenceOption(options);
     const description = cleanDescription(options.description, false) ?? undefined;
     const t = await this.#ensureTransform(transform, options.script);
     const ctx = this.#ctx.current();
     if (ctx.run && this.#isStarted(ctx.run.id)) await this.#finishRun(ctx.run.id, 'completed');
-    const run = await this.#startRun(t.id, params, name, undefined, { description });
+    const run = await this.#startRun(t.id, params, name, undefined, { description, reference });
     ctx.transform = t;
     ctx.run = run;
     return run;
@@ -228,11 +240,12 @@ export class Ledger extends Reader implements LedgerApi {
     checkOptions(options, 'run()');
     const params = cleanRunParams(options.params);
     const name = options.name === undefined ? undefined : cleanName(options.name, 'run name');
+    const reference = referenceOption(options);
     const description = cleanDescription(options.description, false) ?? undefined;
     const t = await this.#ensureTransform(transform, undefined);
     const outer = this.#ctx.current().run;
     const parent = outer && this.#isStarted(outer.id) ? outer.id : undefined;
-    const run = await this.#startRun(t.id, params, name, parent, { description });
+    const run = await this.#startRun(t.id, params, name, parent, { description, reference });
     return runScoped(this.#ctx, { transform: t, run }, () => fn(run), (r, error) => this.#finishRun(r, error === undefined ? 'completed' : 'failed', error));
   }
 
@@ -249,14 +262,14 @@ export class Ledger extends Reader implements LedgerApi {
   /** A consistent read snapshot at the head: later appends do not change what it sees. */
   session(): Snapshot {
     this.#assertOpen();
-    return new Snapshot(this.#projection, this.#projection.seq, this, (id, o) => this.#load(id, o), this.#log);
+    return new Snapshot(this.#projection, this.#projection.seq, this, (id, o) => this.#load(id, o), this.#log, this.#meta);
   }
 
   /** A read-only snapshot as the ledger was right after event `seq`, or after the last event at or before a time. */
   asOf(at: number | Date): Snapshot {
     this.#assertOpen();
     const seq = seqAt(this.#projection, at);
-    return new Snapshot(this.#projection, seq, this, (id, o) => this.#load(id, o), this.#log);
+    return new Snapshot(this.#projection, seq, this, (id, o) => this.#load(id, o), this.#log, this.#meta);
   }
 
   /** Counts by table and event type, the head, and the time span of the log. */
@@ -420,7 +433,7 @@ export class Ledger extends Reader implements LedgerApi {
     }
     // What can be checked and read before taking any lock: names, params, and each file's content.
     const transforms = new Map<Transform, TransformSpec>();
-    const runs = new Map<Run, { init: RunInit; params: Record<string, never> | undefined; name: string | undefined; description: string | undefined }>();
+    const runs = new Map<Run, { init: RunInit; params: Record<string, never> | undefined; name: string | undefined; description: string | undefined; reference: RunReference | undefined }>();
     const files = new Map<File, { name: string; content: PreparedContent; init: FileInit; key?: string; description?: string; revises?: string; revisesRecord?: File }>();
     const prepared: PreparedContent[] = [];
     const visitTransform = (t: Transform) => {
@@ -433,7 +446,7 @@ export class Ledger extends Reader implements LedgerApi {
       if (init.inputs?.length) throw new LineageError('INVALID_ARGUMENT', 'a Run with inputs is saved on its own (add(run)), not inside an array; nothing was saved');
       visitTransform(init.transform);
       if (init.parent !== undefined) visitRun(init.parent);
-      runs.set(r, { init, params: cleanRunParams(init.params), name: init.name === undefined ? undefined : cleanName(init.name, 'run name'), description: cleanDescription(init.description, false) ?? undefined });
+      runs.set(r, { init, params: cleanRunParams(init.params), name: init.name === undefined ? undefined : cleanName(init.name, 'run name'), description: cleanDescription(init.description, false) ?? undefined, reference: referenceOption(init) });
     };
     try {
       for (const r of records) {
@@ -486,6 +499,7 @@ export class Ledger extends Reader implements LedgerApi {
           const parent = plan.init.parent === undefined ? undefined : runId(plan.init.parent);
           id = newId();
           events.push(runStarted(id, tid, plan.params, plan.name, parent ?? this.#parentRun), ...described('run', id, plan.description));
+          if (plan.reference) events.push(runReferenced(id, plan.reference));
           ids.set(r, id);
           attach.push(() => Run.attach(r, this.#binding, id));
           return id;
@@ -551,28 +565,33 @@ export class Ledger extends Reader implements LedgerApi {
       const rows = view.transformsNamed(name).map((tid) => view.transform(tid)!);
       const same = rows.filter((r) => r.reference === script.path);
       const match = same.find((r) => r.hash === script.hash);
-      if (match) return match.id;
+      // A script registered before sources were stored gets its source now (it is the same code: same hash).
+      if (match) {
+        if (script.source) await this.#storeSource(match.id, match.hash, script.source, []);
+        return match.id;
+      }
       const numbers = rows.map((r) => Number(r.version)).filter(Number.isSafeInteger);
       const version = String(numbers.length ? Math.max(...numbers) + 1 : 1);
       const tid = newId();
       const type: TransformType = 'script';
-      await this.#append([
-        {
-          type: 'transform.registered',
-          data: strip({ id: tid, name, version, type, reference: cleanName(script.path, 'script path'), hash: script.hash, revises: same[same.length - 1]?.id }),
-        },
-      ]);
+      const registered: EventInput = {
+        type: 'transform.registered',
+        data: strip({ id: tid, name, version, type, reference: cleanName(script.path, 'script path'), hash: script.hash, revises: same[same.length - 1]?.id }),
+      };
+      if (script.source) await this.#storeSource(tid, script.hash, script.source, [registered]);
+      else await this.#append([registered]);
       return tid;
     });
     return Transform.bind(this.#binding, id);
   }
 
-  async #startRun(transformId: string, params: Record<string, never> | undefined, name: string | undefined, parent: string | undefined, more: { inputs?: readonly string[]; environment?: RunEnvironment; description?: string } = {}): Promise<Run> {
+  async #startRun(transformId: string, params: Record<string, never> | undefined, name: string | undefined, parent: string | undefined, more: { inputs?: readonly string[]; environment?: RunEnvironment; description?: string; reference?: RunReference } = {}): Promise<Run> {
     const id = newId();
-    // One batch: the run is never seen without the inputs it was started with.
+    // One batch: the run is never seen without the reference and inputs it was started with.
     await this.#append([
       runStarted(id, transformId, params, name, parent ?? this.#parentRun, more.environment),
       ...described('run', id, more.description),
+      ...(more.reference ? [runReferenced(id, more.reference)] : []),
       ...(more.inputs ?? []).map((fileId) => ({ type: 'file.loaded_as_input' as const, data: { fileId, runId: id } })),
     ]);
     return Run.bind(this.#binding, id);
@@ -601,12 +620,13 @@ export class Ledger extends Reader implements LedgerApi {
     const t = await this.#ensureTransform(init.transform, undefined);
     const params = cleanRunParams(init.params);
     const name = init.name === undefined ? undefined : cleanName(init.name, 'run name');
+    const reference = referenceOption(init);
     let parent: string | undefined;
     if (init.parent !== undefined) parent = (await this.#saveRun(init.parent)).id;
     const inputs: string[] = [];
     for (const f of init.inputs ?? []) inputs.push((await this.#saveFile(f)).id);
     const description = cleanDescription(init.description, false) ?? undefined;
-    const saved = await this.#startRun(t.id, params, name, parent, { inputs: [...new Set(inputs)], description });
+    const saved = await this.#startRun(t.id, params, name, parent, { inputs: [...new Set(inputs)], description, reference });
     Run.attach(run, this.#binding, saved.id);
     return run;
   }
@@ -709,10 +729,11 @@ export class Ledger extends Reader implements LedgerApi {
     checkOptions(options, 'run');
     const params = cleanRunParams(options.params);
     const name = options.name === undefined ? undefined : cleanName(options.name, 'run name');
+    const reference = referenceOption(options);
     if (!this.#view().transform(transformId)) throw new LineageError('TRANSFORM_NOT_FOUND', `no transform ${show(transformId)} in this ledger`);
     if (options.parentRunId !== undefined) this.#runRow(options.parentRunId);
     const description = cleanDescription(options.description, false) ?? undefined;
-    return this.#startRun(transformId, params, name, options.parentRunId, { environment: options.environment, description });
+    return this.#startRun(transformId, params, name, options.parentRunId, { environment: options.environment, description, reference });
   }
 
   /** @internal Finishes a run by id (a finished run stays as it is). */
@@ -778,6 +799,32 @@ export class Ledger extends Reader implements LedgerApi {
     });
   }
 
+  /** @internal Puts labels on a record or takes them off, as one event of the labels that change (none: nothing written); resolves to those. */
+  async labelsFor(kind: LabeledKind, id: string, labels: readonly string[], add: boolean): Promise<string[]> {
+    this.#assertOpen();
+    const p = this.#projection;
+    const table = kind === 'file' ? p.files : kind === 'run' ? p.runs : p.transforms;
+    const i = table.indexOf(id);
+    if (typeof id !== 'string' || i < 0 || table.at(i, p.seq) === undefined) throw notFound(kind, id);
+    // Under the record's lock: two concurrent adds of one label write it once.
+    return this.#locks.run(`L\0${kind}\0${id}`, async () => {
+      const change = labelsToChange(p.labels.labelsOf(kind, i, p.seq), labels, add);
+      if (change.length) await this.#append([{ type: add ? 'label.added' : 'label.removed', data: { kind, id, labels: change } }]);
+      return change;
+    });
+  }
+
+  /** @internal Sets a run's reference (the same one again writes nothing). */
+  async referenceFor(runId: string, reference: RunReference): Promise<void> {
+    this.#assertOpen();
+    this.#runRow(runId);
+    await this.#locks.run(`R\0${runId}`, async () => {
+      const p = this.#projection;
+      if (sameReference(p.references.at(p.runs.indexOf(runId), p.seq), reference)) return;
+      await this.#append([runReferenced(runId, reference)]);
+    });
+  }
+
   /**
    * @internal Erases a trashed file's stored content: the `file.erased` event first (so the fact is
    * never lost), then the bytes. Asked again, it removes bytes a crash may have left, with no new event.
@@ -819,6 +866,55 @@ export class Ledger extends Reader implements LedgerApi {
     const row = typeof id !== 'string' ? undefined : kind === 'file' ? view.file(id) : kind === 'run' ? view.run(id) : view.transform(id);
     if (!row) throw new LineageError(kind === 'file' ? 'FILE_NOT_FOUND' : kind === 'run' ? 'RUN_NOT_FOUND' : 'TRANSFORM_NOT_FOUND', `no ${kind} ${show(id)} in this ledger`);
     return row as { name?: string; key?: string; hash?: string };
+  }
+
+  /**
+   * @internal Stores a transform's source code (a client's entry script), unless the same is stored
+   * already; a transform that has a hash (a script) takes only the source with that hash.
+   */
+  async sourceFor(transformId: string, source: string | Uint8Array): Promise<void> {
+    this.#assertOpen();
+    const row = this.#view().transform(transformId);
+    if (!row) throw notFound('transform', transformId);
+    await this.#locks.run(`t\0${row.name}`, () => this.#storeSource(transformId, row.hash, source, []));
+  }
+
+  /**
+   * Stores `source` as the source of transform `transformId`, appended with `events` (a script's
+   * registration) in one batch: a script is never seen without its code. Run under the name's lock.
+   */
+  async #storeSource(transformId: string, expectedHash: string | undefined, source: string | Uint8Array, events: EventInput[]): Promise<void> {
+    const content = await this.#store.prepare(source);
+    try {
+      if (expectedHash !== undefined && content.hash !== expectedHash) {
+        throw new LineageError('INTEGRITY_MISMATCH', `the source given for transform ${transformId} hashes to ${content.hash}, not its recorded ${expectedHash}; nothing was recorded`);
+      }
+      const p = this.#projection;
+      const stored = events.length ? undefined : p.sources.at(p.transforms.indexOf(transformId), p.seq);
+      if (stored?.hash === content.hash) {
+        return;
+      }
+      const { key, blob } = await this.#store.commit(content);
+      await this.#append([...events, { type: 'transform.source_stored', data: { transformId, hash: content.hash, size: content.size, key } }], blob ? [blob] : []);
+    } finally {
+      await this.#store.discard(content);
+    }
+  }
+
+  /** @internal A transform's stored source with content hash `hash` (the current one or an earlier one), checked. */
+  async storedSource(transformId: string, hash: string): Promise<Buffer> {
+    this.#assertOpen();
+    const p = this.#projection;
+    const row = this.#view().transform(transformId);
+    if (!row) throw notFound('transform', transformId);
+    const ref = p.sources.all(p.transforms.indexOf(transformId), p.seq).find((r) => r.hash === hash);
+    if (!ref) throw new LineageError('CONTENT_MISSING', `transform ${row.name} has no stored source with hash ${hash}`);
+    return this.#readSource(row.name, ref);
+  }
+
+  async #readSource(name: string, ref: SourceRef): Promise<Buffer> {
+    this.#assertOpen();
+    return this.#store.read(ref.key, ref.hash, `the source of ${name}`);
   }
 
   #runRow(runId: string): void {
@@ -939,6 +1035,16 @@ function sameTransform(a: TransformSpec | undefined, b: TransformSpec): boolean 
 
 function transformRegistered(id: string, spec: TransformSpec): EventInput {
   return { type: 'transform.registered', data: strip({ id, name: spec.name, version: spec.version ?? '1', type: spec.type, reference: spec.reference }) };
+}
+
+function runReferenced(runId: string, r: RunReference): EventInput {
+  return { type: 'run.referenced', data: strip({ runId, reference: r.reference, referenceType: r.referenceType }) };
+}
+
+/** The NOT_FOUND error of a record kind. */
+function notFound(kind: LabeledKind, id: unknown): LineageError {
+  const code = kind === 'file' ? 'FILE_NOT_FOUND' : kind === 'run' ? 'RUN_NOT_FOUND' : 'TRANSFORM_NOT_FOUND';
+  return new LineageError(code, `no ${kind} ${show(id)} in this ledger`);
 }
 
 function runStarted(id: string, transformId: string, params: Record<string, never> | undefined, name: string | undefined, parentRunId: string | undefined, environment: RunEnvironment = { ...runEnvironment() }): EventInput {

@@ -14,4 +14,8 @@ export const LIMITS = {
   events: 2 ** 31 - 1,
   /** Bytes of content stored inside LevelDB, in the same batch as its event; larger content goes to a file. */
   inlineContentBytes: 256 * 1024,
+  /** Characters in a label (and in a run's reference type). */
+  labelLength: 256,
+  /** Labels one `labels.add()` or `labels.remove()` call takes. */
+  labelsPerCall: 1000,
 } as const;

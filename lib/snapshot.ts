@@ -2,6 +2,7 @@ import { GENESIS_HASH } from './log/envelope.js';
 import type { Head } from './log/event-log.js';
 import type { EventSource } from './log/source.js';
 import type { Binding, LoadOptions } from './model/binding.js';
+import type { MetaCommands } from './model/meta.js';
 import { Reader } from './reader.js';
 import { View } from './state/view.js';
 import type { Projection } from './state/projection.js';
@@ -12,9 +13,10 @@ export class Snapshot extends Reader {
   readonly #log: EventSource;
 
   /** @internal */
-  constructor(projection: Projection, seq: number, owner: object, load: (fileId: string, options: LoadOptions) => Promise<Buffer>, log: EventSource) {
+  constructor(projection: Projection, seq: number, owner: object, load: (fileId: string, options: LoadOptions) => Promise<Buffer>, log: EventSource, meta?: MetaCommands) {
     super();
-    this.#binding = { view: new View(projection, seq), owner, load };
+    // Writes through a snapshot's records (a label, a reference) go to the ledger's head, as load({ isRunInput }) does; the snapshot keeps seeing its seq.
+    this.#binding = { view: new View(projection, seq), owner, load, meta };
     this.#log = log;
   }
 

@@ -22,6 +22,7 @@ const COMMANDS: readonly (readonly [names: readonly string[], load: () => Promis
   [['track', 'add', 'finish'], async () => (await import('./commands/shell-writes.js')).registerShellWrites],
   [['ui'], async () => (await import('./commands/ui.js')).registerUi],
   [['rm', 'restore'], async () => (await import('./commands/trash.js')).registerTrash],
+  [['label', 'reference'], async () => (await import('./commands/label.js')).registerLabel],
 ];
 
 /** The subcommand `argv` (as process.argv) names, skipping the global `--db PATH`; undefined when there is none. */

@@ -63,6 +63,13 @@ export class EventTable {
         return `${this.#file(e.data.fileId)}${e.data.key === undefined ? '' : ` key ${e.data.key}`}${e.data.revises === undefined ? '' : ` revises ${this.#file(e.data.revises)} ${s.dim(e.data.revises)}`}`;
       case 'record.described':
         return `${this.#record(e.data.kind, e.data.id)} ${e.data.description === null ? 'description cleared' : `described: ${e.data.description.split('\n')[0]}`}`;
+      case 'label.added':
+      case 'label.removed':
+        return `${e.data.labels.map((l) => `"${l}"`).join(', ')} ${e.type === 'label.added' ? 'put on' : 'taken off'} ${this.#record(e.data.kind, e.data.id)}`;
+      case 'transform.source_stored':
+        return `source of ${this.#transform(e.data.transformId)} stored: ${e.data.size} B ${s.dim(`sha256 ${e.data.hash.slice(0, 12)}`)}`;
+      case 'run.referenced':
+        return `${s.run(`run ${e.data.runId}`)} references ${e.data.referenceType ? `${e.data.referenceType} ` : ''}${e.data.reference}`;
     }
   }
 

@@ -7,7 +7,7 @@ import type { Reader } from '../reader.js';
  * else a transform name. Several matches list their ids and ask for one (QUERY_NOT_ONE); none is
  * FILE_NOT_FOUND.
  */
-export function resolveRecord(reader: Reader, nameOrId: string, trash: 'hide' | 'with' | 'only' = 'hide'): LineageRecord {
+export function resolveRecord(reader: Pick<Reader, 'select'>, nameOrId: string, trash: 'hide' | 'with' | 'only' = 'hide'): LineageRecord {
   for (const model of [File, Run, Transform] as const) {
     const byId = reader.select(model, { id: nameOrId }).first();
     if (byId) return byId;

@@ -17,6 +17,9 @@ import type { EventSource } from '../log/source.js';
 import { type Binding, type LoadOptions, loadTarget, ownedBy, saveEach } from '../model/binding.js';
 import { File, type LineageRecord, Run, Transform } from '../model/records.js';
 import { cleanName, cleanParams, describe } from '../model/sanitize.js';
+import { type MetaCommands, referenceOption } from '../model/meta.js';
+import type { LabeledKind } from '../events/types.js';
+import type { RunReference, SourceRef } from '../state/projection.js';
 import { Reader } from '../reader.js';
 import { cleanDescription, cleanKey, type RecordWrites } from '../model/lifecycle.js';
 import { Snapshot } from '../snapshot.js';
@@ -63,6 +66,11 @@ export class RemoteLedger extends Reader implements LedgerApi {
   readonly #ledgerId: string;
   #parentRun: string | undefined;
   #closing: Promise<void> | undefined;
+  readonly #meta: MetaCommands = {
+    changeLabels: (kind, id, labels, add) => this.#changeLabels(kind, id, labels, add),
+    setReference: (runId, reference) => this.#setReference(runId, reference),
+    readSource: (t, ref) => this.#readSource(t, ref),
+  };
 
   private constructor(http: Http, follower: Follower, ledgerId: string) {
     super();
@@ -78,7 +86,7 @@ export class RemoteLedger extends Reader implements LedgerApi {
       erase: async (id) => void (await this.#send(`/files/${encodeURIComponent(id)}/erase`, { json: {} })),
       describe: async (kind, id, description) => void (await this.#send(record(kind, id, 'description'), { json: { description: cleanDescription(description, true) ?? null } })),
     };
-    this.#binding = { view: new View(follower.projection), owner: this, load: (id, o) => this.#load(id, o), writes };
+    this.#binding = { view: new View(follower.projection), owner: this, load: (id, o) => this.#load(id, o), writes, meta: this.#meta };
   }
 
   /** @internal Use `connect()`. */
@@ -154,7 +162,8 @@ export class RemoteLedger extends Reader implements LedgerApi {
   async track(transform?: Transform | string, options: TrackOptions = {}): Promise<Run> {
     this.#assertOpen();
     checkOptions(options, 'track()');
-    const t = transform === undefined ? await this.#command('/transforms', { script: await detectEntryScript(options.script) }, Transform) : await this.#transform(transform);
+    referenceOption(options);
+    const t = transform === undefined ? await this.#trackScript(options.script) : await this.#transform(transform);
     const ctx = this.#ctx.current();
     if (ctx.run && this.#isStarted(ctx.run.id)) await this.#finishRun(ctx.run.id, {});
     const run = await this.#startRun(t.id, options, undefined);
@@ -195,14 +204,14 @@ export class RemoteLedger extends Reader implements LedgerApi {
   session(): Snapshot {
     this.#assertOpen();
     const p = this.#follower.projection;
-    return new Snapshot(p, p.seq, this, (id, o) => this.#load(id, o), this.#source);
+    return new Snapshot(p, p.seq, this, (id, o) => this.#load(id, o), this.#source, this.#meta);
   }
 
   /** A read-only snapshot as the ledger was right after event `seq`, or after the last event at or before a time. */
   asOf(at: number | Date): Snapshot {
     this.#assertOpen();
     const p = this.#follower.projection;
-    return new Snapshot(p, seqAt(p, at), this, (id, o) => this.#load(id, o), this.#source);
+    return new Snapshot(p, seqAt(p, at), this, (id, o) => this.#load(id, o), this.#source, this.#meta);
   }
 
   /** Counts by table and event type, the head, and the time span, as this client has applied them. */
@@ -287,7 +296,52 @@ export class RemoteLedger extends Reader implements LedgerApi {
     const params = cleanParams(options.params);
     const name = options.name === undefined ? undefined : cleanName(options.name, 'run name');
     const description = cleanDescription(options.description, false) ?? undefined;
-    return this.#command('/runs', { transformId, params, name, parentRunId: parentRunId ?? this.#parentRun, environment: runEnvironment(), description }, Run);
+    const ref = referenceOption(options);
+    return this.#command('/runs', { transformId, params, name, parentRunId: parentRunId ?? this.#parentRun, environment: runEnvironment(), description, ...ref }, Run);
+  }
+
+  /** Registers the entry script on the server, then uploads its source when the server does not hold it yet. */
+  async #trackScript(path: string | undefined): Promise<Transform> {
+    const { source, ...script } = await detectEntryScript(path);
+    const t = await this.#command('/transforms', { script }, Transform);
+    if (source && !t.hasSource) {
+      await this.#send(`/transforms/${encodeURIComponent(t.id)}/source?${new URLSearchParams({ sha256: script.hash })}`, { content: source, length: source.byteLength });
+    }
+    return t;
+  }
+
+  async #changeLabels(kind: LabeledKind, id: string, labels: readonly string[], add: boolean): Promise<string[]> {
+    this.#assertOpen();
+    const ack = (await this.#send('/labels', { json: { kind, id, labels, add } })) as Ack & { labels?: string[] };
+    return ack.labels ?? [];
+  }
+
+  async #setReference(runId: string, reference: RunReference): Promise<void> {
+    this.#assertOpen();
+    await this.#send(`/runs/${encodeURIComponent(runId)}/reference`, { json: reference });
+  }
+
+  /** Fetches a transform's stored source from the server and checks it against its hash. */
+  async #readSource(t: { id: string; name: string }, ref: SourceRef): Promise<Buffer> {
+    this.#assertOpen();
+    let res: IncomingMessage;
+    try {
+      res = await this.#http.send('GET', `/transforms/${encodeURIComponent(t.id)}/source?${new URLSearchParams({ sha256: ref.hash })}`);
+    } catch (err) {
+      if (err instanceof LineageError) throw err;
+      throw new LineageError('CONNECTION_FAILED', `the source of ${t.name} could not be fetched: ${(err as Error).message}`, { cause: err });
+    }
+    const chunks: Buffer[] = [];
+    try {
+      for await (const c of res) chunks.push(c as Buffer);
+    } catch (err) {
+      throw new LineageError('CONNECTION_FAILED', `the download of the source of ${t.name} broke off: ${(err as Error).message}`, { cause: err });
+    }
+    const bytes = Buffer.concat(chunks);
+    if (createHash('sha256').update(bytes).digest('hex') !== ref.hash) {
+      throw new LineageError('INTEGRITY_MISMATCH', `the source of ${t.name} from the server does not match its recorded hash ${ref.hash}`);
+    }
+    return bytes;
   }
 
   /** Finishes a run that is still started (as this client sees it); the server ignores one that is not. */
@@ -311,7 +365,7 @@ export class RemoteLedger extends Reader implements LedgerApi {
     const parent = init.parent === undefined ? undefined : (await this.#saveRun(init.parent)).id;
     const inputs: File[] = [];
     for (const f of init.inputs ?? []) inputs.push(await this.#saveFile(f));
-    const saved = await this.#startRun(t.id, { params: init.params, name: init.name, description: init.description }, parent);
+    const saved = await this.#startRun(t.id, { params: init.params, name: init.name, description: init.description, reference: init.reference, referenceType: init.referenceType }, parent);
     // Over HTTP the inputs follow the start as commands of their own (open() writes them in the start's batch).
     for (const id of new Set(inputs.map((f) => f.id))) await this.#send(`/files/${encodeURIComponent(id)}/inputs`, { json: { runId: saved.id } });
     Run.attach(run, this.#binding, saved.id);

@@ -8,6 +8,8 @@ export interface EntryScript {
   name: string;
   path: string;
   hash: string;
+  /** The source's bytes, as hashed (absent when a client sent only the name, path and hash). */
+  source?: Buffer;
 }
 
 /** Finds and hashes the entry script (`process.argv[1]`, or `path` when given). */
@@ -24,5 +26,5 @@ export async function detectEntryScript(path: string | undefined = process.argv[
   } catch (err) {
     throw new LineageError('NO_ENTRY_SCRIPT', `track() could not read the entry script ${path}; pass a Transform or its name instead`, { cause: err });
   }
-  return { name: basename(real), path: real, hash: createHash('sha256').update(source).digest('hex') };
+  return { name: basename(real), path: real, hash: createHash('sha256').update(source).digest('hex'), source };
 }

@@ -51,6 +51,19 @@ const linkedV1 = {
   version: optText,
 } as const;
 
+const labelChange = object(['kind', 'id', 'labels'], {
+  kind: { enum: ['transform', 'run', 'file'] },
+  id,
+  labels: {
+    type: 'array',
+    minItems: 1,
+    maxItems: LIMITS.labelsPerCall,
+    uniqueItems: true,
+    // No control characters, as cleanName enforces on the way in.
+    items: { type: 'string', minLength: 1, maxLength: LIMITS.labelLength, pattern: '^[^\\u0000-\\u001f\\u007f]+$' },
+  },
+});
+
 /** The JSON Schema of each event type and version: `SCHEMAS[type][v]`. */
 export const SCHEMAS = {
   'transform.registered': {
@@ -139,4 +152,15 @@ export const SCHEMAS = {
   },
   // Trash, erase, file versions and keys, descriptions (lib/events/lifecycle.ts).
   ...LIFECYCLE_SCHEMAS,
+  // Labels (lamindb's ULabel by name) put on or taken off a record: one event per call, the labels in the order given.
+  'label.added': { 1: labelChange },
+  'label.removed': { 1: labelChange },
+  // A transform's source code (a tracked script's), stored content-addressed like a file's content.
+  'transform.source_stored': {
+    1: object(['transformId', 'hash', 'size', 'key'], { transformId: id, hash: sha256, size, key: { type: 'string', pattern: '^(inline|objects)/[0-9a-f]{64}$' } }),
+  },
+  // A run's external reference (a Nextflow run id, a URL); a later event replaces it, the history keeps both.
+  'run.referenced': {
+    1: object(['runId', 'reference'], { runId: id, reference: name, referenceType: { ...name, maxLength: LIMITS.labelLength } }),
+  },
 } as const;

@@ -131,6 +131,39 @@ export interface FileAliased {
   name: string;
 }
 
+/** The kinds of record that carry labels. */
+export type LabeledKind = 'transform' | 'run' | 'file';
+/** `label.added` v1: labels put on a transform, run or file (lamindb's `record.labels.add`); one event per call. */
+export interface LabelAdded {
+  kind: LabeledKind;
+  id: string;
+  /** The labels this event adds, none of which the record had. */
+  labels: string[];
+}
+/** `label.removed` v1: labels taken off a record; the history keeps that it had them. */
+export interface LabelRemoved {
+  kind: LabeledKind;
+  id: string;
+  /** The labels this event removes, all of which the record had. */
+  labels: string[];
+}
+/** `transform.source_stored` v1: the source code of a transform, content-addressed in the object store. */
+export interface TransformSourceStored {
+  transformId: string;
+  /** SHA-256 of the source's bytes. */
+  hash: string;
+  size: number;
+  /** Where the bytes live: `inline/HASH` (LevelDB) or `objects/HASH` (a file). */
+  key: string;
+}
+/** `run.referenced` v1: an external reference of a run (lamindb's `Run.reference`, `reference_type`): a Nextflow run id, a URL. */
+export interface RunReferenced {
+  runId: string;
+  reference: string;
+  /** What the reference is, e.g. `nextflow`, `url`. */
+  referenceType?: string;
+}
+
 /** Each event type with the shape of its data at the current version. */
 export interface EventDataByType {
   'transform.registered': TransformRegistered;
@@ -148,6 +181,10 @@ export interface EventDataByType {
   'file.erased': LifecycleEventData['file.erased'];
   'file.versioned': LifecycleEventData['file.versioned'];
   'record.described': LifecycleEventData['record.described'];
+  'label.added': LabelAdded;
+  'label.removed': LabelRemoved;
+  'transform.source_stored': TransformSourceStored;
+  'run.referenced': RunReferenced;
 }
 /** An event type name. */
 export type EventType = keyof EventDataByType;

@@ -74,9 +74,14 @@ export class EventBuilder {
       runFacets.errorMessage = this.#facet(FACET_SCHEMA_URLS.errorMessage, { message: run.error, programmingLanguage: 'JavaScript' });
     }
     const runExtra = lifecycleFields(view, 'run', run.id);
-    if (run.name !== undefined || run.params !== undefined || Object.keys(runExtra).length > 0) {
-      runFacets[LEDGER_FACET.run] = this.#facet(LEDGER_FACET_SCHEMA_URLS.run, strip({ name: run.name, params: run.params, ...runExtra }));
+    const r = view.projection.runs.indexOf(run.id);
+    const ref = view.projection.references.at(r, view.watermark);
+    if (run.name !== undefined || run.params !== undefined || ref !== undefined || Object.keys(runExtra).length > 0) {
+      runFacets[LEDGER_FACET.run] = this.#facet(LEDGER_FACET_SCHEMA_URLS.run, strip({ name: run.name, params: run.params, reference: ref?.reference, referenceType: ref?.referenceType, ...runExtra }));
     }
+    // A run's labels are OpenLineage tags (TagsRunFacet), one per label.
+    const labels = view.projection.labels.labelsOf('run', r, view.watermark);
+    if (labels.length) runFacets.tags = this.#facet(FACET_SCHEMA_URLS.tags, { tags: labels.map((label) => ({ key: label, value: 'true', source: 'LINEAGE_LEDGER' })) });
     const event: OpenLineageRunEvent = {
       eventTime: new Date(eventTime).toISOString(),
       eventType,
@@ -101,16 +106,19 @@ export class EventBuilder {
     }
     // Trash, erasure, key, version and description (with `view`): an erased file's content is no longer stored.
     const extra = view ? lifecycleFields(view, 'file', f.id) : {};
-    facets[LEDGER_FACET.file] = this.#facet(LEDGER_FACET_SCHEMA_URLS.file, strip({ size: f.size, hash: f.hash, stored: f.key !== undefined && extra.erased === undefined, ...extra }));
+    const labels = view ? labelsOf(view, 'file', f.id) : undefined;
+    facets[LEDGER_FACET.file] = this.#facet(LEDGER_FACET_SCHEMA_URLS.file, strip({ size: f.size, hash: f.hash, stored: f.key !== undefined && extra.erased === undefined, labels, ...extra }));
     if (extra.description !== undefined) facets.documentation = this.#facet(DOCUMENTATION_DATASET_FACET, { description: extra.description });
     return { namespace: link?.namespace ?? this.namespace, name: link?.name ?? f.name, facets };
   }
 
   #jobFacets(t: TransformRow, view: View): OpenLineageFacets {
     const extra = lifecycleFields(view, 'transform', t.id);
+    const p = view.projection;
+    const sourceHash = p.sources.at(p.transforms.indexOf(t.id), view.watermark)?.hash;
     const facets: OpenLineageFacets = {
       jobType: this.#facet(FACET_SCHEMA_URLS.jobType, { processingType: 'BATCH', integration: 'LINEAGE_LEDGER', jobType: t.type.toUpperCase() }),
-      [LEDGER_FACET.transform]: this.#facet(LEDGER_FACET_SCHEMA_URLS.transform, strip({ version: t.version, type: t.type, hash: t.hash, reference: t.reference, ...extra })),
+      [LEDGER_FACET.transform]: this.#facet(LEDGER_FACET_SCHEMA_URLS.transform, strip({ version: t.version, type: t.type, hash: t.hash, reference: t.reference, labels: labelsOf(view, 'transform', t.id), sourceHash, ...extra })),
     };
     if (extra.description !== undefined) facets.documentation = this.#facet(DOCUMENTATION_JOB_FACET, { description: extra.description });
     const url = sourceUrl(t.reference);
@@ -121,6 +129,13 @@ export class EventBuilder {
   #facet(schemaURL: string, fields: Record<string, unknown>): OpenLineageFacet {
     return { _producer: this.producer, _schemaURL: schemaURL, ...fields };
   }
+}
+
+/** The labels of a transform or file as the view sees them, or undefined for none (the facet keeps its old shape). */
+function labelsOf(view: View, kind: 'transform' | 'file', id: string): string[] | undefined {
+  const p = view.projection;
+  const labels = p.labels.labelsOf(kind, (kind === 'file' ? p.files : p.transforms).indexOf(id), view.watermark);
+  return labels.length ? labels : undefined;
 }
 
 /** The run's OpenLineage terminal state, or undefined while it runs. */

@@ -59,12 +59,16 @@ export const FACET_SCHEMA_URLS = {
   errorMessage: 'https://openlineage.io/spec/facets/1-0-1/ErrorMessageRunFacet.json#/$defs/ErrorMessageRunFacet',
   jobType: 'https://openlineage.io/spec/facets/2-0-4/JobTypeJobFacet.json#/$defs/JobTypeJobFacet',
   sourceCodeLocation: 'https://openlineage.io/spec/facets/1-1-0/SourceCodeLocationJobFacet.json#/$defs/SourceCodeLocationJobFacet',
+  tags: 'https://openlineage.io/spec/facets/1-0-0/TagsRunFacet.json#/$defs/TagsRunFacet',
 } as const;
 
 /** The `$id` of lineage-ledger's own facets' schema (`LEDGER_FACETS_SCHEMA`). */
 export const LEDGER_FACETS_ID = `urn:lineage-ledger:spec:facets:1-0-0`;
 /** Names of lineage-ledger's own facets: what OpenLineage has no standard field for (transform version and type, run name and params, file size). */
 export const LEDGER_FACET = { transform: 'lineageLedger_transform', run: 'lineageLedger_run', file: 'lineageLedger_file' } as const;
+
+// Labels of transforms and files (runs' go in the standard TagsRunFacet).
+const labelsSchema = { type: 'array', items: { type: 'string' }, description: 'the labels of the record (lamindb labels)' } as const;
 
 const facetBase = (ref: string) => ({ $ref: `https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/${ref}` });
 
@@ -93,6 +97,8 @@ export const LEDGER_FACETS_SCHEMA = {
             hash: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'SHA-256 of the source' },
             reference: { type: 'string' },
             ...LIFECYCLE_PROPERTIES,
+            labels: labelsSchema,
+            sourceHash: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'SHA-256 of the source code stored in the ledger' },
           },
           required: ['version', 'type'],
         },
@@ -102,7 +108,7 @@ export const LEDGER_FACETS_SCHEMA = {
     RunFacet: {
       allOf: [
         facetBase('RunFacet'),
-        { type: 'object', properties: { name: { type: 'string' }, params: { type: 'object' }, ...LIFECYCLE_PROPERTIES } },
+        { type: 'object', properties: { name: { type: 'string' }, params: { type: 'object' }, reference: { type: 'string', description: "the run's external reference (a Nextflow run id, a URL)" }, referenceType: { type: 'string' }, ...LIFECYCLE_PROPERTIES } },
       ],
       type: 'object',
     },
@@ -120,6 +126,7 @@ export const LEDGER_FACETS_SCHEMA = {
             revises: { type: 'string', description: 'the id of the version this one revises' },
             isLatest: { type: 'boolean', description: 'false when a newer version replaced this one' },
             erased: { type: 'object', properties: { at: { type: 'string' }, by: { type: 'string' } }, description: 'when and by whom the content was erased' },
+            labels: labelsSchema,
           },
           required: ['stored'],
         },

@@ -1,10 +1,10 @@
 import type { FileRow } from '../state/rows.js';
+import type { View } from '../state/view.js';
 import { type LineageSource, pin } from './source.js';
 import { lifecycleFields, type LifecycleFields } from './lifecycle-fields.js';
-import type { View } from '../state/view.js';
 
 /** A PROV-JSON attribute value: a string, number, boolean or typed literal. */
-export type ProvValue = string | number | boolean | { $: string; type: string };
+export type ProvValue = string | number | boolean | { $: string; type: string } | string[];
 /** A PROV-JSON record: attributes by qualified name. */
 export type ProvRecord = Record<string, ProvValue>;
 /** A PROV-JSON document (W3C Member Submission), with the parts lineage-ledger writes. */
@@ -59,13 +59,14 @@ export function toProv(source: LineageSource, options: ProvOptions = {}): ProvDo
       'll:reference': t.reference,
       'll:hash': t.hash,
       ...provLifecycle(lifecycleFields(view, 'transform', id)),
+      ...meta(view, 'transform', id),
     });
     if (t.revises) {
       doc.wasDerivedFrom[`ll:revision_${id}`] = { 'prov:generatedEntity': plan(id), 'prov:usedEntity': plan(t.revises), 'prov:type': qname('prov:Revision') };
     }
   }
   for (const id of view.fileIds()) {
-    doc.entity[file(id)] = fileEntity(view.file(id)!, view);
+    doc.entity[file(id)] = { ...fileEntity(view.file(id)!, view), ...meta(view, 'file', id) };
     // A new version of a file is a PROV revision of the one it revises.
     const revises = view.fileRevises(id);
     if (revises !== undefined) doc.wasDerivedFrom[`ll:revision_${id}`] = { 'prov:generatedEntity': file(id), 'prov:usedEntity': file(revises), 'prov:type': qname('prov:Revision') };
@@ -79,6 +80,7 @@ export function toProv(source: LineageSource, options: ProvOptions = {}): ProvDo
       'll:status': r.status,
       'll:error': r.error,
       ...provLifecycle(lifecycleFields(view, 'run', id)),
+      ...meta(view, 'run', id),
     });
     doc.wasAssociatedWith[`ll:assoc_${id}`] = { 'prov:activity': run(id), 'prov:plan': plan(r.transformId) };
     if (r.parentRunId) doc.wasStartedBy[`ll:start_${id}`] = { 'prov:activity': run(id), 'prov:starter': run(r.parentRunId), 'prov:time': r.startedAt };
@@ -101,6 +103,17 @@ export function toProv(source: LineageSource, options: ProvOptions = {}): ProvDo
     }
   }
   return doc;
+}
+
+/** A record's labels (`ll:labels`, an array of values as PROV-JSON allows), a run's reference and a transform's stored source hash, as the view sees them. */
+function meta(view: View, kind: 'transform' | 'run' | 'file', id: string): ProvRecord {
+  const p = view.projection;
+  const w = view.watermark;
+  const i = (kind === 'file' ? p.files : kind === 'run' ? p.runs : p.transforms).indexOf(id);
+  const labels = p.labels.labelsOf(kind, i, w);
+  const ref = kind === 'run' ? p.references.at(i, w) : undefined;
+  const source = kind === 'transform' ? p.sources.at(i, w) : undefined;
+  return strip({ 'll:labels': labels.length ? labels : undefined, 'll:runReference': ref?.reference, 'll:runReferenceType': ref?.referenceType, 'll:sourceHash': source?.hash });
 }
 
 function fileEntity(f: FileRow, view: View): ProvRecord {

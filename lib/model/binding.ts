@@ -4,6 +4,7 @@ import type { FileRow } from '../state/rows.js';
 import type { View } from '../state/view.js';
 import type { LineageRecord } from './records.js';
 import { erasedError, type RecordWrites } from './lifecycle.js';
+import type { MetaCommands } from './meta.js';
 
 /** Options of `file.load()`. */
 export interface LoadOptions {
@@ -19,6 +20,8 @@ export interface Binding {
   load(fileId: string, options: LoadOptions): Promise<Buffer>;
   /** Trash, restore, erase and describe (absent in read-only snapshots). */
   readonly writes?: RecordWrites;
+  /** Labels, run references and stored sources (absent where records cannot write or read content). */
+  readonly meta?: MetaCommands;
 }
 
 /** True when a record is bound (saved), and it is `owner`'s; a record of another ledger is INVALID_ARGUMENT. */

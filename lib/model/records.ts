@@ -8,6 +8,9 @@ import { datasetFacets, type DatasetFacetsOfRun, declaredOf, type Facets, facets
 import type { EventLog } from '../log/event-log.js';
 import { deleteRecord, type DeleteOptions, type ErasureInfo, restoreRecord, type RecordUpdate, updateRecord } from './lifecycle.js';
 import type { RecordKindName } from '../events/lifecycle.js';
+import { Labels } from './labels.js';
+import { cleanReference } from './meta.js';
+import type { RunReference, SourceRef } from '../state/projection.js';
 
 /** What `new Transform(...)` takes. */
 export interface TransformInit {
@@ -28,6 +31,10 @@ export interface RunInit {
   inputs?: readonly File[];
   /** What the run was for, in words. */
   description?: string;
+  /** An external reference of the run (a Nextflow run id, a URL), recorded with its start. */
+  reference?: string;
+  /** What the reference is, e.g. `nextflow`, `url`. */
+  referenceType?: string;
 }
 /** What a transform's OpenLineage JobEvents declared it reads and writes (`transform.declared`). */
 export interface DeclaredLineage {
@@ -185,9 +192,25 @@ export class Transform {
       return { inputs: files(d?.inputIds), outputs: files(d?.outputIds) };
     });
   }
+  /** The transform's labels: `await transform.labels.add('production')`. */
+  get labels(): Labels {
+    return new Labels(this.#bound, 'transform');
+  }
+  /** True when the ledger holds the transform's source code (a tracked script's). */
+  get hasSource(): boolean {
+    return sourceRef(this.#bound) !== undefined;
+  }
+  /** The transform's stored source code (a tracked script's), read from the store and checked against its hash; undefined when none is stored. */
+  async source(): Promise<string | undefined> {
+    const b = this.#bound;
+    const ref = sourceRef(b);
+    if (!b || !ref) return undefined;
+    if (!b.binding.meta) throw new LineageError('NOT_SUPPORTED', 'this transform was read from a source that cannot read stored content; use a ledger from open() or connect()');
+    return (await b.binding.meta.readSource({ id: b.id, name: this.name }, ref)).toString('utf8');
+  }
   toJSON(): Record<string, unknown> {
     const row = this.#row;
-    return row ? { kind: 'transform', ...stripSeq(row), ...lifecycleJSON(this.#bound!, 'transform') } : { kind: 'transform', saved: false, ...this.#init };
+    return row ? { kind: 'transform', ...stripSeq(row), ...lifecycleJSON(this.#bound!, 'transform'), ...labelsJSON(this.labels), ...sourceJSON(this.#bound) } : { kind: 'transform', saved: false, ...this.#init };
   }
   [inspect.custom](): string {
     return `Transform ${inspect(this.toJSON())}`;
@@ -326,10 +349,29 @@ export class Run {
     if (!b) return [];
     return b.related('runChildren', 'run', false, Run.of);
   }
+  /** The run's labels: `await run.labels.add('nightly')`. */
+  get labels(): Labels {
+    return new Labels(this.#bound, 'run');
+  }
+  /** The run's external reference (lamindb's `Run.reference`): a Nextflow run id, a URL. */
+  get reference(): string | undefined {
+    return this.#bound ? runReference(this.#bound)?.reference : this.#init!.reference;
+  }
+  /** What the reference is (lamindb's `reference_type`), e.g. `nextflow`, `url`. */
+  get referenceType(): string | undefined {
+    return this.#bound ? runReference(this.#bound)?.referenceType : this.#init!.referenceType;
+  }
+  /** Sets the run's reference after its start, as an event (a later one replaces it; the history keeps both). */
+  async setReference(reference: string, referenceType?: string): Promise<void> {
+    const b = this.#bound;
+    if (!b) throw notSaved('run');
+    if (!b.binding.meta) throw new LineageError('NOT_SUPPORTED', 'setReference(): this run was read from a source that cannot write; use a ledger from open() or connect()');
+    await b.binding.meta.setReference(b.id, cleanReference(reference, referenceType));
+  }
   toJSON(): Record<string, unknown> {
     const row = this.#row;
     if (!row) return { kind: 'run', saved: false, name: this.#init!.name, params: this.#init!.params };
-    return { kind: 'run', ...stripSeq(row), ...lifecycleJSON(this.#bound!, 'run') };
+    return { kind: 'run', ...stripSeq(row), ...lifecycleJSON(this.#bound!, 'run'), ...runReference(this.#bound!), ...labelsJSON(this.labels) };
   }
   [inspect.custom](): string {
     return `Run ${inspect(this.toJSON())}`;
@@ -515,6 +557,10 @@ export class File {
     if (!b) throw notSaved('file');
     return b.binding.load(b.id, options ?? {});
   }
+  /** The file's labels: `await file.labels.add('qc-passed')`; `select(File).where({ label: 'qc-passed' })` finds it. */
+  get labels(): Labels {
+    return new Labels(this.#bound, 'file');
+  }
   toJSON(): Record<string, unknown> {
     const row = this.#row;
     if (!row) return { kind: 'file', saved: false, name: this.name };
@@ -522,7 +568,7 @@ export class File {
     const b = this.#bound!;
     const view = b.binding.view;
     const extra = strip({ key: view.fileKey(b.id), storageKey, revises: view.fileRevises(b.id), isLatest: view.isLatest(b.id), erased: this.erased && { at: view.erasure(b.id)!.at, by: view.erasure(b.id)!.by } });
-    return { kind: 'file', ...rest, ...extra, ...lifecycleJSON(b, 'file') };
+    return { kind: 'file', ...rest, ...extra, ...lifecycleJSON(b, 'file'), ...labelsJSON(this.labels) };
   }
   [inspect.custom](): string {
     return `File ${inspect(this.toJSON())}`;
@@ -543,6 +589,29 @@ export function suffixOf(name: string): string {
   const parts = m[1]!.split('.').filter(Boolean);
   if (parts.length === 2 && !/^(gz|bz2|xz|zst|zip|lz4)$/i.test(parts[1]!)) return `.${parts[1]}`;
   return m[1]!;
+}
+
+/** A transform's stored source as its binding sees it now. */
+function sourceRef(b: Saved<'transform'> | undefined): SourceRef | undefined {
+  if (!b) return undefined;
+  const i = b.index();
+  return i < 0 ? undefined : b.binding.view.projection.sources.at(i, b.binding.view.watermark);
+}
+
+function runReference(b: Saved<'run'>): RunReference | undefined {
+  const i = b.index();
+  return i < 0 ? undefined : b.binding.view.projection.references.at(i, b.binding.view.watermark);
+}
+
+// JSON of records carries labels and a stored source only when there are some: records without keep their old shape.
+function labelsJSON(labels: Labels): { labels?: string[] } {
+  const all = labels.all();
+  return all.length ? { labels: all } : {};
+}
+
+function sourceJSON(b: Saved<'transform'> | undefined): { sourceHash?: string } {
+  const ref = sourceRef(b);
+  return ref ? { sourceHash: ref.hash } : {};
 }
 
 function stripSeq<T extends { seq: number }>(row: T): Omit<T, 'seq'> {

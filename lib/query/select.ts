@@ -9,6 +9,7 @@ import type { FileRow, RunRow, TransformRow } from '../state/rows.js';
 import { seenAt } from '../state/table.js';
 import type { View } from '../state/view.js';
 import { nfc } from './nfc.js';
+import { checkMetaValue, isMetaField, labelCandidates, META_FIELDS, metaMatches } from './meta-fields.js';
 
 /** Which relation between runs and files a join follows. */
 export type Via = 'outputs' | 'inputs';
@@ -151,7 +152,7 @@ export class Query<R extends LineageRecord> {
   /** Orders by a field of the first model. */
   orderBy(field: string, dir: 'asc' | 'desc' = 'asc'): Query<R> {
     const kind = this.#kind;
-    if (!FIELDS[kind].has(field)) throw new LineageError('QUERY_INVALID', `${kind} has no field ${show(field)}; fields: ${[...FIELDS[kind]].join(', ')}`);
+    if (!FIELDS[kind].has(field) && !(isMetaField(kind, field) && field !== 'label')) throw new LineageError('QUERY_INVALID', `${kind} has no field ${show(field)}; fields: ${[...FIELDS[kind]].join(', ')}`);
     if (dir !== 'asc' && dir !== 'desc') throw new LineageError('QUERY_INVALID', `orderBy direction is 'asc' or 'desc', not ${show(dir)}`);
     return this.#with({ order: { field, dir } });
   }
@@ -361,7 +362,11 @@ function checkWhere(kind: Kind, where: Where | undefined): void {
     throw new LineageError('QUERY_INVALID', `a where clause is an object of field values, not ${where === null ? 'null' : typeof where}`);
   }
   for (const field of Object.keys(where)) {
-    if (!FIELDS[kind].has(field)) throw new LineageError('QUERY_INVALID', `${kind} has no field ${field}; fields: ${[...FIELDS[kind]].join(', ')}`);
+    if (isMetaField(kind, field)) {
+      checkMetaValue(field, where[field]);
+      continue;
+    }
+    if (!FIELDS[kind].has(field)) throw new LineageError('QUERY_INVALID', `${kind} has no field ${field}; fields: ${[...FIELDS[kind], ...META_FIELDS[kind]].join(', ')}`);
     const v = where[field];
     if (field !== 'params' && isOperator(v)) checkOperator(field, v);
   }
@@ -391,6 +396,10 @@ function candidates(view: View, kind: Kind, where: Where | undefined): Hits {
   } else if (where && typeof where.hash === 'string' && kind === 'file') {
     hits = new Hits(p.files.withHash(where.hash, w));
     indexed = 'hash';
+  } else if (where && where.label !== undefined) {
+    const table = tableOf(p, kind);
+    hits = new Hits(labelCandidates(view, kind, where.label, (i) => table.createdSeq(i)));
+    indexed = 'label';
   } else {
     const order = kind === 'file' ? p.fileOrder : kind === 'run' ? p.runOrder : p.transformOrder;
     const n = order.countAt(w);
@@ -429,7 +438,10 @@ function filterHits(view: View, kind: Kind, hits: Hits, where: Where | undefined
 function matchesRow(view: View, kind: Kind, row: Record<string, unknown>, entries: [string, unknown][]): boolean {
   for (const [field, expected] of entries) {
     let actual: unknown;
-    if (field === 'transform') {
+    if (isMetaField(kind, field)) {
+      if (!metaMatches(view, kind, tableOf(view.projection, kind).indexOf(row.id as string), field, expected)) return false;
+      continue;
+    } else if (field === 'transform') {
       actual = kind === 'run' ? row.transformId : fileTransformId(view, row);
     } else if (kind === 'file' && field in FILE_VERSION_FIELDS) {
       actual = FILE_VERSION_FIELDS[field]!(view, row);
@@ -469,6 +481,11 @@ function equal(actual: unknown, expected: unknown, field: string): boolean {
 function matchesRecord(record: LineageRecord, where: Where): boolean {
   const r = record as unknown as Record<string, unknown>;
   for (const [field, expected] of Object.entries(where)) {
+    if (field === 'label') {
+      const has = (record.labels as { all(): string[] }).all();
+      if (!(Array.isArray(expected) ? expected : [expected]).every((l) => has.includes(nfc(l as string)))) return false;
+      continue;
+    }
     const actual = r[field];
     const a = actual instanceof Transform || actual instanceof Run || actual instanceof File ? actual.id : actual instanceof Date ? actual.toISOString() : actual;
     if (!equal(a, expected, field)) return false;

@@ -75,7 +75,7 @@ function fileDetails(f: File): NodeDetails {
   if (readers.length) fields.push(['input of', readers.map((r) => `run ${r.id}`).join(', ')]);
   const size = f.size === undefined ? '' : formatBytes(f.size);
   const summary = `${size ? `${size}, ` : ''}sha256 ${shortHash(f.hash)}`;
-  return { id, kind: 'file', title: f.name, summary, caption: size ? [size] : [], fields };
+  return withLabels(f, { id, kind: 'file', title: f.name, summary, caption: size ? [size] : [], fields });
 }
 
 function runDetails(r: Run): NodeDetails {
@@ -94,9 +94,10 @@ function runDetails(r: Run): NodeDetails {
   if (r.parent) fields.push(['parent run', r.parent.id]);
   if (r.error !== undefined) fields.push(['error', r.error]);
   lifecycleFields(r, fields);
+  if (r.reference !== undefined) fields.push(['reference', r.referenceType === undefined ? r.reference : `${r.reference} (${r.referenceType})`]);
   const title = `${r.name ?? r.id} of ${transformTitle(t)}`;
   const summary = runSummary(r);
-  return { id, kind: 'run', title, summary, caption: summary.split(', '), fields };
+  return withLabels(r, { id, kind: 'run', title, summary, caption: summary.split(', '), fields });
 }
 
 function transformDetails(t: Transform): NodeDetails {
@@ -113,7 +114,21 @@ function transformDetails(t: Transform): NodeDetails {
   if (t.revises) fields.push(['revises', t.revises.id]);
   fields.push(['runs', String(t.runs.length)]);
   lifecycleFields(t, fields);
-  return { id, kind: 'transform', title: transformTitle(t), summary: t.type, caption: [t.type], fields };
+  if (t.hasSource) fields.push(['source', 'stored in the ledger (lineage show --source)']);
+  return withLabels(t, { id, kind: 'transform', title: transformTitle(t), summary: t.type, caption: [t.type], fields });
+}
+
+// The most characters of labels a node's caption shows; the details list them all.
+const LABEL_CAPTION = 40;
+
+/** Adds a record's labels to its details: a field with all of them, and a caption line (shortened) for the pictures. */
+function withLabels(record: LineageRecord, d: NodeDetails): NodeDetails {
+  const labels = record.labels.all();
+  if (labels.length === 0) return d;
+  const line = labels.map((l) => `#${l}`).join(' ');
+  d.fields.push(['labels', labels.join(', ')]);
+  d.caption.push(line.length > LABEL_CAPTION ? `${line.slice(0, LABEL_CAPTION - 1)}…` : line);
+  return d;
 }
 
 /** Whether a file's content is stored, erased (when, by whom) or was never stored. */

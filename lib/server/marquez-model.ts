@@ -221,7 +221,7 @@ export class MarquezModel {
     const latest = this.runsOf(transforms).slice(0, LATEST_RUNS);
     const last = transforms[transforms.length - 1]!;
     const facets = (latest[0] && this.#event(latest[0]).job.facets) ?? {};
-    return { ...data, latestRuns: latest.map((r) => this.run(r)), facets, currentVersion: last.version, labels: [], tags: [] };
+    return { ...data, latestRuns: latest.map((r) => this.run(r)), facets, currentVersion: last.version, labels: [], tags: this.#tags('transform', transforms) };
   }
 
   /** A job's lineage-node data (Marquez's JobData). */
@@ -398,7 +398,7 @@ export class MarquezModel {
       namespace: name.namespace,
       sourceName: name.namespace,
       fields: [],
-      tags: [],
+      tags: this.#tags('file', files),
       lastModifiedAt,
       description: null,
       lastLifecycleState: null,
@@ -408,6 +408,15 @@ export class MarquezModel {
   /** The version Marquez shows for a file: its `version` facet (the content hash for the ledger's own files), else its id. */
   versionOf(f: FileRow): string {
     return this.#version(f).datasetVersionId.version;
+  }
+
+  /** Marquez tags of a job or dataset: the labels of its transforms or files (every version), first seen first. */
+  #tags(kind: 'transform' | 'file', rows: readonly { id: string }[]): string[] {
+    const p = this.view.projection;
+    const table = kind === 'file' ? p.files : p.transforms;
+    const out = new Set<string>();
+    for (const r of rows) for (const l of p.labels.labelsOf(kind, table.indexOf(r.id), this.view.watermark)) out.add(l);
+    return [...out];
   }
 
   #version(f: FileRow): MarquezDatasetVersion {

@@ -13,6 +13,8 @@ import type { Ledger } from '../ledger.js';
 import { LIMITS } from '../limits.js';
 import { File, Transform } from '../model/records.js';
 import { lifecycleRoutes } from './lifecycle-routes.js';
+import { cleanLabels, cleanReference } from '../model/meta.js';
+import type { LabeledKind } from '../events/types.js';
 
 /** Options of the `nativeRoutes` plugin. */
 export interface NativeRoutesOptions {
@@ -160,14 +162,14 @@ export const nativeRoutes: FastifyPluginAsync<NativeRoutesOptions> = async (app,
     },
   );
 
-  app.post<{ Body: { transformId: string; name?: string; params?: Record<string, unknown>; parentRunId?: string; environment?: RunEnvironment; description?: string } }>(
+  app.post<{ Body: { transformId: string; name?: string; params?: Record<string, unknown>; parentRunId?: string; environment?: RunEnvironment; description?: string; reference?: string; referenceType?: string } }>(
     '/runs',
     {
       schema: {
         body: {
           type: 'object',
           required: ['transformId'],
-          properties: { transformId: ID, name: NAME, params: { type: 'object' }, parentRunId: ID, environment: { type: 'object' }, description: { type: 'string' } },
+          properties: { transformId: ID, name: NAME, params: { type: 'object' }, parentRunId: ID, environment: { type: 'object' }, description: { type: 'string' }, reference: NAME, referenceType: NAME },
           additionalProperties: false,
         },
       },
@@ -202,6 +204,65 @@ export const nativeRoutes: FastifyPluginAsync<NativeRoutesOptions> = async (app,
       } finally {
         if (typeof content.source === 'string') await rm(content.source, { force: true });
       }
+    },
+  );
+
+  // Labels, run references and stored sources (lib/model/meta.ts): each checked and decided by the ledger.
+  app.post<{ Body: { kind: LabeledKind; id: string; labels: string[]; add: boolean } }>(
+    '/labels',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['kind', 'id', 'labels', 'add'],
+          properties: { kind: { enum: ['transform', 'run', 'file'] }, id: ID, labels: { type: 'array', minItems: 1, maxItems: LIMITS.labelsPerCall, items: { type: 'string', maxLength: LIMITS.labelLength * 4 } }, add: { type: 'boolean' } },
+          additionalProperties: false,
+        },
+      },
+    },
+    async (req) => {
+      const { kind, id, labels, add } = req.body;
+      const changed = await ledger.labelsFor(kind, id, cleanLabels(labels, add ? 'labels.add()' : 'labels.remove()'), add);
+      return { ...acked(), labels: changed };
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: { reference: string; referenceType?: string } }>(
+    '/runs/:id/reference',
+    { schema: { params: { type: 'object', properties: { id: ID } }, body: { type: 'object', required: ['reference'], properties: { reference: NAME, referenceType: NAME }, additionalProperties: false } } },
+    async (req) => {
+      await ledger.referenceFor(req.params.id, cleanReference(req.body.reference, req.body.referenceType));
+      return acked(req.params.id);
+    },
+  );
+
+  app.post<{ Params: { id: string }; Querystring: { sha256: string }; Body: Readable | undefined }>(
+    '/transforms/:id/source',
+    { schema: { params: { type: 'object', properties: { id: ID } }, querystring: { type: 'object', required: ['sha256'], properties: { sha256: HEX64 }, additionalProperties: false } } },
+    async (req) => {
+      const body = req.body;
+      if (body !== undefined && !(body instanceof Readable)) throw new LineageError('INVALID_ARGUMENT', 'upload the source as application/octet-stream');
+      const declared = Number(req.headers['content-length']);
+      if (declared > maxContent) throw new LineageError('LIMIT_EXCEEDED', `the source has ${declared} bytes; this server takes at most ${maxContent}`);
+      const content = await receive(body, declared);
+      try {
+        if (content.hash !== req.query.sha256) throw new LineageError('INTEGRITY_MISMATCH', `the uploaded source hashes to ${content.hash}, not the declared ${req.query.sha256}: it changed on the way; nothing was recorded`);
+        await ledger.sourceFor(req.params.id, content.source);
+        return acked(req.params.id);
+      } finally {
+        if (typeof content.source === 'string') await rm(content.source, { force: true });
+      }
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { sha256: string } }>(
+    '/transforms/:id/source',
+    { schema: { params: { type: 'object', properties: { id: ID } }, querystring: { type: 'object', required: ['sha256'], properties: { sha256: HEX64 }, additionalProperties: false } } },
+    async (req, reply) => {
+      const bytes = await ledger.storedSource(req.params.id, req.query.sha256);
+      reply.header('content-type', 'application/octet-stream');
+      reply.header('x-content-sha256', req.query.sha256);
+      return reply.send(bytes);
     },
   );
 

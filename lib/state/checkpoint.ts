@@ -9,10 +9,12 @@ import { RunTable, type RunColumns } from './run-table.js';
 import { Table } from './table.js';
 import { Timeline } from './timeline.js';
 import { LIFECYCLE_TYPES, type LifecycleEntry } from './lifecycle.js';
+import { LabelIndex } from './labels.js';
+import { StampedValues } from './stamped-values.js';
 import { decodePiece, encodePiece, joinTyped, tagOf, type PieceHead, type Typed } from './piece.js';
 
 /** The format of a checkpoint; a checkpoint of another format is ignored and rebuilt. */
-export const CHECKPOINT_FORMAT = 5;
+export const CHECKPOINT_FORMAT = 6;
 // Typed columns are stored in the byte order of the machine that wrote them; another order replays.
 const ENDIAN = endianness();
 
@@ -99,6 +101,10 @@ export function checkpointPieces(p: Projection): { seq: number; hash: string; pi
     yield encodePiece({ k: 'aliases', t: 'json' }, p.aliases.filter((a) => a.seq <= w).map((a) => [a.seq, a.file, a.namespace, a.name]));
     // Trash, versions, keys and descriptions: their events whole (few beside the rest), chunked as a column.
     yield* column('lifecycle', p.lifecycle.entries(w));
+    // Labels, stored sources and run references (format 6): their entries in seq order, rebuilt by replaying them.
+    yield* column('labels', p.labels.entriesAt(w).map((e) => [e.seq, e.kind, e.entity, e.label, e.added ? 1 : 0]));
+    yield* column('sources', p.sources.entriesAt(w).map((e) => [e.seq, e.entity, e.value.hash, e.value.size, e.value.key]));
+    yield* column('references', p.references.entriesAt(w).map((e) => [e.seq, e.entity, e.value.reference, e.value.referenceType ?? null]));
     for (const name of Object.keys(RELATIONS) as RelationName[]) {
       const edges = p[name].edgesAt(w);
       const n = edges.seq.length;
@@ -205,6 +211,29 @@ export class CheckpointLoader {
     return (ArrayBuffer.isView(chunks[0]) ? joinTyped(chunks as Typed[]) : ([] as unknown[]).concat(...(chunks as unknown[][]))) as T;
   }
 
+  /** The labels, stored sources and run references, rebuilt from their entries and checked against the tables. */
+  #annotations(last: number, sizes: Record<'transforms' | 'runs' | 'files', number>) {
+    let prev = 0;
+    const labels = LabelIndex.from(this.#column<[number, keyof typeof KINDS, number, string, number][]>('labels').map(([seq, kind, i, label, added]) => {
+      if (!(inOrder(seq, prev, last) && kind in KINDS && entity(i, sizes[KINDS[kind]]) && typeof label === 'string' && (added === 0 || added === 1))) throw new Error('checkpoint labels are malformed');
+      prev = seq;
+      return { seq, kind, entity: i, label, added: added === 1 };
+    }));
+    prev = 0;
+    const sources = StampedValues.from(this.#column<[number, number, string, number, string][]>('sources').map(([seq, i, hash, size, key]) => {
+      if (!(inOrder(seq, prev, last) && entity(i, sizes.transforms) && typeof hash === 'string' && Number.isSafeInteger(size) && typeof key === 'string')) throw new Error('checkpoint sources are malformed');
+      prev = seq;
+      return { seq, entity: i, value: Object.freeze({ hash, size, key }) };
+    }));
+    prev = 0;
+    const references = StampedValues.from(this.#column<[number, number, string, string | null][]>('references').map(([seq, i, reference, referenceType]) => {
+      if (!(inOrder(seq, prev, last) && entity(i, sizes.runs) && typeof reference === 'string' && (referenceType === null || typeof referenceType === 'string'))) throw new Error('checkpoint references are malformed');
+      prev = seq;
+      return { seq, entity: i, value: Object.freeze(referenceType === null ? { reference } : { reference, referenceType }) };
+    }));
+    return { labels, sources, references };
+  }
+
   /** The projection at the checkpoint's seq, once every piece is in and checks out. */
   finish(): Projection {
     const h = this.header;
@@ -272,7 +301,7 @@ export class CheckpointLoader {
     for (const e of lifecycle) {
       if (!(Array.isArray(e) && Number.isSafeInteger(e[0]) && e[0] >= 1 && e[0] <= h.seq && typeof e[1] === 'string' && LIFECYCLE_TYPES.has(e[2]) && e[3] !== null && typeof e[3] === 'object')) throw new Error('checkpoint lifecycle entries are malformed');
     }
-    const p = new Projection({ timeline, transforms, runs, files, orders, relations, aliases, lifecycle });
+    const p = new Projection({ timeline, transforms, runs, files, orders, relations, aliases, lifecycle, ...this.#annotations(h.seq, sizes) });
     let events = 0;
     for (const [type, n] of this.#counts) {
       if (typeof type !== 'string' || !Number.isSafeInteger(n) || n < 1) throw new Error('checkpoint counts are malformed');
@@ -283,6 +312,17 @@ export class CheckpointLoader {
     p.hash = h.hash;
     return p;
   }
+}
+
+const KINDS = { transform: 'transforms', run: 'runs', file: 'files' } as const;
+
+/** True for an integer seq from 1 to `last` that is not below `prev` (entries come in seq order). */
+function inOrder(seq: unknown, prev: number, last: number): seq is number {
+  return Number.isSafeInteger(seq) && (seq as number) >= Math.max(1, prev) && (seq as number) <= last;
+}
+
+function entity(i: unknown, size: number): i is number {
+  return Number.isSafeInteger(i) && (i as number) >= 0 && (i as number) < size;
 }
 
 const RUN_COLUMNS = ['ids', 'seq', 'transform', 'name', 'params', 'parent', 'startedAt', 'environment', 'finishSeq', 'status', 'finishedAt', 'errors', 'older'] as const satisfies readonly (keyof RunColumns)[];

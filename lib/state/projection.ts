@@ -7,6 +7,8 @@ import { RunTable } from './run-table.js';
 import { Table } from './table.js';
 import { Timeline } from './timeline.js';
 import { Lifecycle, type LifecycleEntry } from './lifecycle.js';
+import { LabelIndex } from './labels.js';
+import { StampedValues } from './stamped-values.js';
 
 /** The pieces a projection is made of, for a checkpoint's loader. */
 export interface ProjectionParts {
@@ -19,6 +21,22 @@ export interface ProjectionParts {
   aliases?: Alias[];
   /** Trash, versions, keys and descriptions, as their events. */
   lifecycle?: LifecycleEntry[];
+  labels?: LabelIndex;
+  sources?: StampedValues<SourceRef>;
+  references?: StampedValues<RunReference>;
+}
+
+/** Where a transform's stored source code lives (`transform.source_stored`). */
+export interface SourceRef {
+  hash: string;
+  size: number;
+  key: string;
+}
+
+/** A run's external reference (`run.referenced`). */
+export interface RunReference {
+  reference: string;
+  referenceType?: string;
 }
 
 /** Another name of a file, from the event at `seq` (`file.aliased`). */
@@ -75,6 +93,12 @@ export class Projection {
   readonly #aliasesByName = new Map<string, Alias[]>();
   /** Trash, erasures, file versions and keys, descriptions. */
   readonly lifecycle: Lifecycle;
+  /** Labels of transforms, runs and files (`label.added`, `label.removed`). */
+  readonly labels: LabelIndex;
+  /** Each transform's stored source code, by the transform's integer. */
+  readonly sources: StampedValues<SourceRef>;
+  /** Each run's external reference, by the run's integer. */
+  readonly references: StampedValues<RunReference>;
 
   /** An empty projection, or one made of loaded parts (at seq `parts.timeline.length`). */
   constructor(parts?: ProjectionParts) {
@@ -95,6 +119,9 @@ export class Projection {
     this.runFacets = relations.runFacets ?? new Adjacency();
     this.transformFacets = relations.transformFacets ?? new Adjacency();
     this.fileFacets = relations.fileFacets ?? new Adjacency();
+    this.labels = parts?.labels ?? new LabelIndex();
+    this.sources = parts?.sources ?? new StampedValues<SourceRef>();
+    this.references = parts?.references ?? new StampedValues<RunReference>();
     this.seq = this.timeline.length;
     for (const a of parts?.aliases ?? []) this.#alias(a);
     this.lifecycle = new Lifecycle(parts?.lifecycle);
@@ -153,6 +180,24 @@ export class Projection {
       case 'file.aliased': {
         const d = event.data;
         this.#alias({ seq, file: this.files.ref(d.fileId), namespace: d.namespace, name: d.name });
+        break;
+      }
+      case 'label.added':
+      case 'label.removed': {
+        const d = event.data;
+        const entity = (d.kind === 'file' ? this.files : d.kind === 'run' ? this.runs : this.transforms).ref(d.id);
+        for (const label of d.labels) this.labels.push({ seq, kind: d.kind, entity, label, added: event.type === 'label.added' });
+        break;
+      }
+      case 'transform.source_stored': {
+        const d = event.data;
+        this.sources.push({ seq, entity: this.transforms.ref(d.transformId), value: Object.freeze({ hash: d.hash, size: d.size, key: d.key }) });
+        break;
+      }
+      case 'run.referenced': {
+        const d = event.data;
+        const value: RunReference = d.referenceType === undefined ? { reference: d.reference } : { reference: d.reference, referenceType: d.referenceType };
+        this.references.push({ seq, entity: this.runs.ref(d.runId), value: Object.freeze(value) });
         break;
       }
       case 'openlineage.event': {

@@ -124,6 +124,10 @@ export class View {
     if (i >= 0) {
       const lists = kind === 'file' ? [p.fileProducers, p.fileConsumers] : kind === 'run' ? [p.runInputs, p.runOutputs, p.runChildren] : [p.transformRuns];
       for (const list of lists) list.seqs(i, w, seqs);
+      // Labels put on and taken off, a transform's stored source, a run's references.
+      p.labels.seqs(kind, i, w, seqs);
+      if (kind === 'transform') p.sources.seqs(i, w, seqs);
+      if (kind === 'run') p.references.seqs(i, w, seqs);
     }
     lifecycleSeqs(p.lifecycle, kind, id, w, seqs);
     return [...new Set(seqs)].sort((a, b) => a - b);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { suite } from 'uvu';
@@ -17,7 +18,10 @@ type Op =
   | { kind: 'restore'; c: number; what: 'file' | 'run' | 'transform' }
   | { kind: 'erase'; c: number }
   | { kind: 'version'; c: number; k: number; n: number }
-  | { kind: 'describe'; c: number; what: 'file' | 'run' | 'transform'; text: string | null };
+  | { kind: 'describe'; c: number; what: 'file' | 'run' | 'transform'; text: string | null }
+  | { kind: 'label'; c: number; l: number; add: boolean; on: 'file' | 'run' | 'transform' }
+  | { kind: 'reference'; r: number; typed: boolean }
+  | { kind: 'script'; v: number };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('track' as const), t: fc.nat(2) }),
@@ -30,6 +34,9 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('erase' as const), c: fc.nat(4) }),
   fc.record({ kind: fc.constant('version' as const), c: fc.nat(4), k: fc.nat(1), n: fc.nat(1000) }),
   fc.record({ kind: fc.constant('describe' as const), c: fc.nat(4), what: fc.constantFrom('file' as const, 'run' as const, 'transform' as const), text: fc.option(fc.string({ maxLength: 8 }), { nil: null }) }),
+  fc.record({ kind: fc.constant('label' as const), c: fc.nat(4), l: fc.nat(2), add: fc.boolean(), on: fc.constantFrom('file' as const, 'run' as const, 'transform' as const) }),
+  fc.record({ kind: fc.constant('reference' as const), r: fc.nat(2), typed: fc.boolean() }),
+  fc.record({ kind: fc.constant('script' as const), v: fc.nat(1) }),
 );
 
 /** The c-th record of a kind, trashed ones included (undefined when there are not that many). */
@@ -59,7 +66,7 @@ async function lifecycle(ln: Ledger, o: Op): Promise<void> {
 }
 
 /** Plays operations through the public API; operations that make no sense at that point are skipped. */
-async function play(ln: Ledger, ops: Op[]): Promise<void> {
+async function play(ln: Ledger, ops: Op[], scripts: string): Promise<void> {
   const content = (c: number) => new File(Buffer.from(`content ${c}\n`), { name: `f${c}.txt` });
   for (const o of ops) {
     if (o.kind === 'track') await ln.track(new Transform({ name: `t${o.t}` }));
@@ -67,6 +74,16 @@ async function play(ln: Ledger, ops: Op[]): Promise<void> {
     else if (o.kind === 'load') {
       const f = ln.select(File, { name: `f${o.c}.txt` }).first();
       if (f) await f.load({ isRunInput: ln.context.run !== undefined });
+    } else if (o.kind === 'label') {
+      const label = `l${o.l}`;
+      const on = o.on === 'file' ? ln.select(File, { name: `f${o.c}.txt` }).first() : o.on === 'run' ? ln.context.run : ln.context.transform;
+      if (on) await (o.add ? on.labels.add(label) : on.labels.remove(label));
+    } else if (o.kind === 'reference') {
+      if (ln.context.run) await ln.context.run.setReference(`ref-${o.r}`, o.typed ? 'nextflow' : undefined);
+    } else if (o.kind === 'script') {
+      const path = join(scripts, 'step.mjs');
+      writeFileSync(path, `console.log(${o.v});\n`);
+      await ln.track(undefined, { script: path, reference: `ref-${o.v}` });
     } else if (o.kind === 'finish') {
       if (ln.context.run) await ln.finish({ status: o.failed ? 'failed' : 'completed' });
     } else if (o.kind !== 'scoped') {
@@ -84,7 +101,12 @@ async function play(ln: Ledger, ops: Op[]): Promise<void> {
 
 for (const backend of backends()) {
   const test = suite(`asOf on ${backend.name}`);
-  test.after(() => backend.cleanup());
+  // Scripts that `track()` registers with their source, for the `script` operation.
+  const scripts = tempDir('lamin-meta-asof-');
+  test.after(() => {
+    backend.cleanup();
+    scripts.cleanup();
+  });
 
   test('asOf(k) answers every query exactly as a ledger that only ever received the first k events', async () => {
     await fc.assert(
@@ -92,7 +114,7 @@ for (const backend of backends()) {
         const ln = await backend.fresh();
         const { dir, cleanup } = tempDir();
         try {
-          await play(ln, ops);
+          await play(ln, ops, scripts.dir);
           const head = ln.head.seq;
           if (head === 0) return;
           const ks = [...new Set([head, ...picks.map((p) => 1 + Math.floor(p * (head - 1)))])];
@@ -119,11 +141,11 @@ for (const backend of backends()) {
 
   test('a snapshot is unaffected by appends made after it was taken', async () => {
     const ln = await backend.fresh();
-    await play(ln, [{ kind: 'track', t: 0 }, { kind: 'add', c: 1 }, { kind: 'scoped', t: 1, c: 2, fail: false }]);
+    await play(ln, [{ kind: 'track', t: 0 }, { kind: 'add', c: 1 }, { kind: 'scoped', t: 1, c: 2, fail: false }], scripts.dir);
     const snap = ln.asOf(ln.head.seq);
     const session = ln.session();
     const before = await world(snap);
-    await play(ln, [{ kind: 'load', c: 1 }, { kind: 'add', c: 3 }, { kind: 'finish', failed: true }, { kind: 'scoped', t: 2, c: 1, fail: true }]);
+    await play(ln, [{ kind: 'load', c: 1 }, { kind: 'add', c: 3 }, { kind: 'finish', failed: true }, { kind: 'scoped', t: 2, c: 1, fail: true }, { kind: 'label', c: 1, l: 0, add: true, on: 'file' }, { kind: 'reference', r: 1, typed: true }, { kind: 'script', v: 1 }], scripts.dir);
     assert.deepEqual(await world(snap), before);
     assert.deepEqual(await world(session), before);
     assert.ok(ln.seq > snap.seq);

@@ -60,6 +60,11 @@ export async function world(r: Readable): Promise<unknown> {
     started: ids(r.select(Run, { status: 'started' }).all()),
     firstTwoFiles: ids(r.select(File).orderBy('name').limit(2).all()),
     lineageOfRuns: runs.map((x) => r.lineage(x, { direction: 'both' })),
+    // Labels, run references and stored sources (issue 15): the queries that use their indexes.
+    byLabel: ['l0', 'l1', 'l2'].map((label) => [ids(r.select(File, { label }).all()), ids(r.select(Run, { label }).all()), ids(r.select(Transform, { label }).all())]),
+    byReference: ['ref-0', 'ref-1', 'ref-2'].map((reference) => ids(r.select(Run, { reference }).all())),
+    nextflow: ids(r.select(Run, { referenceType: 'nextflow' }).all()),
+    withSource: ids(transforms.filter((t) => t.hasSource)),
     events,
   };
   return JSON.parse(JSON.stringify(out));

@@ -52,6 +52,42 @@ test('arbitrary and mutated bodies get a 2xx or 4xx JSON answer; only what is an
   assert.ok(v.ok, JSON.stringify(v.firstBad));
 });
 
+test('hostile bodies on the native label, reference and source routes get a coded 2xx or 4xx; a 4xx writes nothing, and the chain stays intact', async () => {
+  // Something to label: a file and its run, made through the native API.
+  const runRes = await fetch(`${server.url}/api/ledger/v1/transforms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ transform: { name: 'hostile-meta' } }) });
+  const transformId = ((await runRes.json()) as { id: string }).id;
+  const started = await fetch(`${server.url}/api/ledger/v1/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ transformId }) });
+  const runId = ((await started.json()) as { id: string }).id;
+  assert.equal(typeof runId, 'string');
+  const ids = fc.oneof(fc.constantFrom(runId, transformId, 'nope', '', '../x'), fc.string({ maxLength: 70 }));
+  const json = fc.oneof(
+    fc.record({ kind: fc.oneof(fc.constantFrom('file', 'run', 'transform'), fc.jsonValue()), id: ids, labels: fc.oneof(fc.array(fc.string({ maxLength: 300 }), { maxLength: 4 }), fc.jsonValue()), add: fc.oneof(fc.boolean(), fc.jsonValue()) }, { requiredKeys: [] }),
+    fc.record({ reference: fc.oneof(fc.string({ maxLength: 1100 }), fc.jsonValue()), referenceType: fc.oneof(fc.string({ maxLength: 300 }), fc.jsonValue()) }, { requiredKeys: [] }),
+    fc.jsonValue({ maxDepth: 3 }),
+  );
+  await fc.assert(
+    fc.asyncProperty(fc.constantFrom('labels', 'reference', 'source', 'read-source'), json, ids, fc.uint8Array({ maxLength: 64 }), fc.string({ maxLength: 70 }), async (route, body, id, bytes, sha) => {
+      const before = ledger.head.seq;
+      const base = `${server.url}/api/ledger/v1`;
+      const res =
+        route === 'labels'
+          ? await fetch(`${base}/labels`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+          : route === 'reference'
+            ? await fetch(`${base}/runs/${encodeURIComponent(id)}/reference`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+            : route === 'source'
+              ? await fetch(`${base}/transforms/${encodeURIComponent(id)}/source?sha256=${encodeURIComponent(sha)}`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: bytes })
+              : await fetch(`${base}/transforms/${encodeURIComponent(id)}/source?sha256=${encodeURIComponent(sha)}`);
+      const text = await res.text();
+      assert.ok(res.status < 500, `${route}: ${res.status} ${text.slice(0, 200)}`);
+      if (res.status >= 400) assert.equal(typeof (JSON.parse(text) as { code?: unknown }).code, 'string');
+      if (res.status >= 400) assert.equal(ledger.head.seq, before, `a ${res.status} wrote events`);
+    }),
+    { numRuns: 300 },
+  );
+  const v = await ledger.verify();
+  assert.ok(v.ok, JSON.stringify(v.firstBad));
+});
+
 test('arbitrary paths and query parameters never crash a read, and never reach a file', async () => {
   const segment = fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom('..', '%2e%2e', '..%2F..%2Fetc', '%00', 'etc/passwd', '~', '%ZZ'));
   await fc.assert(

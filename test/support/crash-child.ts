@@ -20,8 +20,9 @@ let n = 0;
 async function worker(w: number): Promise<void> {
   for (;;) {
     const t = transforms[w % transforms.length]!;
+    // Each run carries a reference from its start (in the start's batch), and each file a label.
     const run = await ledger.run(t, async (r) => {
-      say(`ack run-started ${r.id} ${ledger.head.seq}`);
+      say(`ack run-started ${r.id} ${ledger.head.seq} ${r.reference}`);
       for (let i = 0; i < 3; i++) {
         const name = `${tag}-${w}-${n++}.txt`;
         // Now and then a large content, stored as a file under objects/ before its event.
@@ -43,6 +44,8 @@ async function worker(w: number): Promise<void> {
           await file.delete({ permanent: true });
           say(`ack erased ${file.id} ${ledger.head.seq}`);
         }
+        await file.labels.add(`label-${w}`);
+        say(`ack label ${file.id} ${ledger.head.seq} label-${w}`);
         const earlier = ledger.select(File).offset(Math.floor(Math.random() * 10)).first();
         if (earlier && !r.outputs.some((o) => o.id === earlier.id)) {
           // Another worker may have erased it meanwhile: then it is not read.
@@ -57,7 +60,7 @@ async function worker(w: number): Promise<void> {
         }
       }
       return r;
-    });
+    }, { reference: `ref-${tag}-${w}`, referenceType: 'crash' });
     say(`ack run-finished ${run.id} ${ledger.head.seq}`);
   }
 }

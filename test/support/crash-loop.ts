@@ -27,6 +27,8 @@ interface Acks {
   inputs: { fileId: string; runId: string }[];
   /** Files whose erase was acknowledged. */
   erased: string[];
+  labels: { fileId: string; label: string }[];
+  started: { runId: string; reference: string }[];
   count: number;
 }
 
@@ -88,7 +90,7 @@ function runAndKill(path: string, mode: Durability, tag: string, random: () => n
 function parseAcks(out: string): Acks {
   // Only whole lines count: a line cut by the kill was never fully acknowledged.
   const lines = out.slice(0, out.lastIndexOf('\n') + 1).split('\n').filter(Boolean);
-  const acks: Acks = { opened: undefined, maxSeq: 0, files: [], runs: [], inputs: [], erased: [], count: 0 };
+  const acks: Acks = { opened: undefined, maxSeq: 0, files: [], runs: [], inputs: [], erased: [], labels: [], started: [], count: 0 };
   for (const line of lines) {
     const [what, ...rest] = line.split(' ');
     if (what === 'open') {
@@ -102,12 +104,15 @@ function parseAcks(out: string): Acks {
       acks.maxSeq = Math.max(acks.maxSeq, Number(b));
     } else if (kind === 'erased') {
       acks.erased.push(a);
+    } else if (kind === 'label') {
+      acks.labels.push({ fileId: a, label: c });
       acks.maxSeq = Math.max(acks.maxSeq, Number(b));
     } else if (kind === 'input') {
       acks.inputs.push({ fileId: a, runId: b });
       acks.maxSeq = Math.max(acks.maxSeq, Number(c));
     } else {
       if (kind === 'run-finished') acks.runs.push(a);
+      if (kind === 'run-started') acks.started.push({ runId: a, reference: c });
       acks.maxSeq = Math.max(acks.maxSeq, Number(b));
     }
   }
@@ -145,6 +150,8 @@ async function checkAfterCrash(path: string, acks: Acks, tags: string[], i: numb
       const run = ledger.select(Run, { id: x.runId }).one();
       assert.ok(run.inputs.some((f) => f.id === x.fileId) || run.outputs.some((f) => f.id === x.fileId), `after kill ${i}: input ${x.fileId} of run ${x.runId} is lost`);
     }
+    for (const x of acks.labels) assert.ok(ledger.select(File, { id: x.fileId }).one().labels.has(x.label), `after kill ${i}: label ${x.label} of file ${x.fileId} is lost`);
+    for (const x of acks.started) assert.equal(ledger.select(Run, { id: x.runId }).one().reference, x.reference, `after kill ${i}: the reference of run ${x.runId} is lost`);
     // The ledger takes new appends, contiguous with what survived.
     const before = ledger.head.seq;
     await ledger.run(new Transform({ name: 'after-crash' }), async () => {
@@ -195,6 +202,12 @@ function checkEvents(events: { seq: number; type: string; v: number; data: Recor
       case 'record.trashed':
       case 'record.described':
         assert.ok(files.has(d.id!), where);
+        break;
+      case 'label.added':
+        assert.ok(d.kind === 'file' && files.has(d.id!), where);
+        break;
+      case 'run.referenced':
+        assert.ok(runs.has(d.runId!) && d.reference!.startsWith('ref-'), where);
         break;
       default:
         assert.fail(`${where}: unexpected event type`);

@@ -63,7 +63,7 @@ const transformRef = fc.oneof(
 
 const runOptions = fc.oneof(
   { arbitrary: fc.constant(undefined), weight: 4 },
-  { arbitrary: fc.record({ params, name: fc.option(name, { nil: undefined }) }, { requiredKeys: [] }), weight: 3 },
+  { arbitrary: fc.record({ params, name: fc.option(name, { nil: undefined }), reference: fc.option(fc.oneof(name, hostile), { nil: undefined }), referenceType: fc.option(fc.oneof(name, hostile), { nil: undefined }) }, { requiredKeys: [] }), weight: 3 },
   { arbitrary: hostile, weight: 1 },
 );
 
@@ -103,7 +103,7 @@ const lifecycleOp = fc.record({
 const loadOp = fc.record({ op: fc.constant('load' as const), i: fc.nat(), options: fc.oneof(fc.constant(undefined), fc.record({ isRunInput: fc.oneof(fc.boolean(), hostile) }), hostile) });
 
 const model = fc.oneof({ arbitrary: fc.constantFrom<unknown>(Transform, Run, File), weight: 5 }, { arbitrary: hostile, weight: 1 });
-const field = fc.oneof(fc.constantFrom('id', 'name', 'version', 'type', 'hash', 'run', 'transform', 'status', 'params', 'createdAt', 'size', 'suffix', 'key', 'description', 'isLatest', 'storageKey', 'revises'), fc.constantFrom(...HOSTILE_NAMES.slice(0, 8)));
+const field = fc.oneof(fc.constantFrom('id', 'name', 'version', 'type', 'hash', 'run', 'transform', 'status', 'params', 'createdAt', 'size', 'suffix', 'key', 'description', 'isLatest', 'storageKey', 'revises', 'label', 'reference', 'referenceType'), fc.constantFrom(...HOSTILE_NAMES.slice(0, 8)));
 const operator = fc.record({ [String('startsWith')]: fc.oneof(name, hostile) }).chain((o) => fc.constantFrom(o, { endsWith: o.startsWith }, { contains: o.startsWith }, { like: o.startsWith }, { startsWith: 'raw/', endsWith: 'x' }));
 const where = fc.oneof(fc.constant(undefined), fc.dictionary(field, fc.oneof(name, hostile, operator), { maxKeys: 2 }), hostile);
 
@@ -136,6 +136,10 @@ const operation = fc.oneof(
   fc.record({ op: fc.constant('read' as const), i: fc.nat(), kind: fc.constantFrom('file', 'run', 'transform') }),
   fc.record({ op: fc.constant('openMemory' as const), options: hostile }),
   lifecycleOp,
+  // Labels, run references and stored sources (issue 15).
+  fc.record({ op: fc.constant('labels' as const), i: fc.nat(), kind: fc.constantFrom('file', 'run', 'transform'), add: fc.boolean(), labels: fc.array(fc.oneof(name, hostile, fc.array(name, { maxLength: 3 })), { maxLength: 3 }) }),
+  fc.record({ op: fc.constant('setReference' as const), i: fc.nat(), reference: fc.oneof(name, hostile), type: fc.option(fc.oneof(name, hostile), { nil: undefined }) }),
+  fc.record({ op: fc.constant('source' as const), i: fc.nat() }),
 );
 
 /** A sequence of hostile API calls. */
@@ -295,6 +299,22 @@ async function one(ledger: Ledger, o: Operation, pools: Pools): Promise<void> {
       await expectCoded(`${o.kind}.${o.action}()`, () => (o.action === 'delete' ? r.delete(a) : o.action === 'erase' ? r.delete({ permanent: true }) : o.action === 'restore' ? r.restore() : r.update(a)));
       return;
     }
+    case 'labels': {
+      const list: (File | Run | Transform)[] = o.kind === 'file' ? pools.files : o.kind === 'run' ? pools.runs : pools.transforms;
+      const r = pick(list, o.i);
+      if (r) await expectCoded(`labels.${o.add ? 'add' : 'remove'}()`, () => (o.add ? r.labels.add(...(o.labels as never[])) : r.labels.remove(...(o.labels as never[]))));
+      return;
+    }
+    case 'setReference': {
+      const r = pick(pools.runs, o.i);
+      if (r) await expectCoded('run.setReference()', () => r.setReference(o.reference as never, o.type as never));
+      return;
+    }
+    case 'source': {
+      const t = pick(pools.transforms, o.i);
+      if (t) await expectCoded('transform.source()', () => t.source());
+      return;
+    }
     case 'openMemory': {
       const l = await expectCoded('open({ memory: true, ... })', () => open({ ...(o.options && typeof o.options === 'object' ? (o.options as object) : {}), memory: true } as never));
       if (l) await (l as Ledger).close();
@@ -308,8 +328,9 @@ function readAll(r: LineageRecord): unknown {
   const out: unknown[] = [JSON.stringify(r)];
   if (r instanceof File) out.push(r.run?.id, r.transform?.name, r.inputOf.length, r.recreatedBy.length, r.suffix, r.createdAt, r.key, r.storageKey, r.versions.length, r.isLatest, r.revises?.id, r.erased?.at);
   out.push(r.description, r.trashed);
-  if (r instanceof Run) out.push(r.transform.name, r.inputs.length, r.outputs.length, r.parent?.id, r.children.length, r.status);
-  if (r instanceof Transform) out.push(r.runs.length, r.latestRun?.id, r.revises?.id, r.createdAt);
+  if (r instanceof Run) out.push(r.transform.name, r.inputs.length, r.outputs.length, r.parent?.id, r.children.length, r.status, r.reference, r.referenceType);
+  if (r instanceof Transform) out.push(r.runs.length, r.latestRun?.id, r.revises?.id, r.createdAt, r.hasSource);
+  out.push(r.labels.all(), r.labels.size);
   return out;
 }
 

@@ -6,6 +6,7 @@ import { LIMITS } from '../../limits.js';
 import { File, Run, Transform } from '../../model/records.js';
 import { cleanName } from '../../model/sanitize.js';
 import { cleanDescription, cleanKey } from '../../model/lifecycle.js';
+import { referenceOption } from '../../model/meta.js';
 import { changedSince, expand, expandAll, type FileSet, hashFile, type Stamp, stampOf, stamps } from '../file-sets.js';
 import { type Outcome, SignalGate } from '../foreground.js';
 import { childEnv, collect, commandLine, findRun, onPath, parseParams, parseTransform, withTarget } from '../shell.js';
@@ -32,6 +33,8 @@ export function registerExec(program: Command): void {
     .option('--param <key=value>', 'a run parameter (repeatable)', collect)
     .option('--key <key>', 'a virtual, path-like key for the output (one --out naming one file): a file whose latest version has it gets a new version')
     .option('--description <text>', 'a description of the output files')
+    .option('--reference <ref>', 'an external reference of the run: a Nextflow run id, a CI job URL (queryable; lamindb\'s Run.reference)')
+    .option('--reference-type <type>', 'what the reference is, e.g. nextflow, url (needs --reference)')
     .addHelpText(
       'after',
       `
@@ -53,10 +56,11 @@ Examples:
   lineage exec --transform sort@9.1 --in reads.fastq --out sorted.txt --param key=1 -- sort -o sorted.txt reads.fastq
   lineage exec --in 'raw/*.csv' --out results/ -- ./analyse.sh raw results
   lineage exec --in reads.fastq --out counts.tsv --key results/counts.tsv --description 'gene counts' -- ./count.sh
+  lineage exec --reference https://ci.example/jobs/42 --reference-type url -- make all
 `,
     )
-    .action(async (argv: string[], opts: { transform?: string; in?: string[]; out?: string[]; param?: string[]; key?: string; description?: string }) => {
-      const verdict = await execute(targetOf(program, cmd), argv, { transform: opts.transform, in: opts.in ?? [], out: opts.out ?? [], param: opts.param ?? [], key: opts.key, description: opts.description });
+    .action(async (argv: string[], opts: { transform?: string; in?: string[]; out?: string[]; param?: string[]; key?: string; description?: string; reference?: string; referenceType?: string }) => {
+      const verdict = await execute(targetOf(program, cmd), argv, { transform: opts.transform, in: opts.in ?? [], out: opts.out ?? [], param: opts.param ?? [], key: opts.key, description: opts.description, reference: opts.reference, referenceType: opts.referenceType });
       process.exitCode = verdict.exit;
     });
 }
@@ -67,9 +71,10 @@ interface OutputExtras {
   description?: string;
 }
 
-async function execute(target: Target, argv: string[], opts: { transform?: string; in: string[]; out: string[]; param: string[] } & OutputExtras): Promise<Verdict> {
+async function execute(target: Target, argv: string[], opts: { transform?: string; in: string[]; out: string[]; param: string[]; reference?: string; referenceType?: string } & OutputExtras): Promise<Verdict> {
   // Everything the user can get wrong is checked before the ledger is touched: nothing is written.
   const transform = transformOf(opts.transform ?? basename(argv[0]!), argv[0]!);
+  const reference = referenceOption(opts);
   const params = { ...parseParams(opts.param, ['exec']), exec: commandLine(argv) };
   const bytes = Buffer.byteLength(JSON.stringify(params));
   if (bytes > LIMITS.paramsBytes) throw new LineageError('LIMIT_EXCEEDED', `the params and the command line take ${bytes} bytes as JSON; the limit is ${LIMITS.paramsBytes}`);
@@ -87,7 +92,7 @@ async function execute(target: Target, argv: string[], opts: { transform?: strin
     const started = await withTarget(target, async (ledger) => {
       const files: File[] = [];
       for (const { path, hash } of hashes) files.push(ledger.select(File, { hash }).first() ?? (await ledger.add(new File(path))));
-      const run = await ledger.add(new Run({ transform, params, inputs: files }));
+      const run = await ledger.add(new Run({ transform, params, inputs: files, ...reference }));
       return { id: run.id, inputHashes: new Set(hashes.map((h) => h.hash)) };
     });
     const outcome = await gate.run(argv, childEnv(target, started.id));

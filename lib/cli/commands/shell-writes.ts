@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { LineageError } from '../../errors.js';
+import { referenceOption } from '../../model/meta.js';
 import { File, Run, Transform } from '../../model/records.js';
 import { Exit, EXIT, printJson } from '../common.js';
 import { expandAll } from '../file-sets.js';
@@ -14,6 +15,8 @@ export function registerShellWrites(program: Command): void {
     .description('start a run of a transform and print its id, for shell scripts: RUN=$(lineage track step1)')
     .option('--param <key=value>', 'a run parameter (repeatable)', collect)
     .option('--name <name>', 'a name for the run')
+    .option('--reference <ref>', 'an external reference of the run: a Nextflow run id, a URL')
+    .option('--reference-type <type>', 'what the reference is, e.g. nextflow, url (needs --reference)')
     .addHelpText(
       'after',
       `
@@ -25,11 +28,12 @@ Example:
   normalise counts.tsv > tpm.tsv && lineage add tpm.tsv --run "$RUN" && lineage finish "$RUN" || lineage finish "$RUN" --failed
 `,
     )
-    .action(async (spec: string, opts: { param?: string[]; name?: string }) => {
+    .action(async (spec: string, opts: { param?: string[]; name?: string; reference?: string; referenceType?: string }) => {
       const { name, version } = parseTransform(spec);
       const params = parseParams(opts.param ?? []);
+      const reference = referenceOption(opts);
       const id = await withTarget(targetOf(program, track), async (ledger) => {
-        const run = await ledger.add(new Run({ transform: new Transform({ name, version }), params, name: opts.name }));
+        const run = await ledger.add(new Run({ transform: new Transform({ name, version }), params, name: opts.name, ...reference }));
         return run.id;
       });
       process.stdout.write(`${id}\n`);

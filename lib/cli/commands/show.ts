@@ -6,6 +6,7 @@ import { parseAsOf, printJson, styleFor, withLedger } from '../common.js';
 import { resolveRecord } from '../resolve.js';
 import { keyValues } from '../table.js';
 import { facetRows } from '../../render/facet-summary.js';
+import { LineageError } from '../../errors.js';
 
 /** A related record, as `show --json` lists it. */
 interface Ref {
@@ -26,6 +27,7 @@ export function registerShow(program: Command): void {
     .description('show one record (file, run or transform) with its fields and relations')
     .option('--as-of <seq|time>', 'show it as it was after event SEQ, or at a time (ISO 8601)')
     .option('--json', 'print the record and its relations as JSON')
+    .option('--source', "print a transform's stored source code (a tracked script's), exactly as it ran")
     .addHelpText(
       'after',
       `
@@ -37,13 +39,15 @@ Examples:
   lineage show 'Cell Ranger'
   lineage show output.bam --as-of 7 --json
   lineage show output.bam --as-of 2026-11-27T02:24:17Z
+  lineage show pipeline.mjs --source
 `,
     )
-    .action(async (nameOrId: string, opts: { asOf?: string; json?: boolean }) => {
+    .action(async (nameOrId: string, opts: { asOf?: string; json?: boolean; source?: boolean }) => {
       const at = opts.asOf === undefined ? undefined : parseAsOf(opts.asOf);
       await withLedger(program, async (ledger) => {
         const reader: Reader = at === undefined ? ledger : ledger.asOf(at);
         const record = resolveRecord(reader, nameOrId, 'with');
+        if (opts.source) return printSource(record, opts.json === true);
         const facets = await record.facets;
         const declared = record instanceof Transform ? await record.declared : undefined;
         const declaredRefs = declared && { inputs: declared.inputs.map(ref), outputs: declared.outputs.map(ref) };
@@ -56,6 +60,18 @@ Examples:
         process.stdout.write(`${paint(`${d.kind} ${d.title}`)}${when}\n${keyValues(rows, { indent: '  ', key: style.dim })}\n`);
       });
     });
+}
+
+/** `show --source`: the transform's stored code as it ran (hash-checked), raw or as JSON; a record without stored source is exit 1. */
+async function printSource(record: LineageRecord, json: boolean): Promise<void> {
+  const t = record instanceof Transform ? record : record instanceof Run ? record.transform : record.transform;
+  const source = t === undefined ? undefined : await t.source();
+  if (t === undefined || source === undefined) {
+    const what = t === undefined ? `file ${(record as File).name} has no producing transform` : `transform ${transformTitle(t)} has no stored source (only scripts registered by track() have one)`;
+    throw new LineageError('CONTENT_MISSING', `${what}; nothing to print`);
+  }
+  if (json) return printJson({ transform: ref(t), hash: t.toJSON().sourceHash, source });
+  process.stdout.write(source);
 }
 
 function ref(r: LineageRecord): Ref {
