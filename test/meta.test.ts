@@ -212,7 +212,7 @@ for (const backend of backends()) {
     const f = await ln.add(new File(script));
     assert.equal(f.hash, t.hash);
     const [stored] = (await ln.history(t)).filter((e) => e.type === 'transform.source_stored');
-    assert.equal((stored!.data as { key: string }).key, f.key);
+    assert.equal((stored!.data as { key: string }).key, f.storageKey);
     assert.equal((await f.load()).toString(), await t.source());
     await ln.close();
   });
