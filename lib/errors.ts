@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   CONNECTION_FAILED: 'the ledger server (`connect()`) could not be reached, broke the connection, or failed; a write it did not acknowledge may or may not be recorded',
   UNAUTHORIZED: 'the ledger server refused the request: its token is missing or wrong',
   NOT_SUPPORTED: 'the option or store is not available in this build (the message says which, and what to use instead)',
+  STORE_UNAVAILABLE: 'the database holding the ledger (PostgreSQL) could not be reached, or refused the login, after retries; an append it reports as outcome-unknown may or may not be recorded (`sync()` then shows which)',
 } as const;
 
 /** A stable, documented error code. */
