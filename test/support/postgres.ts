@@ -114,6 +114,9 @@ export async function startPostgres(options: { fsync?: boolean } = {}): Promise<
         log += d;
         if (log.includes('ready to accept connections')) {
           ready = true;
+          // The server must not keep a test process alive: the exit hook stops it.
+          c.unref();
+          (c.stderr as unknown as { unref?: () => void }).unref?.();
           resolve();
         }
       });
@@ -133,12 +136,25 @@ export async function startPostgres(options: { fsync?: boolean } = {}): Promise<
 
   // A test process that ends without dispose() must not leave a server behind.
   const onExit = () => {
-    child?.kill('SIGQUIT');
+    child?.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   };
   process.once('exit', onExit);
 
   await start();
+  return clusterOn(port, password, {
+    stop,
+    start,
+    dispose: async () => {
+      process.off('exit', onExit);
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  });
+}
+
+/** The cluster API over a server at `port`: `controls` stop, start and remove it. */
+function clusterOn(port: number, password: string, controls: Pick<PgCluster, 'stop' | 'start' | 'dispose'>): PgCluster {
   const base = (db: string) => `postgres://${USER}:${password}@127.0.0.1:${port}/${db}`;
   const sql = async <R extends Record<string, unknown>>(text: string, params: unknown[] = [], db = 'postgres'): Promise<R[]> => {
     const client = new pg.Client({ connectionString: base(db) });
@@ -159,20 +175,26 @@ export async function startPostgres(options: { fsync?: boolean } = {}): Promise<
       await sql(`CREATE DATABASE ${name}`);
       return name;
     },
-    stop,
-    start,
-    dispose: async () => {
-      process.off('exit', onExit);
-      await stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
+    ...controls,
   };
 }
 
+/** The variable through which `npm test` hands its one cluster (`port:password`) to every test file. */
+export const SHARED_ENV = 'LINEAGE_TEST_PG';
+
 let shared: Promise<PgCluster> | undefined;
 
-/** The test run's cluster: one per process, started on first use and disposed when the process exits. */
+/**
+ * The test run's cluster: the one `npm test` started (its controls refuse: other files use it), or
+ * one of this process's own, started on first use and removed when the process exits.
+ */
 export function testPostgres(): Promise<PgCluster> {
+  const given = process.env[SHARED_ENV];
+  if (given && !shared) {
+    const [port, password] = given.split(':') as [string, string];
+    const refuse = () => Promise.reject(new Error('the shared cluster is not stopped by a test: use startPostgres() for one of your own'));
+    shared = Promise.resolve(clusterOn(Number(port), password, { stop: refuse, start: refuse, dispose: async () => {} }));
+  }
   shared ??= startPostgres();
   return shared;
 }
