@@ -131,6 +131,8 @@ export async function startPostgres(options: { fsync?: boolean } = {}): Promise<
       const c = child;
       if (!c || c.exitCode !== null) return resolve();
       c.once('exit', () => resolve());
+      // Unref'd while it runs; waiting for it to stop must keep the process alive.
+      c.ref();
       c.kill('SIGINT');
     });
 
