@@ -163,6 +163,12 @@ export class PgLog implements LedgerLog {
         break;
       } catch (err) {
         const cause = err instanceof CommitUnknown ? err.cause : err;
+        // A batch id already recorded: a retry of a batch that committed before (here or in an earlier process). Look it up.
+        if (!unknown && (cause as { constraint?: string })?.constraint === 'lineage_batches_pkey') {
+          client?.release();
+          unknown = true;
+          continue;
+        }
         client?.release(isTransient(cause) || err instanceof CommitUnknown ? (cause as Error) : undefined);
         if (err instanceof CommitUnknown) unknown = true;
         const transient = isTransient(cause) || err instanceof CommitUnknown;
