@@ -144,6 +144,29 @@ test('two processes opening a new database at once both migrate it safely; ledge
   await Promise.all([x.close(), y.close()]);
 });
 
+test('a writer role with only the README\'s grants (INSERT and SELECT on the log) appends, reads and verifies', async () => {
+  const pg = await testPostgres();
+  const db = await pg.database();
+  // The owner's first open creates the tables.
+  const owner = await withRun(pg.url('roles', db));
+  await owner.close();
+  const role = `w_${newId(8).toLowerCase()}`;
+  await pg.sql(`CREATE ROLE ${role} LOGIN PASSWORD 'writer-pw-1'`, [], db);
+  await pg.sql(`GRANT SELECT, INSERT ON lineage_events, lineage_batches, lineage_blobs, lineage_ledgers, lineage_schema TO ${role}`, [], db);
+  await pg.sql(`GRANT SELECT, INSERT, UPDATE, DELETE ON lineage_meta, lineage_checkpoints, lineage_checkpoint_pieces TO ${role}`, [], db);
+  const url = pg.url('roles', db).replace(/\/\/lineage:[^@]*@/, `//${role}:writer-pw-1@`);
+  const writer = await withRun(url);
+  try {
+    await writer.add(new File(Buffer.from('by the writer role'), { name: 'w.txt' }));
+    assert.equal(writer.select(File, { name: 'w.txt' }).count(), 1);
+    assert.ok((await writer.verify()).ok);
+  } finally {
+    await writer.close();
+  }
+  const [granted] = await pg.sql<{ u: boolean }>(`SELECT has_table_privilege('${role}', 'lineage_events', 'UPDATE') AS u`, [], db);
+  assert.equal(granted!.u, false, 'the writer cannot update the log');
+});
+
 test('an unreachable database or a wrong password is STORE_UNAVAILABLE, and no message shows the password', async () => {
   const pg = await testPostgres();
   const wrong = pg.url().replace(`:${pg.password}@`, ':not-the-password-42@');
