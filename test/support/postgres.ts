@@ -137,9 +137,15 @@ export async function startPostgres(options: { fsync?: boolean } = {}): Promise<
     });
 
   // A test process that ends without dispose() must not leave a server behind.
+  // It cannot be awaited in an exit hook: a detached shell waits for the fast shutdown, then removes the folder.
   const onExit = () => {
-    child?.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
+    const pid = child?.pid;
+    if (pid === undefined || child?.exitCode !== null) {
+      rmSync(dir, { recursive: true, force: true });
+      return;
+    }
+    child.kill('SIGINT');
+    spawn('sh', ['-c', `while kill -0 ${pid} 2>/dev/null; do sleep 0.1; done; rm -rf '${dir}'`], { detached: true, stdio: 'ignore' }).unref();
   };
   process.once('exit', onExit);
 
