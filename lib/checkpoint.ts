@@ -1,7 +1,7 @@
 import { upcast } from './events/catalog.js';
 import type { LedgerEvent } from './events/types.js';
 import { sha256Hex } from './log/envelope.js';
-import type { EventLog } from './log/event-log.js';
+import type { LedgerLog } from './log/store.js';
 import { CheckpointLoader, checkpointPieces, decodeHeader } from './state/checkpoint.js';
 import { Projection } from './state/projection.js';
 
@@ -23,7 +23,7 @@ export interface LoadReport {
  * seq is in the log and the event there has its hash; its format, pieces, digest and shape check
  * out), then the tail of the log; else by replaying the whole log. A checkpoint is never trusted blindly.
  */
-export async function loadProjection(log: EventLog, onProgress?: (done: number, total: number) => void): Promise<{ projection: Projection; report: LoadReport }> {
+export async function loadProjection(log: LedgerLog, onProgress?: (done: number, total: number) => void): Promise<{ projection: Projection; report: LoadReport }> {
   let projection: Projection | undefined;
   const report: LoadReport = { from: 0 };
   const text = await log.checkpointHeader();
@@ -60,7 +60,7 @@ export async function loadProjection(log: EventLog, onProgress?: (done: number, 
  * pieces per batch; appends may go on meanwhile, the checkpoint stays at the seq it started at.
  * Returns that seq.
  */
-export async function saveCheckpoint(log: EventLog, projection: Projection): Promise<number> {
+export async function saveCheckpoint(log: LedgerLog, projection: Projection): Promise<number> {
   if (projection.seq === 0) return 0;
   const cp = checkpointPieces(projection);
   let batch: Uint8Array[] = [];

@@ -31,6 +31,7 @@ export const ERROR_CODES = {
   NOT_IN_TRASH: 'a permanent delete (erase) needs the record in the trash first: delete() it, then delete({ permanent: true })',
   KEY_CONFLICT: 'another file\'s latest version already has that key (keys are unique among latest versions); revise that file, or pick another key',
   NOT_LATEST_VERSION: 'a new version must revise the latest version of its family; the message names it',
+  STORE_UNAVAILABLE: 'the database holding the ledger (PostgreSQL) could not be reached, or refused the login, after retries; an append it reports as outcome-unknown may or may not be recorded (`sync()` then shows which)',
 } as const;
 
 /** A stable, documented error code. */

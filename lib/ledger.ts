@@ -10,6 +10,9 @@ import type { EventInput, LabeledKind, LedgerEvent, RunEnvironment, TransformTyp
 import { newId } from './ids.js';
 import { LIMITS } from './limits.js';
 import { type Durability, EventLog, type Head, type InlineBlob } from './log/event-log.js';
+import { PgLog } from './log/pg-log.js';
+import { isPgUrl, parsePgUrl } from './log/pg-url.js';
+import type { LedgerLog } from './log/store.js';
 import { type Binding, type LoadOptions, loadTarget, ownedBy } from './model/binding.js';
 import { File, type FileInit, type LineageRecord, Run, type RunInit, suffixOf, Transform } from './model/records.js';
 import { cleanName, cleanParams, describe } from './model/sanitize.js';
@@ -34,7 +37,7 @@ import { checkRestore, type PendingVersions, planVersion, type VersionPlan } fro
 
 /** Options of `open()`. */
 export interface OpenOptions {
-  /** The ledger folder (default: `$LINEAGE_DB`, set by `lineage exec` for its command, else `.lineage`). */
+  /** The ledger folder (default: `$LINEAGE_DB`, set by `lineage exec` for its command, else `.lineage`), or a PostgreSQL URL `postgres://user@host:port/db?ledger=NAME` (see README, "Beyond one machine"). */
   path?: string;
   /** Keep everything in memory (memory-level); nothing touches the disk. */
   memory?: boolean;
@@ -99,7 +102,7 @@ function defaultPath(): string {
   return '.lineage';
 }
 
-/** Opens a ledger: `open()` (`$LINEAGE_DB`, else `.lineage`), `open('.lineage')`, `open({ memory: true })`, `open(path, { durability })`. */
+/** Opens a ledger: `open()` (`$LINEAGE_DB`, else `.lineage`), `open('.lineage')`, `open('postgres://…?ledger=NAME')`, `open({ memory: true })`, `open(path, { durability })`. */
 export async function open(pathOrOptions?: string | OpenOptions, options: OpenOptions = {}): Promise<Ledger> {
   const opts: OpenOptions = typeof pathOrOptions === 'string' ? { ...options, path: pathOrOptions } : { ...(pathOrOptions ?? {}), ...options };
   return Ledger.open(opts);
@@ -110,13 +113,15 @@ export async function open(pathOrOptions?: string | OpenOptions, options: OpenOp
  * Reads at the head are live; `session()` and `asOf()` give snapshots.
  */
 export class Ledger extends Reader implements LedgerApi {
-  readonly #log: EventLog;
+  readonly #log: LedgerLog;
   readonly #projection: Projection;
   readonly #store: ObjectStore;
   readonly #ctx = new RunContext();
   readonly #binding: Binding;
   readonly #locks = new KeyedLock();
   readonly #path: string | undefined;
+  // Whether the log outlives the process (a folder or a database): only then is a checkpoint worth writing.
+  readonly #lasting: boolean;
   #closing: Promise<void> | undefined;
   #loaded: LoadReport = { from: 0 };
   #parentRun: string | undefined;
@@ -128,9 +133,10 @@ export class Ledger extends Reader implements LedgerApi {
     readSource: (t, ref) => this.#readSource(t.name, ref),
   };
 
-  private constructor(log: EventLog, projection: Projection, store: ObjectStore, path: string | undefined) {
+  private constructor(log: LedgerLog, projection: Projection, store: ObjectStore, path: string | undefined, lasting: boolean) {
     super();
     this.#log = log;
+    this.#lasting = lasting;
     this.#projection = projection;
     this.#store = store;
     this.#path = path;
@@ -155,19 +161,22 @@ export class Ledger extends Reader implements LedgerApi {
     const memory = options.memory === true;
     if (options.path !== undefined && typeof options.path !== 'string') throw new LineageError('INVALID_ARGUMENT', `path must be a string, not ${describe(options.path)}`);
     if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new LineageError('INVALID_ARGUMENT', 'onProgress must be a function');
-    const path = memory ? undefined : resolve(options.path ?? defaultPath());
-    const log = await EventLog.open(memory ? { memory: true } : { path: path! }, durability);
+    const target = memory ? undefined : (options.path ?? defaultPath());
+    const pg = target !== undefined && isPgUrl(target) ? parsePgUrl(target) : undefined;
+    const path = target === undefined || pg ? undefined : resolve(target);
+    // On PostgreSQL every content is stored in the database (chunked), so that every host can read it.
+    const log: LedgerLog = pg ? await PgLog.open(pg) : await EventLog.open(memory ? { memory: true } : { path: path! }, durability);
     try {
       let loaded: Awaited<ReturnType<typeof loadProjection>>;
       try {
         loaded = await loadProjection(log, options.onProgress);
       } catch (err) {
         if (err instanceof LineageError) throw err;
-        throw new LineageError('LEDGER_CORRUPT', `ledger ${path ?? ':memory:'}: ${(err as Error)?.message ?? err}; run \`lineage verify\``, { cause: err });
+        throw new LineageError('LEDGER_CORRUPT', `ledger ${log.ledger}: ${(err as Error)?.message ?? err}; run \`lineage verify\``, { cause: err });
       }
-      const storeDir = memory ? undefined : resolve(options.storage ?? path!);
+      const storeDir = memory || pg ? undefined : resolve(options.storage ?? path!);
       const store = new ObjectStore(log, storeDir, durability === 'sync');
-      const ledger = new Ledger(log, loaded.projection, store, path);
+      const ledger = new Ledger(log, loaded.projection, store, path, !memory);
       ledger.#loaded = loaded.report;
       ledger.#checkpointSeq = loaded.report.from;
       ledger.#parentRun = ledger.#adoptParent(options.parentRun);
@@ -183,9 +192,23 @@ export class Ledger extends Reader implements LedgerApi {
     return this.#binding;
   }
 
-  /** The ledger folder, or undefined in memory. */
+  /** The ledger folder, or undefined in memory and on PostgreSQL. */
   get path(): string | undefined {
     return this.#path;
+  }
+
+  /** Where the ledger lives, as messages name it: its folder, `:memory:`, or its URL without a password. */
+  get location(): string {
+    return this.#log.ledger;
+  }
+
+  /**
+   * Waits until this ledger's queries see every event committed before the call, by any process
+   * (a shared PostgreSQL ledger); on a folder or in memory, until queued appends are written.
+   */
+  async sync(): Promise<void> {
+    this.#assertOpen();
+    await (this.#log.sync ? this.#log.sync() : this.#log.flush());
   }
 
   /** The last event's seq and hash: export it to check the log against later. */
@@ -294,7 +317,7 @@ export class Ledger extends Reader implements LedgerApi {
       if (run && this.#isStarted(run.id)) await this.#finishRun(run.id, 'completed');
     } finally {
       this.#ctx.global.run = undefined;
-      if (this.#path !== undefined && this.#projection.seq - this.#checkpointSeq >= CHECKPOINT_EVERY) {
+      if (this.#lasting && this.#projection.seq - this.#checkpointSeq >= CHECKPOINT_EVERY) {
         // A checkpoint only speeds up the next open: failing to write one must not fail the close.
         await this.#log.flush();
         await this.checkpoint().catch(() => {});
@@ -310,13 +333,13 @@ export class Ledger extends Reader implements LedgerApi {
 
   /** @internal Stores a checkpoint of the projection at the head now (close does it after enough new events). */
   async checkpoint(): Promise<void> {
-    if (this.#log.closed) throw new LineageError('LEDGER_CLOSED', `ledger ${this.#path ?? ':memory:'} is closed; open it again`);
+    if (this.#log.closed) throw new LineageError('LEDGER_CLOSED', `ledger ${this.#log.ledger} is closed; open it again`);
     await this.#log.flush();
     this.#checkpointSeq = await saveCheckpoint(this.#log, this.#projection);
   }
 
   /** @internal The log, for audit and tooling modules. */
-  get log(): EventLog {
+  get log(): LedgerLog {
     return this.#log;
   }
 
@@ -326,7 +349,7 @@ export class Ledger extends Reader implements LedgerApi {
   }
 
   /** @internal */
-  protected get eventLog(): EventLog {
+  protected get eventLog(): LedgerLog {
     return this.#log;
   }
 
@@ -922,7 +945,7 @@ export class Ledger extends Reader implements LedgerApi {
   }
 
   #assertOpen(): void {
-    if (this.#closing || this.#log.closed) throw new LineageError('LEDGER_CLOSED', `ledger ${this.#path ?? ':memory:'} is closed; open it again`);
+    if (this.#closing || this.#log.closed) throw new LineageError('LEDGER_CLOSED', `ledger ${this.#log.ledger} is closed; open it again`);
   }
 }
 

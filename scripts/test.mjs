@@ -22,6 +22,17 @@ const files = [];
   }
 })(join(root, 'dist', 'test'));
 
+// One throwaway PostgreSQL for the whole run (the suites that run on several stores, the pg tests):
+// each file gets its own ledgers (and databases) in it; tests that stop a server start their own.
+const { startPostgres, SHARED_ENV } = await import(join(root, 'dist', 'test', 'support', 'postgres.js'));
+let cluster;
+try {
+  cluster = await startPostgres();
+  process.env[SHARED_ENV] = `${cluster.port}:${cluster.password}`;
+} catch (err) {
+  process.stdout.write(`could not start the test PostgreSQL (${err?.message ?? err}); each file that needs one starts its own\n`);
+}
+
 const deadlineMs = Number(process.env.TEST_FILE_TIMEOUT_MS ?? 15 * 60_000);
 let passed = 0;
 let failed = 0;
@@ -57,5 +68,6 @@ for (const file of files) {
   failed += bad > 0 ? bad : result.code !== 0 ? 1 : 0;
   if (result.code !== 0) process.stdout.write(`\n✘ ${rel} exited with ${result.code}\n`);
 }
+await cluster?.dispose();
 console.log(`\n${passed} passed, ${failed} failed${skippedAll ? `, ${skippedAll} skipped` : ''}`);
 process.exit(failed > 0 || files.length === 0 ? 1 : 0);

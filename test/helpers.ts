@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { open, type Ledger, type OpenOptions } from 'lineage-ledger';
+import { testPostgres } from './support/postgres.js';
 
 /** A fresh temporary folder, removed by the returned cleanup. */
 export function tempDir(prefix = 'lineage-test-'): { dir: string; cleanup: () => void } {
@@ -11,18 +12,19 @@ export function tempDir(prefix = 'lineage-test-'): { dir: string; cleanup: () =>
 
 /** A storage backend the shared suites run against. */
 export interface Backend {
-  name: 'memory-level' | 'classic-level';
+  name: 'memory-level' | 'classic-level' | 'postgres';
   /** Opens a fresh ledger. */
   fresh(options?: Omit<OpenOptions, 'path' | 'memory'>): Promise<Ledger>;
-  /** Reopens the last ledger made by fresh() (classic-level only). */
+  /** Reopens the last ledger made by fresh() (the stores that outlive a process). */
   reopen?(options?: Omit<OpenOptions, 'path' | 'memory'>): Promise<Ledger>;
   cleanup(): void;
 }
 
-/** Both backends: every shared suite runs once per backend. */
+/** The stores: every shared suite runs once per store (PostgreSQL: a throwaway cluster, a fresh ledger each time). */
 export function backends(): Backend[] {
   const dirs: string[] = [];
   let last: string | undefined;
+  let lastUrl: string | undefined;
   return [
     { name: 'memory-level', fresh: (o = {}) => open({ ...o, memory: true }), cleanup: () => {} },
     {
@@ -37,6 +39,16 @@ export function backends(): Backend[] {
       cleanup: () => {
         for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
       },
+    },
+    {
+      name: 'postgres',
+      fresh: async (o = {}) => {
+        lastUrl = (await testPostgres()).url();
+        return open(lastUrl, o);
+      },
+      reopen: (o = {}) => open(lastUrl!, o),
+      // The cluster is the run's; each ledger has a name of its own in it.
+      cleanup: () => {},
     },
   ];
 }

@@ -12,7 +12,7 @@ import { validateInput } from '../lib/events/catalog.js';
 import type { EventInput, LedgerEvent } from '../lib/events/types.js';
 import { walkChain } from './support/chain.js';
 import { checkStored } from './support/hostile.js';
-import { backends, tempDir } from './helpers.js';
+import { type Backend, backends, tempDir } from './helpers.js';
 
 /** Makes the next `n` batch writes of every database of a backend fail, as a full disk would. */
 function failingWrites(backend: 'memory-level' | 'classic-level'): { failNext: (n: number) => void; restore: () => void } {
@@ -46,7 +46,7 @@ async function addOne(ledger: Ledger, name: string, size = 100): Promise<File> {
   return (await ledger.add(new File(Buffer.alloc(size, name), { name }))) as File;
 }
 
-for (const backend of backends()) {
+for (const backend of backends().filter((b): b is Backend & { name: 'memory-level' | 'classic-level' } => b.name !== 'postgres')) {
   const test = suite(`write errors (${backend.name})`);
   test.after(() => backend.cleanup());
 

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { isLineageError, LineageError } from '../errors.js';
 import { open, type Ledger } from '../ledger.js';
+import { isPgUrl } from '../log/pg-url.js';
 import { formatBytes } from '../render/format.js';
 import { ANSI, PLAIN, type Style } from './render-text.js';
 import { withProgress } from './progress.js';
@@ -18,10 +19,10 @@ export class Exit extends Error {
   }
 }
 
-/** The ledger path: --db, else $LINEAGE_DB, else ./.lineage. */
+/** The ledger: --db, else $LINEAGE_DB, else ./.lineage; a folder path made absolute, or a `postgres://` URL as it is. */
 export function dbPath(program: Command): string {
   const db = program.opts<{ db?: string }>().db ?? process.env.LINEAGE_DB ?? '.lineage';
-  return resolve(db);
+  return isPgUrl(db) ? db : resolve(db);
 }
 
 /** Colours only on a terminal, and never with NO_COLOR. */
@@ -37,7 +38,8 @@ export function styleFor(stream: NodeJS.WriteStream): Style {
  */
 export async function withLedger<T>(program: Command, fn: (ledger: Ledger) => Promise<T>, options: { create?: boolean } = {}): Promise<T> {
   const path = dbPath(program);
-  if (!options.create && !existsSync(join(path, 'log'))) {
+  // A PostgreSQL ledger is made by the library when first opened; a URL is never a stray folder.
+  if (!options.create && !isPgUrl(path) && !existsSync(join(path, 'log'))) {
     throw new LineageError('LEDGER_NOT_FOUND', `no ledger at ${path}: pass --db PATH or set LINEAGE_DB (\`lineage demo\` makes one to try)`);
   }
   // Opening replays the whole log: a large ledger shows a bar on a terminal while it does.

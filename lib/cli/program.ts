@@ -40,7 +40,7 @@ export function commandOf(argv: readonly string[]): string | undefined {
 export async function program(only?: string): Promise<Command> {
   const p = new Command('lineage')
     .description('data lineage: where did this file come from?')
-    .option('--db <path>', 'the ledger folder (default: $LINEAGE_DB, else ./.lineage)')
+    .option('--db <path>', 'the ledger folder or postgres://user@host:port/db?ledger=NAME (default: $LINEAGE_DB, else ./.lineage)')
     .showHelpAfterError('(lineage --help lists the commands; lineage COMMAND --help their options)')
     .configureOutput({ outputError: (message, write) => write(`lineage: usage error: ${message.replace(/^error: /, '')}`) })
     .addHelpText(

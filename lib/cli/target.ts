@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { isLineageError, LineageError } from '../errors.js';
 import { connect } from '../client/remote-ledger.js';
 import { open, type Ledger } from '../ledger.js';
+import { isPgUrl } from '../log/pg-url.js';
 
 /** Where the CLI's writing commands record: a ledger folder, or a `lineage serve` URL. */
 export interface Target {
@@ -39,7 +40,8 @@ export function targetOf(program: Command, command: Command): Target {
   const seconds = lockSeconds(o.lockTimeout ?? nonEmpty(process.env.LINEAGE_LOCK_TIMEOUT), o.lockTimeout === undefined ? '$LINEAGE_LOCK_TIMEOUT' : '--lock-timeout');
   const lockTimeoutMs = seconds * 1000;
   if (url !== undefined) return { url, token, lockTimeoutMs };
-  return { db: resolve(o.db ?? nonEmpty(process.env.LINEAGE_DB) ?? '.lineage'), lockTimeoutMs };
+  const db = o.db ?? nonEmpty(process.env.LINEAGE_DB) ?? '.lineage';
+  return { db: isPgUrl(db) ? db : resolve(db), lockTimeoutMs };
 }
 
 /**

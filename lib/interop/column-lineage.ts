@@ -1,6 +1,6 @@
 import type { EventSource } from '../log/source.js';
 import type { JsonValue } from '../events/types.js';
-import type { EventLog } from '../log/event-log.js';
+import type { LedgerLog } from '../log/store.js';
 import type { Projection } from '../state/projection.js';
 import type { View } from '../state/view.js';
 import { readRecords } from './openlineage-records.js';

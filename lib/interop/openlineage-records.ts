@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { LineageError } from '../errors.js';
 import type { JsonValue, OpenLineageBlobRef, OpenLineageEventRecorded } from '../events/types.js';
 import { canonicalJson } from '../log/canonical.js';
-import type { EventLog, InlineBlob } from '../log/event-log.js';
+import type { InlineBlob } from '../log/event-log.js';
+import type { LedgerLog } from '../log/store.js';
 
 /** A facet kept out of its event's bytes above this size: event bytes stay small, the whole plan is one blob. */
 export const LARGE_FACET_BYTES = 8 * 1024;

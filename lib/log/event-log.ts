@@ -9,6 +9,7 @@ import type { EventInput, LedgerEvent } from '../events/types.js';
 import { GENESIS_HASH, seal, sha256Hex, unseal } from './envelope.js';
 import { keySeq, seqKey } from './keys.js';
 import { isExactText, StoredText } from './stored-text.js';
+import type { LedgerLog } from './store.js';
 
 /**
  * How hard an append works to survive a crash before it is acknowledged. Every mode survives a
@@ -87,7 +88,7 @@ const OPEN_HERE = new Set<string>();
 export type LogLocation = { memory: true } | { memory?: false; path: string };
 
 /** The append-only, hash-chained event log: the only module that talks to LevelDB. */
-export class EventLog {
+export class EventLog implements LedgerLog {
   #db: Db;
   #log: Db;
   #meta: Db;

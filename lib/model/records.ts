@@ -5,7 +5,7 @@ import type { FileRow, RunRow, TransformRow } from '../state/rows.js';
 import type { Binding, LoadOptions } from './binding.js';
 import { Saved } from './saved.js';
 import { datasetFacets, type DatasetFacetsOfRun, declaredOf, type Facets, facetsOf, type FacetsOf } from '../interop/facets.js';
-import type { EventLog } from '../log/event-log.js';
+import type { LedgerLog } from '../log/store.js';
 import { deleteRecord, type DeleteOptions, type ErasureInfo, restoreRecord, type RecordUpdate, updateRecord } from './lifecycle.js';
 import type { RecordKindName } from '../events/lifecycle.js';
 import { Labels } from './labels.js';
@@ -67,7 +67,7 @@ function gone(kind: string, id: string): LineageError {
 // Facets live in the log (large ones in the object store), not in the in-memory index: reading them is I/O, so async.
 function facets(b: Saved<FacetsOf> | undefined, kind: FacetsOf): Promise<Facets> {
   if (!b) return Promise.resolve({});
-  return facetsOf((b.binding.owner as { log: EventLog }).log, b.binding.view, kind, b.id);
+  return facetsOf((b.binding.owner as { log: LedgerLog }).log, b.binding.view, kind, b.id);
 }
 
 function date(iso: string | undefined): Date | undefined {
@@ -186,7 +186,7 @@ export class Transform {
   get declared(): Promise<DeclaredLineage> {
     const b = this.#bound;
     if (!b) return Promise.resolve({ inputs: [], outputs: [] });
-    return declaredOf((b.binding.owner as { log: EventLog }).log, b.binding.view, b.id).then((d) => {
+    return declaredOf((b.binding.owner as { log: LedgerLog }).log, b.binding.view, b.id).then((d) => {
       // Files as this record's view sees them: the same snapshot, the same binding.
       const files = (ids: readonly string[] | undefined) => (ids ?? []).map((id) => new Saved(b.binding, 'file', id)).filter((saved) => saved.row() !== undefined).map((saved) => File.of(saved));
       return { inputs: files(d?.inputIds), outputs: files(d?.outputIds) };
@@ -549,7 +549,7 @@ export class File {
   facetsByRun(): Promise<DatasetFacetsOfRun[]> {
     const b = this.#bound;
     if (!b) return Promise.resolve([]);
-    return datasetFacets((b.binding.owner as { log: EventLog }).log, b.binding.view, b.id);
+    return datasetFacets((b.binding.owner as { log: LedgerLog }).log, b.binding.view, b.id);
   }
   /** Reads the content, checking its hash; `{ isRunInput: true }` records it as an input of the current run. */
   async load(options: LoadOptions = {}): Promise<Buffer> {

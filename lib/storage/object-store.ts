@@ -7,7 +7,8 @@ import { pipeline } from 'node:stream/promises';
 import { LineageError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import { sha256Hex } from '../log/envelope.js';
-import type { EventLog, InlineBlob } from '../log/event-log.js';
+import type { InlineBlob } from '../log/event-log.js';
+import type { LedgerLog } from '../log/store.js';
 
 /** Content read from a path or a buffer, hashed and ready to be stored. */
 export interface PreparedContent {
@@ -24,7 +25,7 @@ export interface PreparedContent {
  * their event), large ones as files named by their hash, so no file name can escape the store.
  */
 export class ObjectStore {
-  readonly #log: EventLog;
+  readonly #log: LedgerLog;
   readonly #dir: string | undefined;
   readonly #sync: boolean;
   // Small contents written lately, by hash: a pipeline reads what the step before it wrote, and this
@@ -33,7 +34,7 @@ export class ObjectStore {
   #recentBytes = 0;
 
   /** `dir` undefined keeps every content inline (in-memory ledgers). */
-  constructor(log: EventLog, dir: string | undefined, sync: boolean) {
+  constructor(log: LedgerLog, dir: string | undefined, sync: boolean) {
     this.#log = log;
     this.#dir = dir;
     this.#sync = sync;

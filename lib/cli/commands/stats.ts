@@ -20,7 +20,7 @@ export function registerStats(program: Command): void {
         const size = disk ? `${formatBytes(disk.total)} (log ${formatBytes(disk.log)}, objects ${formatBytes(disk.objects)})` : '-';
         const summary = keyValues(
           [
-            ['ledger', ledger.path ?? ':memory:'],
+            ['ledger', ledger.path ?? ledger.location],
             ['events', String(s.events)],
             ['head', `${s.head.seq} ${s.head.hash}`],
             ['transforms', String(s.transforms)],

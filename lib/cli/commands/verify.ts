@@ -5,6 +5,8 @@ import type { Command } from 'commander';
 import { checkHead, verifyChain, type VerifyResult } from '../../audit/verify.js';
 import { LineageError } from '../../errors.js';
 import { EventLog } from '../../log/event-log.js';
+import { PgLog } from '../../log/pg-log.js';
+import { isPgUrl, parsePgUrl } from '../../log/pg-url.js';
 import { dbPath, Exit, EXIT, printJson, withLedger } from '../common.js';
 import { withProgress } from '../progress.js';
 
@@ -23,8 +25,9 @@ export function registerVerify(program: Command): void {
     .action(async (opts: { expectHead?: string; json?: boolean; contents?: boolean }) => {
       const path = dbPath(program);
       const expected = opts.expectHead === undefined ? undefined : await readHead(opts.expectHead);
-      if (!existsSync(join(path, 'log'))) throw new LineageError('LEDGER_NOT_FOUND', `no ledger at ${path}; pass --db or set LINEAGE_DB`);
-      const log = await EventLog.openForAudit(path);
+      if (!isPgUrl(path) && !existsSync(join(path, 'log'))) throw new LineageError('LEDGER_NOT_FOUND', `no ledger at ${path}; pass --db or set LINEAGE_DB`);
+      // On PostgreSQL the raw rows are read as they are, whatever the projection would make of them.
+      const log = isPgUrl(path) ? await PgLog.open(parsePgUrl(path)) : await EventLog.openForAudit(path);
       let result: VerifyResult;
       try {
         const ledgerId = log.info.ledgerId;
