@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { File, open, Run, Transform, type Ledger } from '../lib/index.js';
+import { type Durability, File, open, Run, Transform, type Ledger } from '../lib/index.js';
 import { lineage } from '../lib/query/lineage.js';
 import { View } from '../lib/state/view.js';
 import { interleave, latency, now, type Row, summarize } from './harness.js';
@@ -29,6 +29,8 @@ export interface PipelineOptions {
   keep?: string;
   /** Measure only what the queries need built: 16 pipelines and SQLite's transactions of 1,000 rows. */
   buildOnly?: boolean;
+  /** The ledger's durability mode in the ingests (default: the ledger's default, 'batched'). */
+  durability?: Durability;
   log?: (line: string) => void;
 }
 
@@ -100,7 +102,7 @@ export async function runPipelineSuite(options: PipelineOptions): Promise<Pipeli
     let sqlitePath = '';
     const ledgerIngest = (concurrency: number) => async () => {
       const path = fresh('ledger');
-      const l = await open(path, { durability: 'batched' });
+      const l = await open(path, { durability: options.durability ?? 'batched' });
       const t0 = now();
       await ingestPipelines(l, plan, concurrency);
       const ms = now() - t0;

@@ -1,0 +1,230 @@
+import assert from 'node:assert/strict';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { suite } from 'uvu';
+import { File, open, Run, Transform, type Head } from 'lineage-ledger';
+import { journalFiles } from '../../lib/log/journal.js';
+import { walkChain } from '../support/chain.js';
+import { tempDir } from '../helpers.js';
+
+const test = suite("the 'journal' durability mode");
+
+interface Behind {
+  /** A closed ledger whose LevelDB holds `levelHead`, with the journal a crash in 'journal' mode leaves. */
+  path: string;
+  levelHead: Head;
+  /** The head the journal reaches: everything that was acknowledged. */
+  head: Head;
+  journal: string;
+  names: string[];
+  runId: string;
+}
+
+/**
+ * The state a process killed in 'journal' mode leaves when LevelDB had not got its last events: a
+ * copy of the ledger taken before a session in 'journal' mode, plus that session's journal file.
+ */
+async function behindState(dir: string): Promise<Behind> {
+  const first = join(dir, 'first');
+  let ledger = await open(first);
+  await ledger.run(new Transform({ name: 'before', version: '1' }), async () => {
+    for (let i = 0; i < 3; i++) await ledger.add(new File(Buffer.from(`before ${i}\n`), { name: `before-${i}.txt` }));
+  });
+  const levelHead = ledger.head;
+  await ledger.close();
+  const path = join(dir, 'behind');
+  cpSync(first, path, { recursive: true });
+
+  ledger = await open(first, { durability: 'journal' });
+  const names: string[] = [];
+  let runId = '';
+  await ledger.run(new Transform({ name: 'journaled', version: '1' }), async (run) => {
+    runId = run.id;
+    for (let i = 0; i < 5; i++) {
+      names.push(`journaled-${i}.txt`);
+      await ledger.add(new File(Buffer.from(`journaled ${i}\n`), { name: `journaled-${i}.txt` }));
+    }
+  });
+  const head = ledger.head;
+  // Taken while the ledger is open, as a SIGKILL would find it: every frame is in the file.
+  const files = journalFiles(first);
+  assert.equal(files.length, 1, 'one journal file while open');
+  const journal = readFileSync(files[0]!);
+  await ledger.close();
+  assert.equal(journalFiles(first).length, 0, 'a clean close removes the journal');
+
+  mkdirSync(join(path, 'journal'));
+  const journalPath = join(path, 'journal', basename(files[0]!));
+  writeFileSync(journalPath, journal);
+  assert.equal((await walkChain(path)).head.seq, levelHead.seq, 'LevelDB is behind the journal');
+  return { path, levelHead, head, journal: journalPath, names, runId };
+}
+
+async function rejects(path: string, code: string, mention: RegExp): Promise<void> {
+  await assert.rejects(open(path), (err: { code?: string; message?: string }) => {
+    assert.equal(err.code, code);
+    assert.match(err.message ?? '', mention);
+    return true;
+  });
+}
+
+test('a ledger whose LevelDB is behind its journal opens with every journaled event, written to LevelDB, and the journal goes', async () => {
+  const { dir, cleanup } = tempDir('speed-journal-');
+  try {
+    const b = await behindState(dir);
+    const ledger = await open(b.path);
+    try {
+      assert.deepEqual(ledger.head, b.head);
+      for (const name of b.names) assert.equal((await ledger.select(File, { name }).one().load()).toString(), `journaled ${name.slice(10, 11)}\n`);
+      assert.equal(ledger.select(Run, { id: b.runId }).one().status, 'completed');
+      assert.equal((await ledger.verify()).ok, true);
+      assert.equal(journalFiles(b.path).length, 0);
+    } finally {
+      await ledger.close();
+    }
+    const chain = await walkChain(b.path);
+    assert.equal(chain.broken, undefined);
+    assert.deepEqual(chain.head, b.head);
+  } finally {
+    cleanup();
+  }
+});
+
+test('a torn last frame (a write cut by a crash) is dropped; the frames before it stay and the ledger takes new appends', async () => {
+  const { dir, cleanup } = tempDir('speed-journal-');
+  try {
+    const b = await behindState(dir);
+    // The last frame is the run's finish: cut it in the middle.
+    const bytes = readFileSync(b.journal);
+    writeFileSync(b.journal, bytes.subarray(0, bytes.length - 20));
+    const ledger = await open(b.path);
+    try {
+      assert.equal(ledger.head.seq, b.head.seq - 1);
+      for (const name of b.names) assert.ok(ledger.select(File, { name }).first(), name);
+      assert.equal(ledger.select(Run, { id: b.runId }).one().status, 'started');
+      await ledger.add(new File(Buffer.from('after\n'), { name: 'after.txt' }));
+      assert.equal(ledger.head.seq, b.head.seq);
+      assert.equal((await ledger.verify()).ok, true);
+    } finally {
+      await ledger.close();
+    }
+  } finally {
+    cleanup();
+  }
+});
+
+test('zeros past the last frame (a machine crash extends the file) are a torn tail: every whole frame is kept', async () => {
+  const { dir, cleanup } = tempDir('speed-journal-');
+  try {
+    const b = await behindState(dir);
+    writeFileSync(b.journal, Buffer.concat([readFileSync(b.journal), Buffer.alloc(4096)]));
+    const ledger = await open(b.path);
+    try {
+      assert.deepEqual(ledger.head, b.head);
+    } finally {
+      await ledger.close();
+    }
+  } finally {
+    cleanup();
+  }
+});
+
+test('a flipped byte inside a frame is LEDGER_CORRUPT naming the journal, and nothing is written', async () => {
+  const { dir, cleanup } = tempDir('speed-journal-');
+  try {
+    const b = await behindState(dir);
+    const bytes = readFileSync(b.journal);
+    // Inside the second frame's events (the first frame is the run's start).
+    const at = bytes.indexOf('journaled-1.txt');
+    assert.ok(at > 0);
+    bytes[at] ^= 0x01;
+    writeFileSync(b.journal, bytes);
+    await rejects(b.path, 'LEDGER_CORRUPT', /journal.*damaged.*checksum/);
+    assert.deepEqual((await walkChain(b.path)).head, b.levelHead, 'nothing of the journal was written');
+    assert.ok(existsSync(b.journal), 'the journal stays for repair');
+  } finally {
+    cleanup();
+  }
+});
+
+test('bytes that are not a frame, followed by more, are LEDGER_CORRUPT, not a torn tail', async () => {
+  const { dir, cleanup } = tempDir('speed-journal-');
+  try {
+    const b = await behindState(dir);
+    const bytes = readFileSync(b.journal);
+    bytes[0] ^= 0xff;
+    writeFileSync(b.journal, bytes);
+    await rejects(b.path, 'LEDGER_CORRUPT', /not a journal frame/);
+  } finally {
+    cleanup();
+  }
+});
+
+test('a journal from another ledger (its events do not continue this log) is LEDGER_CORRUPT, and nothing is written', async () => {
+  const { dir, cleanup } = tempDir('speed-journal-');
+  try {
+    const b = await behindState(join(dir, 'b'));
+    const other = await behindState(join(dir, 'other'));
+    writeFileSync(b.journal, readFileSync(other.journal));
+    await rejects(b.path, 'LEDGER_CORRUPT', /journal.*does not continue the log/);
+    assert.deepEqual((await walkChain(b.path)).head, b.levelHead);
+  } finally {
+    cleanup();
+  }
+});
+
+test('a journal whose events LevelDB already holds changes nothing, and goes', async () => {
+  const { dir, cleanup } = tempDir('speed-journal-');
+  try {
+    const b = await behindState(dir);
+    const journal = readFileSync(b.journal);
+    const first = await open(b.path);
+    assert.deepEqual(first.head, b.head);
+    await first.close();
+    writeFileSync(b.journal, journal);
+    const again = await open(b.path);
+    try {
+      assert.deepEqual(again.head, b.head);
+      assert.equal(again.stats().events, b.head.seq);
+      assert.equal(journalFiles(b.path).length, 0);
+    } finally {
+      await again.close();
+    }
+  } finally {
+    cleanup();
+  }
+});
+
+test("in 'journal' mode, reads right after appends see every acknowledged event (LevelDB is caught up first)", async () => {
+  const { dir, cleanup } = tempDir('speed-journal-');
+  try {
+    const path = join(dir, 'l');
+    const ledger = await open(path, { durability: 'journal' });
+    try {
+      await ledger.run(new Transform({ name: 'many', version: '1' }), async () => {
+        await Promise.all(Array.from({ length: 50 }, (_, i) => ledger.add(new File(Buffer.from(`many ${i}\n`), { name: `many-${i}.txt` }))));
+      });
+      const verified = await ledger.verify();
+      assert.equal(verified.ok, true);
+      assert.equal(verified.events, ledger.head.seq);
+      assert.equal((await ledger.select(File, { name: 'many-49.txt' }).one().load()).toString(), 'many 49\n');
+    } finally {
+      await ledger.close();
+    }
+    assert.equal((await walkChain(path)).head.seq, 53);
+  } finally {
+    cleanup();
+  }
+});
+
+test("a memory ledger takes 'journal' (it has nothing to journal) and appends as in 'batched'", async () => {
+  const ledger = await open({ memory: true, durability: 'journal' });
+  try {
+    await ledger.add(new File(Buffer.from('x'), { name: 'x.txt' }));
+    assert.equal(ledger.head.seq, 1);
+  } finally {
+    await ledger.close();
+  }
+});
+
+test.run();
