@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { suite } from 'uvu';
-import { File, open, Run, Transform, type Head } from 'lineage-ledger';
+import { File, open, repair, Run, Transform, type Head } from 'lineage-ledger';
 import { journalFiles } from '../../lib/log/journal.js';
 import { walkChain } from '../support/chain.js';
 import { tempDir } from '../helpers.js';
@@ -142,6 +142,35 @@ test('a flipped byte inside a frame is LEDGER_CORRUPT naming the journal, and no
     await rejects(b.path, 'LEDGER_CORRUPT', /journal.*damaged.*checksum/);
     assert.deepEqual((await walkChain(b.path)).head, b.levelHead, 'nothing of the journal was written');
     assert.ok(existsSync(b.journal), 'the journal stays for repair');
+  } finally {
+    cleanup();
+  }
+});
+
+test('repair keeps the journal frames before a damaged one, moves the journal aside, and the ledger opens', async () => {
+  const { dir, cleanup } = tempDir('speed-journal-');
+  try {
+    const b = await behindState(dir);
+    const bytes = readFileSync(b.journal);
+    const at = bytes.indexOf('journaled-3.txt');
+    bytes[at] ^= 0x01;
+    writeFileSync(b.journal, bytes);
+    await rejects(b.path, 'LEDGER_CORRUPT', /repair/);
+    const report = await repair(b.path);
+    // Frames: the transform and the run's start, then one per file: all before the fourth file survive.
+    assert.equal(report.journal?.applied, b.head.seq - b.levelHead.seq - 3);
+    assert.match(report.journal?.damaged ?? '', /checksum/);
+    assert.equal(report.head.seq, b.levelHead.seq + report.journal!.applied);
+    assert.ok(existsSync(join(report.journal!.setAside, basename(b.journal))), 'the whole journal is kept aside');
+    const ledger = await open(b.path);
+    try {
+      assert.deepEqual(ledger.head, report.head);
+      assert.ok(ledger.select(File, { name: 'journaled-2.txt' }).first());
+      assert.equal(ledger.select(File, { name: 'journaled-3.txt' }).first(), undefined);
+      assert.equal((await ledger.verify()).ok, true);
+    } finally {
+      await ledger.close();
+    }
   } finally {
     cleanup();
   }
