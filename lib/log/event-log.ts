@@ -124,6 +124,9 @@ export class EventLog {
   #behind: Group[] = [];
   #behindBlobs = new Map<string, Uint8Array>();
   #behindRunning: Promise<void> | null = null;
+  // The last seq LevelDB holds, and callers waiting until it holds a seq.
+  #levelSeq = 0;
+  #waiters: { seq: number; resolve: () => void; reject: (err: unknown) => void }[] = [];
   // LevelDB refused events the journal holds: nothing more is taken until the ledger is reopened.
   #behindError: LineageError | undefined;
   readonly location: string;
@@ -172,6 +175,7 @@ export class EventLog {
     try {
       await log.#load();
       if (durability === 'journal' && !where.memory) log.#journal = new Journal(where.path, log.#head.seq + 1);
+      log.#levelSeq = log.#head.seq;
     } catch (err) {
       await log.#release();
       throw err;
@@ -520,6 +524,8 @@ export class EventLog {
           batch.put('head', { seq: last.seq, hash: last.hash }, this.#metaPut);
           await batch.write({ sync: false });
           this.#behind.splice(0, groups.length);
+          this.#levelSeq = last.seq;
+          this.#waiters = this.#waiters.filter((w) => (w.seq <= last.seq ? (w.resolve(), false) : true));
           for (const group of groups) for (const job of group.jobs) for (const blob of job.blobs) this.#behindBlobs.delete(blob.key);
           const retire = this.#journal!.retireUpTo;
           if (retire > 0 && retire <= last.seq) {
@@ -528,6 +534,7 @@ export class EventLog {
           }
         } catch (err) {
           this.#behindError = new LineageError('WRITE_FAILED', `ledger ${this.ledger}: LevelDB could not take events its journal holds (${(err as Error)?.message ?? err}); they are safe in the journal and the next open writes them; close and reopen the ledger`, { cause: err });
+          for (const w of this.#waiters.splice(0)) w.reject(this.#behindError);
           return;
         }
       }
@@ -536,10 +543,13 @@ export class EventLog {
     }
   }
 
-  // 'journal' mode: reads and other writes of LevelDB wait until it holds every acknowledged event.
-  async #caughtUp(): Promise<void> {
-    while (this.#behindRunning) await this.#behindRunning;
-    if (this.#behindError) throw this.#behindError;
+  // 'journal' mode: reads and other writes of LevelDB wait until it holds every event acknowledged
+  // so far (not those acknowledged meanwhile: a steady stream of appends must not starve them).
+  #caughtUp(): Promise<void> {
+    if (this.#behindError) return Promise.reject(this.#behindError);
+    const seq = this.#head.seq;
+    if (!this.#journal || this.#levelSeq >= seq) return Promise.resolve();
+    return new Promise((resolve, reject) => this.#waiters.push({ seq, resolve, reject }));
   }
 
   // A small synchronous write fsyncs LevelDB's log file, and with it every earlier write.
@@ -794,13 +804,10 @@ export class EventLog {
 
   /** Waits until every queued append is written. */
   async flush(): Promise<void> {
-    for (;;) {
-      if (this.#writing) await this.#writing;
-      // A journal commit queued as a microtask runs before this await resumes.
-      else if (this.#journalScheduled) await undefined;
-      else if (this.#behindRunning) await this.#behindRunning;
-      else return;
-    }
+    while (this.#writing) await this.#writing;
+    // A journal commit queued as a microtask runs before this await resumes.
+    if (this.#journalScheduled) await undefined;
+    await this.#caughtUp();
   }
 
   /** Completes queued appends, refuses new ones, and releases the database. */
@@ -808,7 +815,8 @@ export class EventLog {
     if (this.#closed) return;
     this.#closed = true;
     try {
-      await this.flush();
+      // A background write LevelDB refused leaves its events in the journal: close all the same.
+      await this.flush().catch(() => {});
       if (this.#syncTimer) {
         clearTimeout(this.#syncTimer);
         this.#syncTimer = undefined;

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { suite } from 'uvu';
+// @ts-expect-error: classic-level ships no types for its chained batch module
+import { ChainedBatch } from 'classic-level/chained-batch.js';
 import { File, open, repair, Run, Transform, type Head } from 'lineage-ledger';
 import { journalFiles } from '../../lib/log/journal.js';
 import { walkChain } from '../support/chain.js';
@@ -26,7 +28,7 @@ interface Behind {
  */
 async function behindState(dir: string): Promise<Behind> {
   const first = join(dir, 'first');
-  let ledger = await open(first);
+  let ledger = await open(first, { durability: 'batched' });
   await ledger.run(new Transform({ name: 'before', version: '1' }), async () => {
     for (let i = 0; i < 3; i++) await ledger.add(new File(Buffer.from(`before ${i}\n`), { name: `before-${i}.txt` }));
   });
@@ -242,6 +244,38 @@ test("in 'journal' mode, reads right after appends see every acknowledged event 
     }
     assert.equal((await walkChain(path)).head.seq, 53);
   } finally {
+    cleanup();
+  }
+});
+
+test('when LevelDB refuses a write behind, the acknowledged events stay in the journal, appends are refused until a reopen, and the reopen writes them', async () => {
+  const { dir, cleanup } = tempDir('speed-journal-');
+  const proto = ChainedBatch.prototype as { _write: (...args: unknown[]) => Promise<void> };
+  const real = proto._write;
+  try {
+    const path = join(dir, 'l');
+    const ledger = await open(path, { durability: 'journal' });
+    await ledger.add(new File(Buffer.from('kept\n'), { name: 'kept.txt' }));
+    assert.equal((await ledger.verify()).ok, true);
+    proto._write = () => Promise.reject(Object.assign(new Error('injected: No space left on device'), { code: 'ENOSPC' }));
+    const acknowledged = (await ledger.add(new File(Buffer.from('acknowledged\n'), { name: 'acknowledged.txt' }))) as File;
+    const head = ledger.head;
+    await assert.rejects(ledger.verify(), (err: { code?: string }) => err.code === 'WRITE_FAILED');
+    await assert.rejects(ledger.add(new File(Buffer.from('refused\n'), { name: 'refused.txt' })), (err: { code?: string }) => err.code === 'WRITE_FAILED');
+    proto._write = real;
+    await ledger.close();
+    assert.ok(journalFiles(path).length > 0, 'the journal is kept');
+    const reopened = await open(path);
+    try {
+      assert.deepEqual(reopened.head, head);
+      assert.equal(reopened.select(File, { name: 'acknowledged.txt' }).one().id, acknowledged.id);
+      assert.equal(reopened.select(File, { name: 'refused.txt' }).first(), undefined);
+      assert.equal((await reopened.verify()).ok, true);
+    } finally {
+      await reopened.close();
+    }
+  } finally {
+    proto._write = real;
     cleanup();
   }
 });
