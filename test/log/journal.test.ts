@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { suite } from 'uvu';
@@ -276,6 +278,76 @@ test('when LevelDB refuses a write behind, the acknowledged events stay in the j
     }
   } finally {
     proto._write = real;
+    cleanup();
+  }
+});
+
+// Contents of 250 KB are stored inline: 40 of them pass the 8 MB at which a journal file is closed.
+const BIG = 250 * 1024;
+
+test('a journal file is closed at 8 MB and deleted once LevelDB holds its events', async () => {
+  const { dir, cleanup } = tempDir('speed-journal-');
+  try {
+    const path = join(dir, 'l');
+    const ledger = await open(path, { durability: 'journal' });
+    try {
+      const contents = Array.from({ length: 40 }, () => randomBytes(BIG));
+      let most = 0;
+      for (let i = 0; i < contents.length; i++) {
+        await ledger.add(new File(contents[i]!, { name: `big-${i}.bin` }));
+        most = Math.max(most, journalFiles(path).length);
+      }
+      assert.ok(most >= 2, 'a second journal file was begun');
+      // Each add waits for LevelDB to hold the one before: by then the closed file is gone.
+      await ledger.add(new File(Buffer.from('small'), { name: 'small.txt' }));
+      await ledger.verify();
+      await ledger.add(new File(Buffer.from('small 2'), { name: 'small-2.txt' }));
+      await ledger.verify();
+      assert.equal(journalFiles(path).length, 1);
+      assert.deepEqual(await ledger.select(File, { name: 'big-39.bin' }).one().load(), contents[39]);
+    } finally {
+      await ledger.close();
+    }
+  } finally {
+    cleanup();
+  }
+});
+
+test('a process killed after the journal passed 8 MB keeps every acknowledged content, read back from its journal files', async () => {
+  const { dir, cleanup } = tempDir('speed-journal-');
+  try {
+    const path = join(dir, 'l');
+    // The child acknowledges each add on stdout; it is killed once 35 of 40 are acknowledged.
+    const code = `
+      import { open, File } from 'lineage-ledger';
+      import { writeSync } from 'node:fs';
+      const ledger = await open(${JSON.stringify(path)}, { durability: 'journal' });
+      for (let i = 0; ; i++) {
+        const f = await ledger.add(new File(Buffer.alloc(${BIG}, i % 251), { name: 'big-' + i + '.bin' }));
+        writeSync(1, 'ack ' + i + '\\n');
+      }`;
+    const acked = await new Promise<number>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--input-type=module', '-e', code], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout.setEncoding('utf8');
+      child.stdout.on('data', (d: string) => {
+        out += d;
+        if ((out.match(/\n/g) ?? []).length >= 35) child.kill('SIGKILL');
+      });
+      child.stderr.on('data', (d) => (err += d));
+      child.on('close', (_code, signal) => (signal === 'SIGKILL' ? resolve(out.slice(0, out.lastIndexOf('\n')).split('\n').length) : reject(new Error(err))));
+    });
+    assert.ok(acked >= 35);
+    const ledger = await open(path);
+    try {
+      for (let i = 0; i < acked; i++) assert.deepEqual(await ledger.select(File, { name: `big-${i}.bin` }).one().load(), Buffer.alloc(BIG, i % 251), `content ${i}`);
+      assert.equal((await ledger.verify()).ok, true);
+      assert.equal(journalFiles(path).length, 0);
+    } finally {
+      await ledger.close();
+    }
+  } finally {
     cleanup();
   }
 });
