@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 // @ts-expect-error: classic-level ships no types for its chained batch module
 import { ChainedBatch } from 'classic-level/chained-batch.js';
@@ -12,6 +13,7 @@ import { walkChain } from '../support/chain.js';
 import { tempDir } from '../helpers.js';
 
 const test = suite("the 'journal' durability mode");
+const CLI = fileURLToPath(new URL('../../lib/cli/main.js', import.meta.url));
 
 interface Behind {
   /** A closed ledger whose LevelDB holds `levelHead`, with the journal a crash in 'journal' mode leaves. */
@@ -89,6 +91,25 @@ test('a ledger whose LevelDB is behind its journal opens with every journaled ev
     const chain = await walkChain(b.path);
     assert.equal(chain.broken, undefined);
     assert.deepEqual(chain.head, b.head);
+  } finally {
+    cleanup();
+  }
+});
+
+test('lineage verify of a ledger LevelDB is behind says its journal holds more; after one open, verify sees every event', async () => {
+  const { dir, cleanup } = tempDir('speed-journal-');
+  try {
+    const b = await behindState(dir);
+    const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, '--db', b.path, ...args], { encoding: 'utf8' });
+    const before = cli('verify', '--json');
+    assert.equal(before.status, 0, before.stderr);
+    assert.match(before.stderr, /has a journal .* not in the log verified here/);
+    assert.equal(JSON.parse(before.stdout).head.seq, b.levelHead.seq);
+    assert.equal(cli('stats').status, 0);
+    const after = cli('verify', '--json');
+    assert.equal(after.status, 0, after.stderr);
+    assert.equal(after.stderr, '');
+    assert.deepEqual(JSON.parse(after.stdout).head, b.head);
   } finally {
     cleanup();
   }
