@@ -223,12 +223,30 @@ export class Journal {
   }
 
   // The full file is fsynced and closed (a few ms, once per JOURNAL_FILE_BYTES), and a new one begun.
+  // Never throws: the frame just written is acknowledged whatever happens here.
   #rotate(): void {
-    fsyncSync(this.#fd);
-    closeSync(this.#fd);
+    const next = join(this.#dir, seqKey(this.#lastSeq + 1) + SUFFIX);
+    let fd: number;
+    try {
+      fd = openSync(next, 'w');
+    } catch {
+      // No new file now: the current one grows, and the next append tries again.
+      return;
+    }
+    try {
+      // So that a machine crash cannot keep a later file and lose this one's tail.
+      fsyncSync(this.#fd);
+    } catch {
+      // The process-crash guarantee does not depend on it; the 200 ms window against a machine crash does.
+    }
+    try {
+      closeSync(this.#fd);
+    } catch {
+      // A descriptor that will not close is only a leak.
+    }
     this.#closedFiles.push({ path: this.#current, lastSeq: this.#lastSeq });
-    this.#current = join(this.#dir, seqKey(this.#lastSeq + 1) + SUFFIX);
-    this.#fd = openSync(this.#current, 'w');
+    this.#current = next;
+    this.#fd = fd;
     this.#size = 0;
   }
 
@@ -240,7 +258,11 @@ export class Journal {
   /** Removes the closed files whose events LevelDB holds and has fsynced (through `seq`). */
   retire(seq: number): void {
     while (this.#closedFiles.length > 0 && this.#closedFiles[0]!.lastSeq <= seq) {
-      rmSync(this.#closedFiles.shift()!.path, { force: true });
+      try {
+        rmSync(this.#closedFiles.shift()!.path, { force: true });
+      } catch {
+        // A file left behind is harmless: the next open skips the events LevelDB holds, then removes it.
+      }
     }
   }
 
@@ -261,7 +283,7 @@ export class Journal {
   }
 }
 
-/** Deletes a ledger's journal files (after LevelDB holds and has fsynced their events). */
+/** Deletes a ledger's journal files (after LevelDB holds and has fsynced their events); never throws. */
 export function removeJournal(dirOrLedger: string): void {
   const dir = dirOrLedger.endsWith(JOURNAL_DIR) ? dirOrLedger : join(dirOrLedger, JOURNAL_DIR);
   let names: string[];
@@ -270,5 +292,12 @@ export function removeJournal(dirOrLedger: string): void {
   } catch {
     return;
   }
-  for (const n of names) if (n.endsWith(SUFFIX)) unlinkSync(join(dir, n));
+  for (const n of names) {
+    if (!n.endsWith(SUFFIX)) continue;
+    try {
+      unlinkSync(join(dir, n));
+    } catch {
+      // A file left behind is harmless: its events are in LevelDB, and the next open skips them and tries again.
+    }
+  }
 }
