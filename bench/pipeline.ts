@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { File, open, Run, Transform, type Ledger } from '../lib/index.js';
+import { type Durability, File, open, Run, Transform, type Ledger } from '../lib/index.js';
 import { lineage } from '../lib/query/lineage.js';
 import { View } from '../lib/state/view.js';
 import { interleave, latency, now, type Row, summarize } from './harness.js';
@@ -29,6 +29,8 @@ export interface PipelineOptions {
   keep?: string;
   /** Measure only what the queries need built: 16 pipelines and SQLite's transactions of 1,000 rows. */
   buildOnly?: boolean;
+  /** The ledger's durability modes in the ingests, each measured beside SQLite in the same run (default: the ledger's default, 'batched'). */
+  durability?: Durability[];
   log?: (line: string) => void;
 }
 
@@ -98,9 +100,10 @@ export async function runPipelineSuite(options: PipelineOptions): Promise<Pipeli
     const n = plan.events;
     let ledgerPath = '';
     let sqlitePath = '';
-    const ledgerIngest = (concurrency: number) => async () => {
+    const modes = options.durability ?? ['batched'];
+    const ledgerIngest = (concurrency: number, durability: Durability) => async () => {
       const path = fresh('ledger');
-      const l = await open(path, { durability: 'batched' });
+      const l = await open(path, { durability });
       const t0 = now();
       await ingestPipelines(l, plan, concurrency);
       const ms = now() - t0;
@@ -131,16 +134,26 @@ export async function runPipelineSuite(options: PipelineOptions): Promise<Pipeli
     const kept = options.keep && { ledger: join(options.keep, 'ledger'), sqlite: join(options.keep, 'sqlite.db') };
     const reuse = kept && existsSync(kept.ledger) && existsSync(kept.sqlite);
     log(reuse ? `reusing ${options.keep}` : `ingest (${plan.runs.length} runs, ${n} events; ${options.ingestReps} repetitions)`);
-    const all = { one: ledgerIngest(1), many: ledgerIngest(k), autocommit: sqliteIngest('autocommit'), perRun: sqliteIngest('per-run'), rows1000: sqliteIngest('rows-1000') };
-    const ingest: Partial<Record<keyof typeof all, number[]>> = await interleave(reuse ? 0 : options.ingestReps, (options.buildOnly ? { many: all.many, rows1000: all.rows1000 } : all) as Record<string, () => Promise<number> | number>);
-    const G = 'pipeline ingest';
-    const one = 'ledger, 1 pipeline awaiting each call';
-    const many = `ledger, ${k} pipelines at once`;
-    if (ingest.one) add(G, one, 'events/s', ingest.one, true);
-    add(G, many, 'events/s', ingest.many!, true);
-    if (ingest.autocommit) add(G, 'SQLite, autocommit per statement', 'events/s', ingest.autocommit, true, one);
-    if (ingest.perRun) add(G, 'SQLite, one transaction per run', 'events/s', ingest.perRun, true, one);
-    add(G, 'SQLite, transactions of 1,000 rows', 'events/s', ingest.rows1000!, true, many);
+    // The queries read the ledger of the last concurrent ingest in the first mode.
+    const ledgers: Record<string, () => Promise<number>> = {};
+    for (const mode of modes.slice().reverse()) {
+      if (!options.buildOnly) ledgers[`one:${mode}`] = ledgerIngest(1, mode);
+      ledgers[`many:${mode}`] = ledgerIngest(k, mode);
+    }
+    const sqlites = { autocommit: sqliteIngest('autocommit'), perRun: sqliteIngest('per-run'), rows1000: sqliteIngest('rows-1000') };
+    const all = { ...ledgers, ...(options.buildOnly ? { rows1000: sqlites.rows1000 } : sqlites) };
+    const ingest: Partial<Record<string, number[]>> = await interleave(reuse ? 0 : options.ingestReps, all as Record<string, () => Promise<number> | number>);
+    for (const mode of modes) {
+      // One group per mode: the ledger's rows and SQLite's beside them (the same SQLite samples in each).
+      const G = modes.length === 1 ? 'pipeline ingest' : `pipeline ingest, '${mode}'`;
+      const one = `ledger ('${mode}'), 1 pipeline awaiting each call`;
+      const many = `ledger ('${mode}'), ${k} pipelines at once`;
+      if (ingest[`one:${mode}`]) add(G, one, 'events/s', ingest[`one:${mode}`]!, true);
+      if (ingest[`many:${mode}`]) add(G, many, 'events/s', ingest[`many:${mode}`]!, true);
+      if (ingest.autocommit) add(G, 'SQLite, autocommit per statement', 'events/s', ingest.autocommit, true, one);
+      if (ingest.perRun) add(G, 'SQLite, one transaction per run', 'events/s', ingest.perRun, true, one);
+      if (ingest.rows1000) add(G, 'SQLite, transactions of 1,000 rows', 'events/s', ingest.rows1000, true, many);
+    }
     if (reuse) {
       rows.length = 0;
       [ledgerPath, sqlitePath] = [kept.ledger, kept.sqlite];

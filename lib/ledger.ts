@@ -41,7 +41,7 @@ export interface OpenOptions {
   path?: string;
   /** Keep everything in memory (memory-level); nothing touches the disk. */
   memory?: boolean;
-  /** `'sync'` fsyncs each group commit, `'batched'` (default) fsyncs within 200 ms of a commit, `'none'` never fsyncs; all survive a process crash. */
+  /** `'sync'` fsyncs each group commit, `'batched'` (default) fsyncs within 200 ms of a commit, `'journal'` acknowledges from its own journal file (fsynced within 200 ms) with LevelDB written behind, `'none'` never fsyncs; all survive a process crash. */
   durability?: Durability;
   /** The folder that holds large contents (default: the ledger folder). */
   storage?: string;
@@ -82,7 +82,7 @@ export interface FinishOptions {
   run?: Run;
 }
 
-const DURABILITIES: readonly Durability[] = ['sync', 'batched', 'none'];
+const DURABILITIES: readonly Durability[] = ['sync', 'batched', 'journal', 'none'];
 
 /**
  * The folder of `open()` without a path: `$LINEAGE_DB`, so that a child of `lineage exec` lands in its

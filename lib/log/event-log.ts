@@ -7,17 +7,21 @@ import { newId } from '../ids.js';
 import { LIMITS } from '../limits.js';
 import type { EventInput, LedgerEvent } from '../events/types.js';
 import { GENESIS_HASH, seal, sha256Hex, unseal } from './envelope.js';
+import { Journal, journalFiles, readJournal, removeJournal } from './journal.js';
 import { keySeq, seqKey } from './keys.js';
 import { isExactText, StoredText } from './stored-text.js';
 import type { LedgerLog } from './store.js';
 
 /**
  * How hard an append works to survive a crash before it is acknowledged. Every mode survives a
- * process crash (LevelDB's write-ahead log is written before an append resolves). Against power
- * loss: `'sync'` fsyncs each group commit (nothing acknowledged is lost), `'batched'` fsyncs at
- * most `BATCHED_SYNC_MS` after a commit (a bounded window), `'none'` leaves it to the OS.
+ * process crash (LevelDB's write-ahead log, or in `'journal'` the ledger's own journal file, is
+ * written before an append resolves). Against power loss: `'sync'` fsyncs each group commit
+ * (nothing acknowledged is lost), `'batched'` and `'journal'` fsync at most `BATCHED_SYNC_MS` after
+ * a commit (a bounded window), `'none'` leaves it to the OS. `'journal'` writes each group commit
+ * to `journal/` synchronously on the main thread and acknowledges it there; LevelDB gets the
+ * events behind, in groups, and the next open replays what it had not got.
  */
-export type Durability = 'sync' | 'batched' | 'none';
+export type Durability = 'sync' | 'batched' | 'journal' | 'none';
 
 /** In `'batched'` mode, the longest an acknowledged event waits for an fsync. */
 export const BATCHED_SYNC_MS = 200;
@@ -115,6 +119,17 @@ export class EventLog implements LedgerLog {
   #claim: string | undefined;
   // Opened by openForAudit: its head was never loaded, so it must never record one.
   #auditOnly = false;
+  // 'journal' mode: the journal, groups acknowledged but not yet in LevelDB, and their blobs.
+  #journal: Journal | undefined;
+  #journalScheduled = false;
+  #behind: Group[] = [];
+  #behindBlobs = new Map<string, Uint8Array>();
+  #behindRunning: Promise<void> | null = null;
+  // The last seq LevelDB holds, and callers waiting until it holds a seq.
+  #levelSeq = 0;
+  #waiters: { seq: number; resolve: () => void; reject: (err: unknown) => void }[] = [];
+  // LevelDB refused events the journal holds: nothing more is taken until the ledger is reopened.
+  #behindError: LineageError | undefined;
   readonly location: string;
   /** The ledger folder (or `:memory:`), as error messages name it. */
   readonly ledger: string;
@@ -160,6 +175,8 @@ export class EventLog implements LedgerLog {
     log.#claim = claim;
     try {
       await log.#load();
+      if (durability === 'journal' && !where.memory) log.#journal = new Journal(where.path, log.#head.seq + 1);
+      log.#levelSeq = log.#head.seq;
     } catch (err) {
       await log.#release();
       throw err;
@@ -180,6 +197,8 @@ export class EventLog implements LedgerLog {
   async #load(): Promise<void> {
     try {
       await this.#loadHead();
+      await this.#replayJournal();
+      await this.#checkClosedHead();
     } catch (err) {
       throw this.#corrupt('could not be read', err);
     }
@@ -215,7 +234,58 @@ export class EventLog implements LedgerLog {
     if (recorded && (recorded.seq !== this.#head.seq || recorded.hash !== this.#head.hash)) {
       throw this.#corrupt(`the log ends at seq ${this.#head.seq}, but its recorded head is seq ${recorded.seq}${recorded.seq === this.#head.seq ? ' with another hash' : ''}`);
     }
-    await this.#checkClosedHead();
+  }
+
+  // A ledger last written in 'journal' mode and not closed cleanly: the journal's events past
+  // LevelDB's head are written to LevelDB (each checked to continue the chain) and fsynced, then
+  // the journal goes. A torn last frame was never acknowledged and is dropped; a damaged one stops the open.
+  async #replayJournal(): Promise<void> {
+    if (this.ledger === ':memory:' || journalFiles(this.ledger).length === 0) return;
+    const read = readJournal(this.ledger);
+    if (read.damaged) throw this.#corrupt(`its journal file ${read.damaged.file} is damaged at byte ${read.damaged.offset} (${read.damaged.reason})`);
+    let { seq, hash } = this.#head;
+    let at = this.#lastAt;
+    const batch = this.#db.batch();
+    let added = 0;
+    for (const frame of read.frames) {
+      let fresh = false;
+      for (const bytes of frame.events) {
+        let event: LedgerEvent;
+        try {
+          event = unseal(bytes);
+        } catch (err) {
+          await batch.close();
+          throw this.#corrupt(`an event in its journal file ${frame.file} (frame at byte ${frame.offset}) is not valid JSON`, err);
+        }
+        if (event.seq < this.#head.seq) continue;
+        if (event.seq === this.#head.seq) {
+          if (event.hash !== this.#head.hash) {
+            await batch.close();
+            throw this.#corrupt(`its journal holds another event ${event.seq} than its log`);
+          }
+          continue;
+        }
+        if (event.seq !== seq + 1 || event.prev !== hash) {
+          await batch.close();
+          throw this.#corrupt(`event ${event.seq} in its journal file ${frame.file} does not continue the log at seq ${seq}`);
+        }
+        batch.put(this.#log.prefixKey(seqKey(event.seq), 'utf8'), bytes);
+        seq = event.seq;
+        hash = event.hash;
+        at = event.at;
+        fresh = true;
+        added++;
+      }
+      if (fresh) for (const blob of frame.blobs) batch.put(this.#blobs.prefixKey(blob.key, 'utf8'), blob.value);
+    }
+    // Written (or already there) and fsynced before the journal goes, so that no crash falls between.
+    batch.put('synced', seq, this.#metaPut);
+    if (added > 0) batch.put('head', { seq, hash }, this.#metaPut);
+    await batch.write({ sync: true });
+    this.#head = { seq, hash };
+    this.#lastAt = at;
+    this.#tip = { seq, hash, at };
+    removeJournal(this.ledger);
   }
 
   // LevelDB drops a damaged tail of its write-ahead log without a word (and the head recorded in the
@@ -268,6 +338,17 @@ export class EventLog implements LedgerLog {
     if (this.#auditOnly) return Promise.reject(new LineageError('LEDGER_CLOSED', `ledger ${this.location} is open for auditing only`));
     if (this.#closed) return Promise.reject(new LineageError('LEDGER_CLOSED', `ledger ${this.location} is closed; open it again to append`));
     if (events.length === 0) return Promise.resolve([]);
+    if (this.#journal) {
+      if (this.#behindError) return Promise.reject(this.#behindError);
+      return new Promise((resolve, reject) => {
+        this.#queue.push({ events, versions, blobs, resolve, reject });
+        // Appends made in the same tick share one frame (one write) of the journal.
+        if (!this.#journalScheduled) {
+          this.#journalScheduled = true;
+          queueMicrotask(() => this.#journalCommit());
+        }
+      });
+    }
     return new Promise((resolve, reject) => {
       this.#queue.push({ events, versions, blobs, resolve, reject });
       if (!this.#writing) this.#writing = this.#drain();
@@ -392,6 +473,86 @@ export class EventLog implements LedgerLog {
     }
   }
 
+  /**
+   * 'journal' mode: seals the queued jobs, writes each group to the journal synchronously, and
+   * acknowledges it; LevelDB gets it behind. A failed journal write records nothing of its group.
+   */
+  #journalCommit(): void {
+    this.#journalScheduled = false;
+    const journal = this.#journal!;
+    while (this.#queue.length > 0) {
+      this.#prepare();
+      const group = this.#next;
+      this.#next = undefined;
+      if (!group || group.jobs.length === 0) continue;
+      const blobs: InlineBlob[] = [];
+      for (const job of group.jobs) for (const blob of job.blobs) blobs.push(blob);
+      try {
+        journal.append(group.bytes, blobs, group.seq);
+      } catch (err) {
+        this.#tip = { ...this.#head, at: this.#lastAt };
+        const e = new LineageError('WRITE_FAILED', `ledger ${this.ledger}: the write to its journal failed and nothing was recorded (${(err as Error)?.message ?? err}); check disk space and permissions`, { cause: err });
+        for (const job of group.jobs) job.reject(e);
+        continue;
+      }
+      this.#head = { seq: group.seq, hash: group.hash };
+      this.#lastAt = group.at;
+      this.#behind.push(group);
+      for (const blob of blobs) this.#behindBlobs.set(blob.key, blob.value);
+      if (!this.#behindRunning) this.#behindRunning = this.#writeBehind();
+      this.#scheduleSync();
+      try {
+        this.#onCommit(group.events.length === 1 ? group.events[0]! : group.events.flat());
+      } finally {
+        for (let i = 0; i < group.jobs.length; i++) group.jobs[i]!.resolve(group.events[i]!);
+      }
+    }
+  }
+
+  /** 'journal' mode: writes the acknowledged groups to LevelDB in batches, and drops the journal files LevelDB holds. */
+  async #writeBehind(): Promise<void> {
+    try {
+      while (this.#behind.length > 0) {
+        const groups = this.#behind.slice();
+        const last = groups[groups.length - 1]!;
+        try {
+          const batch = this.#db.batch();
+          for (const group of groups) {
+            const first = group.seq - group.bytes.length + 1;
+            for (let i = 0; i < group.bytes.length; i++) batch.put(this.#log.prefixKey(seqKey(first + i), 'utf8'), group.bytes[i]);
+            for (const job of group.jobs) for (const blob of job.blobs) batch.put(this.#blobs.prefixKey(blob.key, 'utf8'), blob.value);
+          }
+          batch.put('head', { seq: last.seq, hash: last.hash }, this.#metaPut);
+          await batch.write({ sync: false });
+          this.#behind.splice(0, groups.length);
+          this.#levelSeq = last.seq;
+          this.#waiters = this.#waiters.filter((w) => (w.seq <= last.seq ? (w.resolve(), false) : true));
+          for (const group of groups) for (const job of group.jobs) for (const blob of job.blobs) this.#behindBlobs.delete(blob.key);
+          const retire = this.#journal!.retireUpTo;
+          if (retire > 0 && retire <= last.seq) {
+            await this.#meta.put('synced', last.seq, { sync: true });
+            this.#journal!.retire(last.seq);
+          }
+        } catch (err) {
+          this.#behindError = new LineageError('WRITE_FAILED', `ledger ${this.ledger}: LevelDB could not take events its journal holds (${(err as Error)?.message ?? err}); they are safe in the journal and the next open writes them; close and reopen the ledger`, { cause: err });
+          for (const w of this.#waiters.splice(0)) w.reject(this.#behindError);
+          return;
+        }
+      }
+    } finally {
+      this.#behindRunning = null;
+    }
+  }
+
+  // 'journal' mode: reads and other writes of LevelDB wait until it holds every event acknowledged
+  // so far (not those acknowledged meanwhile: a steady stream of appends must not starve them).
+  #caughtUp(): Promise<void> {
+    if (this.#behindError) return Promise.reject(this.#behindError);
+    const seq = this.#head.seq;
+    if (!this.#journal || this.#levelSeq >= seq) return Promise.resolve();
+    return new Promise((resolve, reject) => this.#waiters.push({ seq, resolve, reject }));
+  }
+
   // A small synchronous write fsyncs LevelDB's log file, and with it every earlier write.
   #scheduleSync(): void {
     if (this.#syncTimer) return;
@@ -404,7 +565,8 @@ export class EventLog implements LedgerLog {
 
   async #syncNow(): Promise<void> {
     try {
-      await this.#meta.put('synced', this.#head.seq, { sync: true });
+      if (this.#journal) await this.#journal.sync();
+      else await this.#meta.put('synced', this.#head.seq, { sync: true });
     } catch {
       // A failed background fsync loses nothing a process crash would; the next commit schedules another.
     } finally {
@@ -435,6 +597,8 @@ export class EventLog implements LedgerLog {
   /** Reads one inline blob, or undefined. */
   async getBlob(key: string): Promise<Uint8Array | undefined> {
     this.#assertOpen();
+    const behind = this.#behindBlobs.get(key);
+    if (behind) return behind;
     try {
       return (await this.#blobs.get(key)) ?? undefined;
     } catch (err) {
@@ -445,12 +609,19 @@ export class EventLog implements LedgerLog {
   /** Removes one inline blob (a file's content erased by a `file.erased` event): the events stay, the bytes go. */
   async deleteBlob(key: string): Promise<void> {
     this.#assertOpen();
+    // In 'journal' mode the blob (and the erase's own event) may still be on their way to LevelDB:
+    // once LevelDB holds them, deleting there is final, and a crash's replay never brings the bytes back.
+    await this.flush();
     await this.#blobs.del(key);
   }
 
   /** The stored bytes of event `seq`, or undefined. */
   async getBytes(seq: number): Promise<Uint8Array | undefined> {
     this.#assertOpen();
+    for (const group of this.#behind) {
+      const first = group.seq - group.bytes.length + 1;
+      if (seq >= first && seq <= group.seq) return group.bytes[seq - first];
+    }
     return (await this.#log.get(seqKey(seq))) ?? undefined;
   }
 
@@ -462,6 +633,7 @@ export class EventLog implements LedgerLog {
    */
   async *read(from = 1, to = Number.MAX_SAFE_INTEGER, batch = READ_BATCH, after?: string): AsyncGenerator<StoredEvent[]> {
     this.#assertOpen();
+    await this.#caughtUp();
     let expect = Math.max(1, from);
     // `after`: the hash of event from - 1, when the caller knows it (a checkpoint), so the first link is checked too.
     let prev: string | undefined = expect === 1 ? GENESIS_HASH : after;
@@ -522,6 +694,7 @@ export class EventLog implements LedgerLog {
   /** Streams raw (key, stored bytes) pairs in key order, for verification; the next batch is read while this one is checked. */
   async *readRaw(from = 1, batch = READ_BATCH): AsyncGenerator<[number, Uint8Array][]> {
     this.#assertOpen();
+    await this.#caughtUp();
     const it = this.#log.iterator({ gte: seqKey(Math.max(1, from)), highWaterMarkBytes: READ_BATCH_BYTES });
     let next = readAhead(it, batch);
     try {
@@ -539,6 +712,7 @@ export class EventLog implements LedgerLog {
   /** The stored events with these seqs, in the order given (read together); a missing seq is LEDGER_CORRUPT. */
   async getEvents(seqs: readonly number[]): Promise<StoredEvent[]> {
     this.#assertOpen();
+    await this.#caughtUp();
     const values: (Uint8Array | undefined)[] = await this.#log.getMany(seqs.map(seqKey));
     return values.map((bytes, i) => {
       if (bytes === undefined) throw new LineageError('LEDGER_CORRUPT', `ledger ${this.location}: event ${seqs[i]} is missing; run \`lineage verify\``);
@@ -582,18 +756,21 @@ export class EventLog implements LedgerLog {
   /** Reads a value from the ledger's meta sublevel. */
   async getMeta<T>(key: string): Promise<T | undefined> {
     this.#assertOpen();
+    await this.#caughtUp();
     return ((await this.#meta.get(key)) as T | undefined) ?? undefined;
   }
 
   /** Writes a value to the ledger's meta sublevel (never the log). */
   async putMeta(key: string, value: unknown): Promise<void> {
     this.#assertOpen();
+    await this.#caughtUp();
     await this.#meta.put(key, value, { sync: this.#durability === 'sync' });
   }
 
   /** Writes pieces `from`, `from + 1`, … of the checkpoint at `seq` (its header comes last, in commitCheckpoint). */
   async putCheckpointPieces(seq: number, from: number, pieces: readonly Uint8Array[]): Promise<void> {
     this.#assertOpen();
+    await this.#caughtUp();
     const ops = pieces.map((value, i) => ({ type: 'put', key: pieceKey(seq, from + i), value, valueEncoding: 'view' }));
     await this.#checkpoint.batch(ops, { sync: this.#durability === 'sync' });
   }
@@ -601,6 +778,7 @@ export class EventLog implements LedgerLog {
   /** Makes the checkpoint at `seq` the stored one (its pieces are written), and drops any other's pieces. */
   async commitCheckpoint(seq: number, header: string, pieces: number): Promise<void> {
     this.#assertOpen();
+    await this.#caughtUp();
     await this.#checkpoint.put('header', header, { sync: this.#durability === 'sync' });
     // Pieces past the count are an earlier checkpoint's at the same seq (one of another format).
     await this.#checkpoint.clear({ gte: pieceKey(seq, pieces), lte: pieceKey(seq, Number.MAX_SAFE_INTEGER) });
@@ -611,18 +789,21 @@ export class EventLog implements LedgerLog {
   /** The stored checkpoint's header, or undefined. */
   async checkpointHeader(): Promise<string | undefined> {
     this.#assertOpen();
+    await this.#caughtUp();
     return ((await this.#checkpoint.get('header')) as string | undefined) ?? undefined;
   }
 
   /** Streams the first `count` pieces of the checkpoint at `seq`, in order. */
   async *checkpointPieces(seq: number, count = Number.MAX_SAFE_INTEGER): AsyncGenerator<Uint8Array> {
     this.#assertOpen();
+    await this.#caughtUp();
     yield* this.#checkpoint.values({ gte: pieceKey(seq, 0), lt: pieceKey(seq, count), valueEncoding: 'view' });
   }
 
   /** Drops the stored checkpoint: the next open replays the whole log. */
   async clearCheckpoint(): Promise<void> {
     this.#assertOpen();
+    await this.#caughtUp();
     await this.#checkpoint.clear();
   }
 
@@ -634,6 +815,9 @@ export class EventLog implements LedgerLog {
   /** Waits until every queued append is written. */
   async flush(): Promise<void> {
     while (this.#writing) await this.#writing;
+    // A journal commit queued as a microtask runs before this await resumes.
+    if (this.#journalScheduled) await undefined;
+    await this.#caughtUp();
   }
 
   /** Completes queued appends, refuses new ones, and releases the database. */
@@ -641,16 +825,23 @@ export class EventLog implements LedgerLog {
     if (this.#closed) return;
     this.#closed = true;
     try {
-      await this.flush();
+      // A background write LevelDB refused leaves its events in the journal: close all the same.
+      await this.flush().catch(() => {});
       if (this.#syncTimer) {
         clearTimeout(this.#syncTimer);
         this.#syncTimer = undefined;
         if (this.#durability === 'batched') await this.#syncNow();
       }
       await this.#syncing;
+      if (this.#journal) {
+        // The journal goes only once LevelDB holds every event and has fsynced them.
+        let held = !this.#behindError;
+        if (held) await this.#meta.put('synced', this.#head.seq, { sync: true }).catch(() => (held = false));
+        this.#journal.close(held);
+      }
       await this.#db.close();
       // Best effort: without it the next open merely cannot tell a silently shortened log.
-      if (this.ledger !== ':memory:' && !this.#auditOnly) await writeHead(this.ledger, this.#head, this.#durability === 'sync').catch(() => {});
+      if (this.ledger !== ':memory:' && !this.#auditOnly && !this.#behindError) await writeHead(this.ledger, this.#head, this.#durability === 'sync').catch(() => {});
     } finally {
       if (this.#claim) OPEN_HERE.delete(this.#claim);
     }

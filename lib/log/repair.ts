@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, open as openFile, readFile } from 'node:fs/promises';
+import { mkdir, open as openFile, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { Level } from 'level';
@@ -8,7 +8,8 @@ import { LineageError } from '../errors.js';
 import { GENESIS_HASH } from './envelope.js';
 import { validateEvent } from '../events/catalog.js';
 import { CLOSED_HEAD, type Head, writeHead } from './event-log.js';
-import { keySeq } from './keys.js';
+import { journalFiles, readJournal } from './journal.js';
+import { keySeq, seqKey } from './keys.js';
 
 /** What `repair()` did and what survived. */
 export interface RepairReport {
@@ -25,6 +26,11 @@ export interface RepairReport {
   savedTo?: string;
   /** True when the ledger's identity (meta) was unreadable and will be made anew on the next open. */
   identityLost: boolean;
+  /**
+   * The journal of a ledger killed in 'journal' mode: the events of its intact frames that continue
+   * the repaired log are written to it (`applied`); the journal's files are then moved, whole, to `setAside`.
+   */
+  journal?: { applied: number; setAside: string; damaged?: string };
 }
 
 // abstract-level's generics do not survive sublevels well; kept internal as in the event log.
@@ -57,10 +63,22 @@ export async function repairLedger(path: string): Promise<RepairReport> {
   try {
     const log = db.sublevel('log', { keyEncoding: 'utf8', valueEncoding: 'view' });
     const meta = db.sublevel('meta', { keyEncoding: 'utf8', valueEncoding: 'view' });
-    const { head, firstBad, rest } = await walk(log, await recordedHeads(meta, path));
-    const report: RepairReport = { ledger: path, events: head.seq, head, dropped: rest.length, identityLost: false };
-    if (firstBad) report.firstBad = firstBad;
+    const walked = await walk(log, await recordedHeads(meta, path));
+    const { firstBad, rest } = walked;
+    let head = walked.head;
     const ops: unknown[] = [];
+    let journal: RepairReport['journal'];
+    if (journalFiles(path).length > 0) {
+      const blobs = db.sublevel('blobs', { keyEncoding: 'utf8', valueEncoding: 'view' });
+      const replayed = journalTail(readJournal(path), rest.length === 0 ? head : undefined);
+      for (const [seq, bytes] of replayed.events) ops.push({ type: 'put', sublevel: log, key: seqKey(seq), value: bytes });
+      for (const blob of replayed.blobs) ops.push({ type: 'put', sublevel: blobs, key: blob.key, value: blob.value });
+      head = replayed.head ?? head;
+      journal = { applied: replayed.events.length, setAside: '', ...(replayed.damaged ? { damaged: replayed.damaged } : {}) };
+    }
+    const report: RepairReport = { ledger: path, events: head.seq, head, dropped: rest.length, identityLost: false };
+    if (journal) report.journal = journal;
+    if (firstBad) report.firstBad = firstBad;
     if (rest.length > 0) {
       report.savedTo = await saveAside(path, rest);
       for (const [key] of rest) ops.push({ type: 'del', sublevel: log, key });
@@ -72,10 +90,55 @@ export async function repairLedger(path: string): Promise<RepairReport> {
     }
     await db.batch(ops, { sync: true });
     await writeHead(path, head, true);
+    // Only once its events are written (and fsynced): the journal moves out of the way of the next open.
+    if (report.journal) report.journal.setAside = await setJournalAside(path);
     return report;
   } finally {
     await db.close();
   }
+}
+
+/**
+ * The journal's events that continue the repaired log at `head` (none when the log itself lost
+ * events: the journal cannot continue a shortened chain), up to its first damaged frame or broken link.
+ */
+function journalTail(read: ReturnType<typeof readJournal>, head: Head | undefined): { events: [number, Uint8Array][]; blobs: { key: string; value: Uint8Array }[]; head?: Head; damaged?: string } {
+  const out: ReturnType<typeof journalTail> = { events: [], blobs: [] };
+  if (read.damaged) out.damaged = `${read.damaged.file} at byte ${read.damaged.offset}: ${read.damaged.reason}`;
+  if (!head) return out;
+  let at = head;
+  for (const frame of read.frames) {
+    const fresh: [number, Uint8Array][] = [];
+    for (const bytes of frame.events) {
+      let seq: number;
+      try {
+        seq = Number((JSON.parse(Buffer.from(bytes).toString('utf8')) as { seq?: unknown })?.seq);
+      } catch {
+        seq = Number.NaN;
+      }
+      if (seq <= at.seq) continue;
+      if (check(seqKey(seq), bytes, at)) {
+        out.damaged ??= `${frame.file} at byte ${frame.offset}: event ${seq} does not continue the log`;
+        return out;
+      }
+      fresh.push([seq, bytes]);
+      at = { seq, hash: createHash('sha256').update(bytes).digest('hex') };
+    }
+    if (fresh.length > 0) {
+      out.events.push(...fresh);
+      out.blobs.push(...frame.blobs);
+      out.head = at;
+    }
+  }
+  return out;
+}
+
+/** Moves the journal's files, whole, into lost+found (they may hold acknowledged events past a damaged frame). */
+async function setJournalAside(path: string): Promise<string> {
+  const dir = join(path, 'lost+found', `journal-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  await mkdir(dir, { recursive: true });
+  for (const file of journalFiles(path)) await rename(file, join(dir, file.slice(file.lastIndexOf('/') + 1)));
+  return dir;
 }
 
 async function refuseIfOpen(path: string, location: string): Promise<void> {

@@ -2,11 +2,19 @@ import { LineageError } from '../errors.js';
 import type { JsonValue } from '../events/types.js';
 import { LIMITS } from '../limits.js';
 
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
 /** Checks a name-like string, NFC-normalizes it, and rejects what no name should hold. */
 export function cleanName(value: unknown, what: string, max: number = LIMITS.nameLength): string {
   if (typeof value !== 'string') throw new LineageError('INVALID_ARGUMENT', `${what} must be a string, not ${describe(value)}`);
   // NFC shrinks a string at most a few times: far longer input is refused before any O(n) work on it.
   if (value.length > max * 8) throw new LineageError('LIMIT_EXCEEDED', `${what} has ${value.length} characters; the limit is ${max}`);
+  // Printable ASCII is well-formed, already NFC and free of control characters: the common case, without normalize().
+  if (PRINTABLE_ASCII.test(value)) {
+    if (value.length === 0) throw new LineageError('INVALID_ARGUMENT', `${what} must not be empty`);
+    if (value.length > max) throw new LineageError('LIMIT_EXCEEDED', `${what} has ${value.length} characters; the limit is ${max}`);
+    return value;
+  }
   if (!value.isWellFormed()) throw new LineageError('INVALID_ARGUMENT', `${what} contains a lone surrogate; pass well-formed Unicode`);
   const s = value.normalize('NFC');
   if (s.length === 0) throw new LineageError('INVALID_ARGUMENT', `${what} must not be empty`);

@@ -19,16 +19,18 @@ test('the pipeline plan reads only files written by earlier runs, and names ever
 });
 
 test('the pipeline benchmark runs at a tiny size: ingest and every query shape, beside SQLite and the internal figure', async () => {
-  const result = await runPipelineSuite({ events: 700, seed: 2, reps: 1, ingestReps: 1, chainLength: 15, calls: 20, concurrency: 4 });
+  const result = await runPipelineSuite({ events: 700, seed: 2, reps: 1, ingestReps: 1, chainLength: 15, calls: 20, concurrency: 4, durability: ['batched', 'journal'] });
   const groups = new Set(result.rows.map((r) => r.group));
-  for (const g of ['pipeline ingest', 'select(Run).join(File, { name }).one()', 'file.run.inputs', 'file.inputOf', 'select(Transform).join(Run).join(File, { name }).first()', 'lineage() upstream, 15-run chain', 'lineage() downstream, 15-run chain']) {
+  for (const g of ["pipeline ingest, 'batched'", "pipeline ingest, 'journal'", 'select(Run).join(File, { name }).one()', 'file.run.inputs', 'file.inputOf', 'select(Transform).join(Run).join(File, { name }).first()', 'lineage() upstream, 15-run chain', 'lineage() downstream, 15-run chain']) {
     assert.ok(groups.has(g), `missing ${g}`);
   }
-  for (const name of ['ledger, 1 pipeline awaiting each call', 'ledger, 4 pipelines at once', 'SQLite, autocommit per statement', 'SQLite, one transaction per run', 'SQLite, transactions of 1,000 rows']) {
-    assert.ok(result.rows.some((r) => r.group === 'pipeline ingest' && r.name === name), `missing ${name}`);
+  for (const mode of ['batched', 'journal']) {
+    for (const name of [`ledger ('${mode}'), 1 pipeline awaiting each call`, `ledger ('${mode}'), 4 pipelines at once`, 'SQLite, autocommit per statement', 'SQLite, one transaction per run', 'SQLite, transactions of 1,000 rows']) {
+      assert.ok(result.rows.some((r) => r.group === `pipeline ingest, '${mode}'` && r.name === name), `missing ${name} in '${mode}'`);
+    }
   }
   for (const r of result.rows) assert.ok(Number.isFinite(r.sample.median) && r.sample.median > 0, `${r.group} / ${r.name}: ${r.sample.median}`);
-  assert.match(markdownTable(result.rows), /\| pipeline ingest \| SQLite, one transaction per run \|/);
+  assert.match(markdownTable(result.rows), /\| pipeline ingest, 'journal' \| SQLite, one transaction per run \| [0-9,.]+ \|.*\| [0-9.]+× \|/);
 });
 
 test.run();

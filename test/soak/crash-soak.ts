@@ -10,7 +10,7 @@ try {
   const f = await crashLoop(dir, kills, perLedger, Math.random, (i) => {
     if ((i + 1) % 25 === 0) process.stderr.write(`${i + 1} kills survived\n`);
   });
-  console.log(`crash soak: ${f.kills} kills survived (${f.byMode.sync} sync, ${f.byMode.batched} batched, ${f.killedBeforeOpen} while opening), ${f.acknowledged} acknowledged events checked, ${f.events} events in ${Math.ceil(kills / perLedger)} ledgers, ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  console.log(`crash soak: ${f.kills} kills survived (${f.byMode.sync} sync, ${f.byMode.batched} batched, ${f.byMode.journal} journal, ${f.killedBeforeOpen} while opening), ${f.acknowledged} acknowledged events checked, ${f.events} events in ${Math.ceil(kills / perLedger)} ledgers, ${((Date.now() - started) / 1000).toFixed(0)} s`);
 } finally {
   cleanup();
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
+import { readJournal } from '../../lib/log/journal.js';
 
 /** One event as stored: its key's seq, the parsed envelope and the sha256 of the stored bytes. */
 export interface RawEvent {
@@ -58,4 +59,34 @@ export async function walkChain(ledgerPath: string): Promise<ChainReport> {
 function headOf(events: RawEvent[]): { seq: number; hash: string } {
   const last = events[events.length - 1];
   return last ? { seq: last.key, hash: last.hash } : { seq: 0, hash: GENESIS };
+}
+
+/**
+ * The raw chain of a ledger killed in 'journal' mode: LevelDB's stored chain, continued by the events
+ * of its journal past LevelDB's head (each checked the same way: sha256, prev link, next seq).
+ * `behind` counts the events only the journal holds.
+ */
+export async function walkChainAndJournal(ledgerPath: string): Promise<ChainReport & { behind: number }> {
+  const chain = await walkChain(ledgerPath);
+  if (chain.broken) return { ...chain, behind: 0 };
+  const journal = readJournal(ledgerPath);
+  if (journal.damaged) return { ...chain, behind: 0, broken: { key: chain.head.seq + 1, reason: `journal damaged: ${journal.damaged.reason}` } };
+  const events = chain.events.slice();
+  let behind = 0;
+  for (const frame of journal.frames) {
+    for (const bytes of frame.events) {
+      const env = JSON.parse(Buffer.from(bytes).toString('utf8')) as RawEvent['env'];
+      const hash = createHash('sha256').update(bytes).digest('hex');
+      const head = headOf(events);
+      if (env.seq <= head.seq) {
+        if (env.seq === head.seq && hash !== head.hash) return { events, head, behind, broken: { key: env.seq, reason: 'the journal holds another event at the log head' } };
+        continue;
+      }
+      if (env.seq !== head.seq + 1) return { events, head, behind, broken: { key: env.seq, reason: `journal event ${env.seq} where seq ${head.seq + 1} was due` } };
+      if (env.prev !== head.hash) return { events, head, behind, broken: { key: env.seq, reason: 'journal event does not link to the previous hash' } };
+      events.push({ key: env.seq, env, hash });
+      behind++;
+    }
+  }
+  return { events, head: headOf(events), behind };
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { open, File, Run, Transform, type Durability } from 'lineage-ledger';
 import { validateEvent } from '../../lib/events/catalog.js';
-import { walkChain } from './chain.js';
+import { walkChain, walkChainAndJournal } from './chain.js';
 import { contentOf } from './crash-content.js';
 
 const CHILD = fileURLToPath(new URL('./crash-child.js', import.meta.url));
@@ -17,6 +17,8 @@ export interface CrashFigures {
   /** Events in all the ledgers at the end. */
   events: number;
   byMode: Record<Durability, number>;
+  /** Kills in 'journal' mode after which LevelDB was behind what was acknowledged, and the journal held the rest. */
+  journalAhead: number;
 }
 
 interface Acks {
@@ -37,7 +39,7 @@ interface Acks {
  * kill, checks the stored chain and every acknowledged event, and appends again.
  */
 export async function crashLoop(dir: string, kills: number, perLedger = 10, random: () => number = Math.random, progress?: (i: number) => void): Promise<CrashFigures> {
-  const figures: CrashFigures = { kills: 0, killedBeforeOpen: 0, acknowledged: 0, events: 0, byMode: { sync: 0, batched: 0, none: 0 } };
+  const figures: CrashFigures = { kills: 0, killedBeforeOpen: 0, acknowledged: 0, events: 0, byMode: { sync: 0, batched: 0, journal: 0, none: 0 }, journalAhead: 0 };
   const tags: string[] = [];
   let path = '';
   for (let i = 0; i < kills; i++) {
@@ -47,7 +49,7 @@ export async function crashLoop(dir: string, kills: number, perLedger = 10, rand
       path = join(dir, `ledger-${i}`);
       tags.length = 0;
     }
-    const mode: Durability = i % 2 === 0 ? 'sync' : 'batched';
+    const mode: Durability = (['sync', 'batched', 'journal'] as const)[i % 3]!;
     const tag = `k${i}`;
     tags.push(tag);
     const acks = await runAndKill(path, mode, tag, random);
@@ -55,7 +57,7 @@ export async function crashLoop(dir: string, kills: number, perLedger = 10, rand
     figures.byMode[mode]++;
     if (acks.opened === undefined) figures.killedBeforeOpen++;
     figures.acknowledged += acks.count;
-    await checkAfterCrash(path, acks, tags, i);
+    if (await checkAfterCrash(path, acks, tags, i, mode)) figures.journalAhead++;
     progress?.(i);
   }
   if (path) figures.events += await lastHead(path);
@@ -123,9 +125,15 @@ async function lastHead(path: string): Promise<number> {
   return (await walkChain(path)).head.seq;
 }
 
-async function checkAfterCrash(path: string, acks: Acks, tags: string[], i: number): Promise<void> {
-  // The stored bytes first, through a raw handle, before the library touches them.
-  const chain = await walkChain(path);
+/** Checks the ledger after kill `i`; true when LevelDB was behind an acknowledged event and only the journal held it. */
+async function checkAfterCrash(path: string, acks: Acks, tags: string[], i: number, mode: Durability): Promise<boolean> {
+  // The stored bytes first, through a raw handle, before the library touches them: LevelDB's chain,
+  // continued by the journal's (a kill in 'journal' mode can leave LevelDB behind what was acknowledged).
+  const chain = await walkChainAndJournal(path);
+  const level = await walkChain(path);
+  const ahead = level.head.seq < acks.maxSeq;
+  // Only 'journal' acknowledges before LevelDB has the event.
+  if (mode !== 'journal') assert.ok(!ahead, `after kill ${i} (${mode}): acknowledged seq ${acks.maxSeq} but LevelDB's log ends at ${level.head.seq}`);
   assert.equal(chain.broken, undefined, `after kill ${i}: the chain breaks at ${chain.broken?.key}: ${chain.broken?.reason}`);
   assert.ok(chain.head.seq >= acks.maxSeq, `after kill ${i}: acknowledged seq ${acks.maxSeq} but the log ends at ${chain.head.seq}`);
   if (acks.opened !== undefined) assert.ok(chain.head.seq >= acks.opened, `after kill ${i}: the log shrank below ${acks.opened}`);
@@ -163,6 +171,7 @@ async function checkAfterCrash(path: string, acks: Acks, tags: string[], i: numb
   } finally {
     await ledger.close();
   }
+  return ahead;
 }
 
 /** Every stored event passes its schema, and refers only to what came before it (no partial or invented event). */

@@ -20,8 +20,9 @@ export function registerRepair(program: Command): void {
       const lines = [`ledger   ${r.ledger}`, `intact   ${r.events} events, head ${r.head.seq} ${r.head.hash}`];
       if (r.firstBad) lines.push(`damaged  from seq ${r.firstBad.seq}: ${r.firstBad.reason}`);
       if (r.dropped) lines.push(`dropped  ${r.dropped} stored events after the break, saved in ${r.savedTo}`);
+      if (r.journal) lines.push(`journal  ${r.journal.applied} events written from it${r.journal.damaged ? ` (damaged: ${r.journal.damaged})` : ''}; its files moved to ${r.journal.setAside}`);
       if (r.identityLost) lines.push('identity the ledger id was unreadable; a new one is made on the next open');
-      if (!r.firstBad && !r.dropped) lines.push('nothing was lost');
+      if (!r.firstBad && !r.dropped && !r.journal?.damaged) lines.push('nothing was lost');
       process.stdout.write(`${lines.join('\n')}\n`);
     });
 }

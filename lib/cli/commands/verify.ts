@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { checkHead, verifyChain, type VerifyResult } from '../../audit/verify.js';
 import { LineageError } from '../../errors.js';
 import { EventLog } from '../../log/event-log.js';
+import { journalFiles } from '../../log/journal.js';
 import { PgLog } from '../../log/pg-log.js';
 import { isPgUrl, parsePgUrl } from '../../log/pg-url.js';
 import { dbPath, Exit, EXIT, printJson, withLedger } from '../common.js';
@@ -26,6 +27,11 @@ export function registerVerify(program: Command): void {
       const path = dbPath(program);
       const expected = opts.expectHead === undefined ? undefined : await readHead(opts.expectHead);
       if (!isPgUrl(path) && !existsSync(join(path, 'log'))) throw new LineageError('LEDGER_NOT_FOUND', `no ledger at ${path}; pass --db or set LINEAGE_DB`);
+      // A ledger killed in 'journal' mode may hold acknowledged events in its journal only: verify walks
+      // LevelDB's log as it is, and says so, since the next open writes them there.
+      if (!isPgUrl(path) && journalFiles(path).length > 0) {
+        process.stderr.write(`lineage: verify: ${path} has a journal (it was not closed cleanly in 'journal' mode): events in it are not in the log verified here; open the ledger once (e.g. \`lineage --db ${path} stats\`) to write them, then verify again\n`);
+      }
       // On PostgreSQL the raw rows are read as they are, whatever the projection would make of them.
       const log = isPgUrl(path) ? await PgLog.open(parsePgUrl(path)) : await EventLog.openForAudit(path);
       let result: VerifyResult;
