@@ -187,7 +187,7 @@ export const nativeRoutes: FastifyPluginAsync<NativeRoutesOptions> = async (app,
   app.post<{ Querystring: { name: string; runId?: string; sha256: string; key?: string; description?: string; revises?: string }; Body: Readable | undefined }>(
     '/files',
     { schema: { querystring: { type: 'object', required: ['name', 'sha256'], properties: { name: NAME, runId: ID, sha256: HEX64, key: NAME, description: { type: 'string' }, revises: ID }, additionalProperties: false } } },
-    async (req) => {
+    async (req, reply) => {
       const { name, runId, sha256, key, description, revises } = req.query;
       const body = req.body;
       if (body !== undefined && !(body instanceof Readable)) throw new LineageError('INVALID_ARGUMENT', 'upload the content as application/octet-stream');
@@ -196,7 +196,9 @@ export const nativeRoutes: FastifyPluginAsync<NativeRoutesOptions> = async (app,
       const content = await receive(body, declared);
       try {
         if (content.hash !== sha256) {
-          throw new LineageError('INTEGRITY_MISMATCH', `the uploaded content of ${name} hashes to ${content.hash}, not the declared ${sha256}: it changed on the way; nothing was recorded`);
+          // The upload's fault, not the server's (INTEGRITY_MISMATCH is otherwise 500, stored content gone bad): 400.
+          const message = `the uploaded content of ${name} hashes to ${content.hash}, not the declared ${sha256}: it changed on the way; nothing was recorded`;
+          return reply.status(400).send({ code: 'INTEGRITY_MISMATCH', message });
         }
         return acked((await ledger.addFileFor(content.source, name, runId, { key, description, revises })).id);
       } finally {
