@@ -12,6 +12,7 @@ import type { RunEnvironment } from '../events/types.js';
 import type { Ledger } from '../ledger.js';
 import { LIMITS } from '../limits.js';
 import { File, Transform } from '../model/records.js';
+import { idempotentWrites } from './idempotency.js';
 import { lifecycleRoutes } from './lifecycle-routes.js';
 
 /** Options of the `nativeRoutes` plugin. */
@@ -24,6 +25,8 @@ export interface NativeRoutesOptions {
   tmpDir?: string;
   /** How long a following stream stays silent before it sends an empty keep-alive line (default 15 s). */
   heartbeatMs?: number;
+  /** How many writes' answers are remembered by Idempotency-Key, so that a retry is answered, not written twice (default 10,000). */
+  idempotencyKeys?: number;
 }
 
 /** Media type of the event streams: one stored event's exact bytes a line. */
@@ -44,6 +47,8 @@ export const nativeRoutes: FastifyPluginAsync<NativeRoutesOptions> = async (app,
   const { ledger } = options;
   const maxContent = options.maxContentBytes ?? 64 * 2 ** 30;
   const heartbeatMs = options.heartbeatMs ?? 15_000;
+  // Before any route: a retried write (same key) gets its first answer, and the ledger is written once.
+  idempotentWrites(app, options.idempotencyKeys ?? 10_000);
   const spool = await mkdtemp(join(options.tmpDir ?? tmpdir(), 'lineage-upload-'));
   // Wakes every following stream: on shutdown they end, so that closing the server never waits on them.
   const waiting = new Set<() => void>();
