@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, File, open, Transform, type LedgerApi } from 'lineage-ledger';
-import { serveNative } from '../test/support/native-server.js';
+import { serving } from '../test/support/serve.js';
 import { interleave, summarize, timed } from './harness.js';
 
 const arg = (name: string, dflt: number) => {
@@ -43,7 +43,7 @@ async function pipeline(ln: LedgerApi): Promise<void> {
 // `client.js --serve PATH`: the server process of the second contender; prints its address, stops when stdin ends.
 if (process.argv[2] === '--serve') {
   const ledger = await open(process.argv[3]!);
-  const server = await serveNative(ledger);
+  const server = await serving(ledger);
   process.stdout.write(`${server.url}\n`);
   process.stdin.resume();
   process.stdin.on('end', async () => {
@@ -84,7 +84,7 @@ const samples = await interleave(REPS, {
   },
   connect: async () => {
     const ledger = await open(fresh());
-    const server = await serveNative(ledger);
+    const server = await serving(ledger);
     const ln = await connect(server.url);
     const ms = await timed(() => pipeline(ln));
     await ln.close();

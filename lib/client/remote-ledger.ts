@@ -34,6 +34,8 @@ export interface ConnectOptions {
   token?: string;
   /** The run that runs started here without a parent of their own belong to (default: `$LINEAGE_RUN`, when this ledger knows it). */
   parentRun?: string;
+  /** Milliseconds a request waits for the server to start answering before it fails with CONNECTION_FAILED (default 60,000). */
+  timeout?: number;
 }
 
 /** A command's acknowledgement: the id it made or used, and the server's head after it. */
@@ -47,6 +49,9 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
   if (typeof url !== 'string') throw new LineageError('INVALID_ARGUMENT', `connect() takes the server's address (a string), not ${describe(url)}`);
   if (options === null || typeof options !== 'object') throw new LineageError('INVALID_ARGUMENT', 'connect(url, options): options must be an object');
   if (options.token !== undefined && typeof options.token !== 'string') throw new LineageError('INVALID_ARGUMENT', 'connect(url, { token }): token must be a string');
+  if (options.timeout !== undefined && !(Number.isInteger(options.timeout) && options.timeout > 0 && options.timeout <= 2 ** 31 - 1)) {
+    throw new LineageError('INVALID_ARGUMENT', `connect(url, { timeout }): timeout must be a whole number of milliseconds above 0, not ${describe(options.timeout)}`);
+  }
   return RemoteLedger.connect(url, options);
 }
 
@@ -91,7 +96,7 @@ export class RemoteLedger extends Reader implements LedgerApi {
 
   /** @internal Use `connect()`. */
   static async connect(url: string, options: ConnectOptions): Promise<RemoteLedger> {
-    const http = new Http(url, options.token);
+    const http = new Http(url, options.token, options.timeout);
     const follower = new Follower(http);
     try {
       const head = await http.json<Head & { ledgerId: string }>('GET', '/head');
@@ -389,7 +394,7 @@ export class RemoteLedger extends Reader implements LedgerApi {
     if (typeof source === 'string') {
       const size = await fileSize(source);
       hash = await hashFile(source);
-      body = { content: createReadStream(source), length: size };
+      body = { content: () => createReadStream(source), length: size };
     } else {
       hash = createHash('sha256').update(source).digest('hex');
       body = { content: source, length: source.byteLength };

@@ -23,4 +23,9 @@ export class Lru<K, V> {
     this.#map.set(key, value);
     if (this.#map.size > this.#capacity) this.#map.delete(this.#map.keys().next().value as K);
   }
+
+  /** Forgets `key`. */
+  delete(key: K): void {
+    this.#map.delete(key);
+  }
 }

@@ -12,6 +12,7 @@ import type { RunEnvironment } from '../events/types.js';
 import type { Ledger } from '../ledger.js';
 import { LIMITS } from '../limits.js';
 import { File, Transform } from '../model/records.js';
+import { idempotentWrites } from './idempotency.js';
 import { lifecycleRoutes } from './lifecycle-routes.js';
 import { cleanLabels, cleanReference } from '../model/meta.js';
 import type { LabeledKind } from '../events/types.js';
@@ -26,6 +27,8 @@ export interface NativeRoutesOptions {
   tmpDir?: string;
   /** How long a following stream stays silent before it sends an empty keep-alive line (default 15 s). */
   heartbeatMs?: number;
+  /** How many writes' answers are remembered by Idempotency-Key, so that a retry is answered, not written twice (default 10,000). */
+  idempotencyKeys?: number;
 }
 
 /** Media type of the event streams: one stored event's exact bytes a line. */
@@ -46,6 +49,8 @@ export const nativeRoutes: FastifyPluginAsync<NativeRoutesOptions> = async (app,
   const { ledger } = options;
   const maxContent = options.maxContentBytes ?? 64 * 2 ** 30;
   const heartbeatMs = options.heartbeatMs ?? 15_000;
+  // Before any route: a retried write (same key) gets its first answer, and the ledger is written once.
+  idempotentWrites(app, options.idempotencyKeys ?? 10_000);
   const spool = await mkdtemp(join(options.tmpDir ?? tmpdir(), 'lineage-upload-'));
   // Wakes every following stream: on shutdown they end, so that closing the server never waits on them.
   const waiting = new Set<() => void>();
@@ -189,7 +194,7 @@ export const nativeRoutes: FastifyPluginAsync<NativeRoutesOptions> = async (app,
   app.post<{ Querystring: { name: string; runId?: string; sha256: string; key?: string; description?: string; revises?: string }; Body: Readable | undefined }>(
     '/files',
     { schema: { querystring: { type: 'object', required: ['name', 'sha256'], properties: { name: NAME, runId: ID, sha256: HEX64, key: NAME, description: { type: 'string' }, revises: ID }, additionalProperties: false } } },
-    async (req) => {
+    async (req, reply) => {
       const { name, runId, sha256, key, description, revises } = req.query;
       const body = req.body;
       if (body !== undefined && !(body instanceof Readable)) throw new LineageError('INVALID_ARGUMENT', 'upload the content as application/octet-stream');
@@ -198,7 +203,9 @@ export const nativeRoutes: FastifyPluginAsync<NativeRoutesOptions> = async (app,
       const content = await receive(body, declared);
       try {
         if (content.hash !== sha256) {
-          throw new LineageError('INTEGRITY_MISMATCH', `the uploaded content of ${name} hashes to ${content.hash}, not the declared ${sha256}: it changed on the way; nothing was recorded`);
+          // The upload's fault, not the server's (INTEGRITY_MISMATCH is otherwise 500, stored content gone bad): 400.
+          const message = `the uploaded content of ${name} hashes to ${content.hash}, not the declared ${sha256}: it changed on the way; nothing was recorded`;
+          return reply.status(400).send({ code: 'INTEGRITY_MISMATCH', message });
         }
         return acked((await ledger.addFileFor(content.source, name, runId, { key, description, revises })).id);
       } finally {

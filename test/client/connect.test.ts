@@ -2,16 +2,16 @@ import assert from 'node:assert/strict';
 import { suite } from 'uvu';
 import { connect, datasets, File, isLineageError, open, Run, Transform, type Ledger, type LedgerApi } from 'lineage-ledger';
 import { tempDir } from '../helpers.js';
-import { serveNative, type TestServer } from '../support/native-server.js';
+import { serving, type Serving } from '../support/serve.js';
 
-const test = suite<{ ledger: Ledger; server: TestServer; dir: string; cleanup: () => void; cwd: string }>('connect(): the same API as open(), over HTTP');
+const test = suite<{ ledger: Ledger; server: Serving; dir: string; cleanup: () => void; cwd: string }>('connect(): the same API as open(), over HTTP');
 
 test.before.each(async (ctx) => {
   const t = tempDir();
   ctx.dir = t.dir;
   ctx.cleanup = t.cleanup;
   ctx.ledger = await open(`${t.dir}/server-ledger`);
-  ctx.server = await serveNative(ctx.ledger, { token: 's3cret' });
+  ctx.server = await serving(ctx.ledger, { token: 's3cret' });
   ctx.cwd = process.cwd();
   process.chdir(t.dir);
 });
@@ -214,7 +214,7 @@ test('a client follows on across a server restart: the stream is reopened from t
   const port = Number(new URL(ctx.server.url).port);
   await ctx.server.close();
   await ctx.ledger.add(new Transform({ name: 'while away' }));
-  ctx.server = await serveNative(ctx.ledger, { token: 's3cret', port });
+  ctx.server = await serving(ctx.ledger, { token: 's3cret' }, port);
   await ln.sync();
   assert.equal(ln.select(Transform, { name: 'while away' }).count(), 1);
   await ln.add(new Transform({ name: 'after' }));

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { suite } from 'uvu';
 import { File, open } from 'lineage-ledger';
 import { tempDir } from '../helpers.js';
-import { serveNative } from '../support/native-server.js';
+import { serving } from '../support/serve.js';
 
 const run = promisify(execFile);
 const child = fileURLToPath(new URL('../support/client-child.js', import.meta.url));
@@ -31,7 +31,7 @@ async function bigFile(path: string, mb: number): Promise<string> {
 test('a 50 MB content goes up and comes down streamed: the hash holds, and the worker\'s memory stays far below the content', async () => {
   const { dir, cleanup } = tempDir();
   const ledger = await open(`${dir}/ledger`);
-  const server = await serveNative(ledger, { token: 'tok' });
+  const server = await serving(ledger, { token: 'tok' });
   try {
     const hash = await bigFile(`${dir}/big.bin`, 50);
     await bigFile(`${dir}/small.bin`, 1);

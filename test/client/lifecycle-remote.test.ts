@@ -2,15 +2,15 @@ import assert from 'node:assert/strict';
 import { suite } from 'uvu';
 import { connect, File, isLineageError, open, Transform, type Ledger } from 'lineage-ledger';
 import { tempDir } from '../helpers.js';
-import { serveNative, type TestServer } from '../support/native-server.js';
+import { serving, type Serving } from '../support/serve.js';
 
-const test = suite<{ ledger: Ledger; server: TestServer; cleanup: () => void }>('connect(): trash, erase, versions, keys and descriptions over HTTP');
+const test = suite<{ ledger: Ledger; server: Serving; cleanup: () => void }>('connect(): trash, erase, versions, keys and descriptions over HTTP');
 
 test.before.each(async (ctx) => {
   const t = tempDir();
   ctx.cleanup = t.cleanup;
   ctx.ledger = await open(`${t.dir}/server-ledger`);
-  ctx.server = await serveNative(ctx.ledger, { token: 't0k' });
+  ctx.server = await serving(ctx.ledger, { token: 't0k' });
 });
 
 test.after.each(async (ctx) => {

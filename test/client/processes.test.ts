@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { suite } from 'uvu';
 import { File, open, Run, Transform } from 'lineage-ledger';
 import { tempDir } from '../helpers.js';
-import { serveNative } from '../support/native-server.js';
+import { serving } from '../support/serve.js';
 
 const run = promisify(execFile);
 const child = fileURLToPath(new URL('../support/client-child.js', import.meta.url));
@@ -14,7 +14,7 @@ const test = suite('connect() from several processes into one server ledger');
 test('worker processes write scoped runs concurrently, each run its own, and all read back the same lineage', async () => {
   const { dir, cleanup } = tempDir();
   const ledger = await open(`${dir}/ledger`);
-  const server = await serveNative(ledger, { token: 'tok' });
+  const server = await serving(ledger, { token: 'tok' });
   try {
     await ledger.add(new File(Buffer.from('>chr1\nACGT\n'), { name: 'reference.fa' }));
     const workers = 4;

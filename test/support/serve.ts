@@ -10,10 +10,10 @@ export interface Serving {
   close(): Promise<void>;
 }
 
-/** Serves `ledger` on loopback at a free port (the caller closes the server, then the ledger). */
-export async function serving(ledger: Ledger, options: Omit<ServerOptions, 'ledger'> = {}): Promise<Serving> {
+/** Serves `ledger` on loopback at a free port, or at `port` to restart on the address a client holds (the caller closes the server, then the ledger). */
+export async function serving(ledger: Ledger, options: Omit<ServerOptions, 'ledger'> = {}, port = 0): Promise<Serving> {
   const app = createServer({ logLevel: 'silent', ...options, ledger });
-  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  const url = await app.listen({ host: '127.0.0.1', port });
   return { url, close: () => app.close() };
 }
 
