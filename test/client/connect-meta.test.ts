@@ -4,16 +4,16 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import { connect, File, isLineageError, open, Run, Transform, type Ledger } from 'lineage-ledger';
 import { tempDir } from '../helpers.js';
-import { serveNative, type TestServer } from '../support/native-server.js';
+import { serving, type Serving } from '../support/serve.js';
 
-const test = suite<{ ledger: Ledger; server: TestServer; dir: string; cleanup: () => void }>('connect(): labels, stored sources and run references over HTTP');
+const test = suite<{ ledger: Ledger; server: Serving; dir: string; cleanup: () => void }>('connect(): labels, stored sources and run references over HTTP');
 
 test.before.each(async (ctx) => {
   const t = tempDir('lamin-meta-connect-');
   ctx.dir = t.dir;
   ctx.cleanup = t.cleanup;
   ctx.ledger = await open(join(t.dir, 'server-ledger'));
-  ctx.server = await serveNative(ctx.ledger, { token: 't0k' });
+  ctx.server = await serving(ctx.ledger, { token: 't0k' });
 });
 
 test.after.each(async (ctx) => {
