@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { suite } from 'uvu';
 import { importOpenLineage, recordDetails, Run, Transform, type Ledger } from 'lineage-ledger';
-import { backends } from './helpers.js';
+import { backends, tempDir } from './helpers.js';
 
 // A placeholder parent run (known only from its child's `parent` facet) starts at its child's time;
 // its own START, when it arrives, records the real start as a `run.amended` event: a new version.
@@ -33,7 +36,9 @@ for (const backend of backends()) {
       assert.equal(dag(ln).startedAt!.toISOString(), '2024-05-01T10:05:00.000Z', 'the placeholder has its child\'s time');
       assert.equal(dag(ln).status, 'started');
       const before = ln.seq;
-      await importOpenLineage(ln, parent, { strict: true });
+      const report = await importOpenLineage(ln, parent, { strict: true });
+      assert.equal(report.created.amended, 1);
+      assert.equal(report.created.runs, 0, 'the placeholder is the run: none is added');
       const run = dag(ln);
       assert.equal(run.id, PARENT_ID);
       assert.equal(run.startedAt!.toISOString(), '2024-05-01T10:00:00.000Z');
@@ -54,6 +59,7 @@ for (const backend of backends()) {
       // The same events again: duplicates, nothing amended twice.
       const again = await importOpenLineage(ln, [...child, ...parent]);
       assert.equal(again.duplicates, 4);
+      assert.equal(again.created.amended, 0);
       assert.equal((await amendments(ln)).length, 1);
 
       if (backend.reopen) {
@@ -124,3 +130,19 @@ for (const backend of backends()) {
 
   test.run();
 }
+
+const cli = suite('lineage import of a placeholder parent\'s own events');
+cli('says how many placeholder starts it amended, and `lineage history` lists the amendment', () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const db = join(dir, 'ledger');
+    const lineage = (...args: string[]) => execFileSync(process.execPath, [new URL('../lib/cli/main.js', import.meta.url).pathname, '--db', db, ...args], { env: { ...process.env, NO_COLOR: '1' }, encoding: 'utf8' });
+    const write = (name: string, events: object[]) => (writeFileSync(join(dir, name), events.map((e) => JSON.stringify(e)).join('\n') + '\n'), join(dir, name));
+    assert.doesNotMatch(lineage('import', write('child.jsonl', child)), /amended/);
+    assert.match(lineage('import', write('parent.jsonl', parent)), /1 run ends, 1 placeholder run starts amended \(/);
+    assert.match(lineage('history', PARENT_ID), new RegExp(`run ${PARENT_ID} really started at 2024-05-01T10:00:00.000Z`));
+  } finally {
+    cleanup();
+  }
+});
+cli.run();

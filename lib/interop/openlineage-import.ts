@@ -57,8 +57,8 @@ export interface ImportReport {
   skipped: SkippedLine[];
   /** Runs found in the input (distinct runIds). */
   runs: number;
-  /** Records and edges this import added; all zero when everything was already known. */
-  created: { transforms: number; runs: number; files: number; inputs: number; outputs: number; finished: number };
+  /** Records and edges this import added (`amended`: placeholder runs given their real start); all zero when everything was already known. */
+  created: { transforms: number; runs: number; files: number; inputs: number; outputs: number; finished: number; amended: number };
   /** Lineage events appended (the import record itself not counted). */
   appended: number;
 }
@@ -502,7 +502,7 @@ function transformId(j: JobRef): string {
 /** The events that add what the ledger does not know yet, in an order the projection accepts, then each OpenLineage event recorded verbatim. */
 function planEvents(view: View, runs: MergedRun[], statics: StaticEvent[], aliases: AliasPlan[], recorded: Known): { events: EventInput[]; blobs: InlineBlob[]; created: ImportReport['created'] } {
   const events: EventInput[] = [];
-  const created = { transforms: 0, runs: 0, files: 0, inputs: 0, outputs: 0, finished: 0 };
+  const created = { transforms: 0, runs: 0, files: 0, inputs: 0, outputs: 0, finished: 0, amended: 0 };
   const known = new Set<string>();
   const has = (kind: 'transform' | 'run' | 'file', id: string) =>
     known.has(id) || (kind === 'transform' ? view.transform(id) : kind === 'run' ? view.run(id) : view.file(id)) !== undefined;
@@ -558,6 +558,7 @@ function planEvents(view: View, runs: MergedRun[], statics: StaticEvent[], alias
     const existing = view.run(run.id);
     if (!existing || existing.startedAt === run.startedAt) continue;
     if (recorded.own.has(run.uuid) && (recorded.started.has(run.uuid) || !run.events.some((e) => e.type === 'START'))) continue;
+    created.amended++;
     events.push({ type: 'run.amended', data: { runId: run.id, startedAt: run.startedAt } });
   }
 
