@@ -120,7 +120,7 @@ test('importing the same events again, in any order and with repeats, changes no
         const head = ln.head.seq;
         const again = await importOpenLineage(ln, toJsonl([...shuffled].reverse()));
         assert.equal(again.appended, 0);
-        assert.deepEqual(again.created, { transforms: 0, runs: 0, files: 0, inputs: 0, outputs: 0, finished: 0 });
+        assert.deepEqual(again.created, { transforms: 0, runs: 0, files: 0, inputs: 0, outputs: 0, finished: 0, amended: 0 });
         assert.equal(ln.head.seq, head + 1, 'only the import record is appended');
         assert.deepEqual(state(ln), expected);
         assert.equal(ln.stats().eventsByType['openlineage.imported'], 2);

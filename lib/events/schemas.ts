@@ -112,6 +112,8 @@ export const SCHEMAS = {
       finishedAt: isoTime,
     }),
   },
+  // A run's real start, learned after it was recorded (an OpenLineage placeholder parent).
+  'run.amended': { 1: object(['runId', 'startedAt'], { runId: id, startedAt: isoTime }) },
   // Interop (lib/interop/): an entity that came from OpenLineage keeps its identity there, so that
   // exporting or forwarding it again gives the same job, run and dataset to the backend.
   'openlineage.linked': {

@@ -68,6 +68,15 @@ export interface RunFinished {
   finishedAt: string;
 }
 
+/**
+ * `run.amended` v1: a run's real start, learned after the run was recorded (an OpenLineage parent
+ * made as a placeholder from its child's time, whose own START came later). A new version, never an edit.
+ */
+export interface RunAmended {
+  runId: string;
+  startedAt: string;
+}
+
 /** `openlineage.linked` v1: the OpenLineage identity of a transform (job), run or file (dataset) made by an import. */
 export interface OpenLineageLinked {
   kind: 'transform' | 'run' | 'file';
@@ -172,6 +181,7 @@ export interface EventDataByType {
   'file.recreated': FileRecreated;
   'file.loaded_as_input': FileLoadedAsInput;
   'run.finished': RunFinished;
+  'run.amended': RunAmended;
   'openlineage.linked': OpenLineageLinked;
   'openlineage.imported': OpenLineageImported;
   'openlineage.event': OpenLineageEventRecorded;

@@ -57,8 +57,8 @@ export interface ImportReport {
   skipped: SkippedLine[];
   /** Runs found in the input (distinct runIds). */
   runs: number;
-  /** Records and edges this import added; all zero when everything was already known. */
-  created: { transforms: number; runs: number; files: number; inputs: number; outputs: number; finished: number };
+  /** Records and edges this import added (`amended`: placeholder runs given their real start); all zero when everything was already known. */
+  created: { transforms: number; runs: number; files: number; inputs: number; outputs: number; finished: number; amended: number };
   /** Lineage events appended (the import record itself not counted). */
   appended: number;
 }
@@ -185,7 +185,7 @@ export async function importOpenLineage(ledger: Ledger, input: string | Uint8Arr
     }
     const aliases = resolveDatasets(view, [...accepted.flatMap((e) => [e.inputs, e.outputs]), ...fresh.flatMap((e) => [e.inputs, e.outputs, e.dataset ? [e.dataset] : []])]);
     const runs = merge(accepted);
-    const plan = planEvents(view, runs, fresh, aliases);
+    const plan = planEvents(view, runs, fresh, aliases, known);
     const importId = newId();
     plan.events.push({ type: 'openlineage.imported', data: strip({ id: importId, source, digest, events: parsed.length + statics.length, skipped: skipped.length + conflicts.length, appended: plan.events.length }) });
     const versions = plan.events.map((e) => validateInput(e));
@@ -381,10 +381,14 @@ function jobName(j: { namespace: string; name: string }): string {
 interface Known {
   jobs: Map<string, string>;
   digests: Set<string>;
+  /** Runs with OpenLineage events of their own recorded (a placeholder parent has none). */
+  own: Set<string>;
+  /** Runs whose START is recorded. */
+  started: Set<string>;
 }
 
 async function knownRuns(ledger: Ledger, view: View, parsed: Parsed[], statics: StaticEvent[]): Promise<Known> {
-  const known: Known = { jobs: new Map(), digests: new Set() };
+  const known: Known = { jobs: new Map(), digests: new Set(), own: new Set(), started: new Set() };
   const p = view.projection;
   const seqs: number[] = [];
   for (const uuid of new Set(parsed.map((e) => e.uuid))) {
@@ -406,6 +410,8 @@ async function knownRuns(ledger: Ledger, view: View, parsed: Parsed[], statics: 
     if (data.kind !== 'run') continue;
     const job = event.job as { namespace: string; name: string };
     const uuid = String((event.run as { runId: string }).runId).toLowerCase();
+    known.own.add(uuid);
+    if (event.eventType === 'START') known.started.add(uuid);
     if (!known.jobs.has(uuid)) known.jobs.set(uuid, jobName(job));
   }
   return known;
@@ -494,9 +500,9 @@ function transformId(j: JobRef): string {
 // ── planning ───────────────────────────────────────────────────────────────
 
 /** The events that add what the ledger does not know yet, in an order the projection accepts, then each OpenLineage event recorded verbatim. */
-function planEvents(view: View, runs: MergedRun[], statics: StaticEvent[], aliases: AliasPlan[]): { events: EventInput[]; blobs: InlineBlob[]; created: ImportReport['created'] } {
+function planEvents(view: View, runs: MergedRun[], statics: StaticEvent[], aliases: AliasPlan[], recorded: Known): { events: EventInput[]; blobs: InlineBlob[]; created: ImportReport['created'] } {
   const events: EventInput[] = [];
-  const created = { transforms: 0, runs: 0, files: 0, inputs: 0, outputs: 0, finished: 0 };
+  const created = { transforms: 0, runs: 0, files: 0, inputs: 0, outputs: 0, finished: 0, amended: 0 };
   const known = new Set<string>();
   const has = (kind: 'transform' | 'run' | 'file', id: string) =>
     known.has(id) || (kind === 'transform' ? view.transform(id) : kind === 'run' ? view.run(id) : view.file(id)) !== undefined;
@@ -545,6 +551,16 @@ function planEvents(view: View, runs: MergedRun[], statics: StaticEvent[], alias
     });
   };
   for (const run of runs) startRun(run);
+  // A run recorded before its own START (a placeholder parent, started at its child's time): its real
+  // start, from its START or else its first own event, is a new version of it (never an edit). A
+  // later START still corrects a start taken from another event; nothing else moves a START's time.
+  for (const run of runs) {
+    const existing = view.run(run.id);
+    if (!existing || existing.startedAt === run.startedAt) continue;
+    if (recorded.own.has(run.uuid) && (recorded.started.has(run.uuid) || !run.events.some((e) => e.type === 'START'))) continue;
+    created.amended++;
+    events.push({ type: 'run.amended', data: { runId: run.id, startedAt: run.startedAt } });
+  }
 
   const ensureFile = (d: DatasetRef, runId: string | undefined): boolean => {
     const id = fileId(d);

@@ -14,7 +14,7 @@ import { StampedValues } from './stamped-values.js';
 import { decodePiece, encodePiece, joinTyped, tagOf, type PieceHead, type Typed } from './piece.js';
 
 /** The format of a checkpoint; a checkpoint of another format is ignored and rebuilt. */
-export const CHECKPOINT_FORMAT = 6;
+export const CHECKPOINT_FORMAT = 7;
 // Typed columns are stored in the byte order of the machine that wrote them; another order replays.
 const ENDIAN = endianness();
 
@@ -325,5 +325,5 @@ function entity(i: unknown, size: number): i is number {
   return Number.isSafeInteger(i) && (i as number) >= 0 && (i as number) < size;
 }
 
-const RUN_COLUMNS = ['ids', 'seq', 'transform', 'name', 'params', 'parent', 'startedAt', 'environment', 'finishSeq', 'status', 'finishedAt', 'errors', 'older'] as const satisfies readonly (keyof RunColumns)[];
+const RUN_COLUMNS = ['ids', 'seq', 'transform', 'name', 'params', 'parent', 'startedAt', 'environment', 'finishSeq', 'status', 'finishedAt', 'errors', 'older', 'amended'] as const satisfies readonly (keyof RunColumns)[];
 const FILE_COLUMNS = ['ids', 'seq', 'name', 'suffix', 'size', 'hash', 'keyKind', 'otherKeys', 'run'] as const satisfies readonly (keyof FileColumns)[];

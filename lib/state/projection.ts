@@ -156,6 +156,9 @@ export class Projection {
       case 'run.finished':
         this.runs.finish(seq, event.data);
         break;
+      case 'run.amended':
+        this.runs.amend(seq, event.data);
+        break;
       case 'file.created': {
         const d = event.data;
         const run = d.runId ? this.runs.ref(d.runId) : -1;

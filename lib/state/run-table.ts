@@ -1,5 +1,5 @@
 import { freeze } from 'immer';
-import type { JsonValue, RunEnvironment, RunFinished, RunStarted, RunStatus } from '../events/types.js';
+import type { JsonValue, RunAmended, RunEnvironment, RunFinished, RunStarted, RunStatus } from '../events/types.js';
 import { ensure } from './columns.js';
 import type { RunRow } from './rows.js';
 import { ColumnTable } from './table.js';
@@ -27,6 +27,8 @@ export interface RunColumns {
   errors: [number, string][];
   /** Finished versions before the latest (a run finished more than once), by entity. */
   older: [number, RunRow[]][];
+  /** Amendments (`run.amended`: seq and real start), in log order, by entity. */
+  amended: [number, [number, string][]][];
 }
 
 /**
@@ -49,6 +51,8 @@ export class RunTable extends ColumnTable<RunRow> {
   #finishedAt: (string | null | undefined)[] = [];
   readonly #errors = new Map<number, string>();
   readonly #older = new Map<number, RunRow[]>();
+  // Rare (placeholder parents only): the columns keep what run.started said, amendments lie on top.
+  readonly #amended = new Map<number, [number, string][]>();
   /** The last row made, and its entity and seq: records read several fields of one row in a row. */
   #memo: RunRow | undefined;
   #memoOf = -1;
@@ -82,7 +86,18 @@ export class RunTable extends ColumnTable<RunRow> {
     this.#finishedAt[i] = undefined;
     this.#errors.delete(i);
     this.#older.delete(i);
+    this.#amended.delete(i);
     return i;
+  }
+
+  /** Records a run's real start (a `run.amended` event at `seq`) as a new version; false when the run was never started. */
+  amend(seq: number, d: RunAmended): boolean {
+    const i = this.ids.indexOf(d.runId);
+    if (i < 0 || this.createdSeq(i) === 0) return false;
+    const list = this.#amended.get(i);
+    if (list) list.push([seq, d.startedAt]);
+    else this.#amended.set(i, [[seq, d.startedAt]]);
+    return true;
   }
 
   /** Finishes a started run (a `run.finished` event at `seq`); false when the run was never started. */
@@ -151,6 +166,13 @@ export class RunTable extends ColumnTable<RunRow> {
   }
 
   at(i: number, watermark: number): RunRow | undefined {
+    const row = this.#base(i, watermark);
+    const amended = row && this.#amended.get(i);
+    return amended ? withAmendment(row, amended, watermark) : row;
+  }
+
+  /** The row at `watermark` as run.started and run.finished made it, before amendments. */
+  #base(i: number, watermark: number): RunRow | undefined {
     const seq = this.createdSeq(i);
     if (seq === 0 || seq > watermark) return undefined;
     const finished = this.#finishSeq[i]!;
@@ -166,7 +188,12 @@ export class RunTable extends ColumnTable<RunRow> {
     const seq = i < 0 ? 0 : this.createdSeq(i);
     if (seq === 0) return undefined;
     const started = this.#started(i, seq);
-    return this.#finishSeq[i] === 0 ? [started] : [started, ...(this.#older.get(i) ?? []), this.#finished(i)];
+    const versions = this.#finishSeq[i] === 0 ? [started] : [started, ...(this.#older.get(i) ?? []), this.#finished(i)];
+    const amended = this.#amended.get(i);
+    if (!amended) return versions;
+    // Each amendment is a version of its own: the row as it stood at that seq.
+    const seqs = [...new Set([...versions.map((v) => v.seq), ...amended.map(([s]) => s)])].sort((a, b) => a - b);
+    return seqs.map((s) => this.at(i, s)!);
   }
 
   #started(i: number, seq: number): RunRow {
@@ -210,7 +237,7 @@ export class RunTable extends ColumnTable<RunRow> {
   columns(n: number, watermark: number): RunColumns {
     const c: RunColumns = {
       ids: this.ids.slice(n), seq: new Int32Array(n), transform: new Int32Array(n).fill(-1), name: [], params: [], parent: new Int32Array(n).fill(-1),
-      startedAt: [], environment: [], finishSeq: new Int32Array(n), status: new Uint8Array(n), finishedAt: [], errors: [], older: [],
+      startedAt: [], environment: [], finishSeq: new Int32Array(n), status: new Uint8Array(n), finishedAt: [], errors: [], older: [], amended: [],
     };
     for (let i = 0; i < n; i++) {
       const seq = this.createdSeq(i);
@@ -220,11 +247,13 @@ export class RunTable extends ColumnTable<RunRow> {
       c.startedAt.push(seen ? this.#startedAt[i]! : null);
       c.environment.push(seen ? (this.#environment[i] ?? null) : null);
       // The finish the snapshot sees: the latest, an earlier one, or none.
-      const row = seen ? this.at(i, watermark)! : undefined;
+      const row = seen ? this.#base(i, watermark)! : undefined;
       const finished = row !== undefined && row.status !== 'started';
       c.finishedAt.push(finished ? row.finishedAt! : null);
       if (!seen) continue;
       c.seq[i] = seq;
+      const amended = this.#amended.get(i)?.filter(([s]) => s <= watermark);
+      if (amended?.length) c.amended.push([i, amended]);
       c.transform[i] = this.#transform[i]!;
       c.parent[i] = this.#parent[i]!;
       if (!finished) continue;
@@ -286,8 +315,28 @@ export class RunTable extends ColumnTable<RunRow> {
       for (const v of versions) freeze(v, true);
       t.#older.set(i, versions);
     }
+    if (!Array.isArray(c.amended)) throw new Error('checkpoint run column amended is malformed');
+    for (const [i, list] of c.amended) {
+      const seq = t.createdSeq(i);
+      if (!(Number.isInteger(i) && seq > 0 && Array.isArray(list) && list.length > 0)) throw new Error(`checkpoint run ${i} is malformed`);
+      let prev = seq;
+      for (const a of list) {
+        if (!(Array.isArray(a) && a.length === 2 && Number.isInteger(a[0]) && a[0] > prev && a[0] <= length && typeof a[1] === 'string')) throw new Error(`checkpoint run ${i} is malformed`);
+        prev = a[0];
+      }
+      t.#amended.set(i, list);
+    }
     return t;
   }
+}
+
+/** `row` with the latest amendment at or before `watermark` on top (a new version from that seq). */
+function withAmendment(row: RunRow, amended: readonly [number, string][], watermark: number): RunRow {
+  let j = amended.length - 1;
+  while (j >= 0 && amended[j]![0] > watermark) j--;
+  if (j < 0) return row;
+  const [seq, startedAt] = amended[j]!;
+  return { ...row, seq: Math.max(row.seq, seq), startedAt };
 }
 
 function sameEnvironment(a: RunEnvironment, b: RunEnvironment | undefined): boolean {

@@ -32,7 +32,7 @@ export function registerImport(program: Command): void {
           `imported ${report.events} run events of ${report.runs} runs from ${file}` +
             `${report.staticEvents ? `, ${report.staticEvents} job/dataset events` : ''}${report.ignored ? ` (${report.ignored} non-run events ignored)` : ''}${report.duplicates ? `, ${report.duplicates} already recorded` : ''}` +
             `${report.skipped.length ? `, skipped ${report.skipped.length} invalid line(s)` : ''}${report.conflicts.length ? `, refused ${report.conflicts.length} (runId of another job)` : ''}\n` +
-            `added ${c.transforms} transforms, ${c.runs} runs, ${c.files} files, ${c.inputs} inputs, ${c.outputs} outputs, ${c.finished} run ends (${report.appended} events)\n`,
+            `added ${c.transforms} transforms, ${c.runs} runs, ${c.files} files, ${c.inputs} inputs, ${c.outputs} outputs, ${c.finished} run ends${c.amended ? `, ${c.amended} placeholder run starts amended` : ''} (${report.appended} events)\n`,
         );
       }, { create: true });
     });
