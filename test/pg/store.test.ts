@@ -142,7 +142,7 @@ test('two processes opening a new database at once both migrate it safely; ledge
   assert.equal(y.select(File, { name: 'x.txt' }).count(), 0);
   // Every migration applied exactly once, whichever process won the race.
   const applied = await pg.sql<{ version: number }>('SELECT version FROM lineage_schema ORDER BY version', [], db);
-  assert.deepEqual(applied.map((r) => r.version), MIGRATIONS.map((_, i) => i + 1));
+  assert.equal(applied.map((r) => r.version), MIGRATIONS.map((_, i) => i + 1));
   await Promise.all([x.close(), y.close()]);
 });
 
