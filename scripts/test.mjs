@@ -34,6 +34,7 @@ try {
 }
 
 const deadlineMs = Number(process.env.TEST_FILE_TIMEOUT_MS ?? 15 * 60_000);
+const lingerMs = 30_000;
 let passed = 0;
 let failed = 0;
 let skippedAll = 0;
@@ -42,9 +43,18 @@ for (const file of files) {
   const result = await new Promise((resolve) => {
     const child = spawn(process.execPath, [join(root, 'node_modules', 'uvu', 'bin.js'), join(root, 'dist', 'test'), `^${relative(join(root, 'dist', 'test'), file).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
+    // A file whose tests are done but whose process stays (a ledger or pool a failed test left open)
+    // is told apart from a slow one: it gets a short grace after uvu's summary, then fails as hung.
+    let lingering;
     child.stdout.on('data', (d) => {
       out += d;
       process.stdout.write(d);
+      if (!lingering && /Duration:/.test(out.replace(/\x1b\[[0-9;]*m/g, ''))) {
+        lingering = setTimeout(() => {
+          process.stdout.write(`\n${rel}: still running ${lingerMs} ms after its summary (a handle left open); stopped\n`);
+          child.kill('SIGKILL');
+        }, lingerMs);
+      }
     });
     const timer = setTimeout(() => {
       process.stdout.write(`\n${rel}: timed out after ${deadlineMs} ms\n`);
@@ -52,6 +62,7 @@ for (const file of files) {
     }, deadlineMs);
     child.on('close', (code) => {
       clearTimeout(timer);
+      clearTimeout(lingering);
       resolve({ code, out });
     });
   });
