@@ -78,7 +78,9 @@ async function copy(src: End, dst: End, options: CopyOptions): Promise<CopyResul
       throw new LineageError('INVALID_ARGUMENT', `${dst.log.ledger} already holds ${start.seq} events that are not ${start.seq <= source.seq ? 'the first events' : 'a prefix'} of ${src.log.ledger}: a copy goes into an empty ledger (or continues one it left off); nothing was written`);
     }
   }
-  const done = new Set<string>();
+  // Contents an erase removed stay removed, even where the source still holds their bytes (an interrupted erase).
+  const done = await erasedContents(src.log, source.seq);
+  const skipped = done.size;
   let copied = 0;
   let contents = 0;
   let missing = 0;
@@ -112,7 +114,34 @@ async function copy(src: End, dst: End, options: CopyOptions): Promise<CopyResul
   if (to.seq !== source.seq || to.hash !== source.hash || check.head.seq !== to.seq) {
     throw new LineageError('LEDGER_CORRUPT', `${dst.log.ledger}: the copy ends at seq ${to.seq} (${to.hash}), not at the source's head seq ${source.seq} (${source.hash})`);
   }
-  return { from: source, to, resumedAt: start.seq, copied, contents, missingContents: missing };
+  return { from: source, to, resumedAt: start.seq, copied, contents, missingContents: missing + skipped };
+}
+
+/** The content keys whose every file an event erased (`file.erased`), up to seq `to`. */
+async function erasedContents(log: LedgerLog, to: number): Promise<Set<string>> {
+  const filesOf = new Map<string, Set<string>>();
+  const erased = new Set<string>();
+  const visit = (data: unknown): void => {
+    if (Array.isArray(data)) return data.forEach(visit);
+    if (data === null || typeof data !== 'object') return;
+    const { id, key } = data as { id?: unknown; key?: unknown };
+    if (typeof id === 'string' && typeof key === 'string' && CONTENT_KEY.test(key)) {
+      let ids = filesOf.get(key);
+      if (!ids) filesOf.set(key, (ids = new Set()));
+      ids.add(id);
+    }
+    for (const v of Object.values(data)) if (v !== null && typeof v === 'object') visit(v);
+  };
+  for await (const events of log.read(1, to)) {
+    for (const { event } of events) {
+      if (event.type === 'file.erased') erased.add((event.data as { fileId: string }).fileId);
+      else visit(event.data);
+    }
+  }
+  const out = new Set<string>();
+  if (erased.size === 0) return out;
+  for (const [key, ids] of filesOf) if ([...ids].every((id) => erased.has(id))) out.add(key);
+  return out;
 }
 
 async function openEnd(where: string): Promise<End> {

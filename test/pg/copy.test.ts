@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
@@ -33,13 +34,14 @@ function copy(from: string, to: string): Copied {
 
 // A big content (past the inline limit: an objects/ file on a folder), small inline ones, an erased one, and lineage across two runs.
 const BIG = Buffer.alloc(700 * 1024, 'lineage ');
+const SECRET = Buffer.alloc(300 * 1024, 'personal data ');
 
 async function makeWorld(path: string): Promise<void> {
   const ln = await open(path);
   await ln.track(new Transform({ name: 'ingest', version: '1' }));
   await ln.add(new File(Buffer.from('raw reads'), { name: 'reads.fastq' }));
   await ln.add(new File(BIG, { name: 'big.bin' }));
-  const secret = await ln.add(new File(Buffer.from('personal data'), { name: 'secret.txt' }));
+  const secret = await ln.add(new File(SECRET, { name: 'secret.txt' }));
   await secret.delete();
   await secret.delete({ permanent: true });
   await ln.track(new Transform({ name: 'align', version: '2' }));
@@ -90,12 +92,17 @@ test('a folder copied to PostgreSQL and back keeps its head hash, its contents a
     const url = pg.url('round', await pg.database());
     await makeWorld(a);
     const original = await answers(a);
+    // An erase cut short after its event: the bytes are still in the folder, and must not travel.
+    const secretHash = createHash('sha256').update(SECRET).digest('hex');
+    mkdirSync(join(a, 'objects', secretHash.slice(0, 2)), { recursive: true });
+    writeFileSync(join(a, 'objects', secretHash.slice(0, 2), secretHash), SECRET);
     const there = copy(a, url);
     assert.equal(there.to, there.from, 'both heads are printed and equal');
     assert.equal(there.resumedAt, 0);
     assert.equal(there.contents, 3, 'the two inline contents and the objects/ file');
     assert.equal(there.missingContents, 1, 'the erased content is named but not stored');
     assert.equal(await answers(url), original, 'PostgreSQL answers as the folder did');
+    assert.equal(await pg.sql("SELECT hash FROM lineage_blobs WHERE hash = $1", [secretHash], new URL(url).pathname.slice(1)), [], 'erased bytes are not copied');
     const home = copy(url, back);
     assert.equal(home.to.hash, there.from.hash);
     const bigHash = (original as { files: { name: string; hash: string }[] }).files.find((f) => f.name === 'big.bin')!.hash;
