@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { File, open, Run, Transform } from 'lineage-ledger';
+import { copyLedger } from '../../lib/storage/copy-ledger.js';
 import { tempDir } from '../helpers.js';
 import { testPostgres } from '../support/postgres.js';
 
@@ -110,9 +111,13 @@ test('a folder copied to PostgreSQL and back keeps its head hash, its contents a
     assert.equal(await answers(back), original, 'the folder copied back answers as the first did');
     const v = lineage(['--db', back, 'verify', '--contents', '--json']);
     assert.equal(v.status, 0, v.stderr);
-    // Between two ledgers of one database too.
+    // Between two ledgers of one database too, reporting progress (the CLI's bar on a terminal) as it goes.
     const twin = pg.url('twin', new URL(url).pathname.slice(1));
-    assert.equal(copy(url, twin).to.hash, there.from.hash);
+    const seen: string[] = [];
+    const r = await copyLedger(url, twin, { batch: 4, onProgress: (done, total) => seen.push(`${done}/${total}`) });
+    assert.equal(r.to, there.from);
+    const total = there.from.seq;
+    assert.equal(seen, [0, ...Array.from({ length: Math.ceil(total / 4) }, (_, i) => Math.min(total, (i + 1) * 4))].map((d) => `${d}/${total}`), 'every batch is reported, up to the head');
     assert.equal(await answers(twin), original);
   } finally {
     cleanup();
