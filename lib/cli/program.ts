@@ -23,6 +23,7 @@ const COMMANDS: readonly (readonly [names: readonly string[], load: () => Promis
   [['ui'], async () => (await import('./commands/ui.js')).registerUi],
   [['rm', 'restore'], async () => (await import('./commands/trash.js')).registerTrash],
   [['label', 'reference'], async () => (await import('./commands/label.js')).registerLabel],
+  [['copy'], async () => (await import('./commands/copy.js')).registerCopy],
 ];
 
 /** The subcommand `argv` (as process.argv) names, skipping the global `--db PATH`; undefined when there is none. */

@@ -9,6 +9,7 @@ import type { EventInput, LedgerEvent } from '../events/types.js';
 import { GENESIS_HASH, seal, sha256Hex, unseal } from './envelope.js';
 import { Journal, journalFiles, readJournal, removeJournal } from './journal.js';
 import { keySeq, seqKey } from './keys.js';
+import { checkContinues } from './raw-append.js';
 import { isExactText, StoredText } from './stored-text.js';
 import type { LedgerLog } from './store.js';
 
@@ -592,6 +593,41 @@ export class EventLog implements LedgerLog {
       for (const job of jobs) job.reject(e);
       return false;
     }
+  }
+
+  /** Appends events as another log stored them (a copy), each checked to continue this chain, with their contents: one atomic batch. */
+  async appendRaw(bytes: readonly Uint8Array[], blobs: InlineBlob[] = []): Promise<Head> {
+    this.#assertOpen();
+    if (this.#auditOnly) throw new LineageError('LEDGER_CLOSED', `ledger ${this.location} is open for auditing only`);
+    if (this.#journal) throw new LineageError('INVALID_ARGUMENT', `ledger ${this.location}: a copy writes in 'sync' or 'batched' mode, not 'journal'`);
+    // Appends queued before this one are written first: the chain is checked against the real head.
+    await this.flush();
+    if (this.#damaged) throw new LineageError('WRITE_FAILED', `ledger ${this.ledger}: an earlier write failed; open the ledger again`);
+    const events = checkContinues(this.ledger, this.#head, bytes);
+    if (events.length === 0) return this.head;
+    const last = events[events.length - 1]!;
+    if (last.seq > LIMITS.events) throw new LineageError('LIMIT_EXCEEDED', `the ledger would hold ${last.seq} events; the limit is ${LIMITS.events}`);
+    const batch = this.#db.batch();
+    try {
+      for (let i = 0; i < bytes.length; i++) batch.put(this.#log.prefixKey(seqKey(events[i]!.seq), 'utf8'), bytes[i]);
+      for (const blob of blobs) batch.put(this.#blobs.prefixKey(blob.key, 'utf8'), blob.value);
+      batch.put('head', { seq: last.seq, hash: last.hash }, this.#metaPut);
+    } catch (err) {
+      await batch.close();
+      throw err;
+    }
+    try {
+      await batch.write({ sync: this.#durability !== 'batched' });
+    } catch (err) {
+      throw new LineageError('WRITE_FAILED', `ledger ${this.ledger}: the write failed and nothing was recorded (${(err as Error)?.message ?? err}); check disk space and permissions`, { cause: err });
+    }
+    this.#head = { seq: last.seq, hash: last.hash };
+    this.#lastAt = last.at > this.#lastAt ? last.at : this.#lastAt;
+    this.#tip = { ...this.#head, at: this.#lastAt };
+    this.#levelSeq = last.seq;
+    if (this.#durability === 'batched') this.#scheduleSync();
+    this.#onCommit(events);
+    return this.head;
   }
 
   /** Reads one inline blob, or undefined. */

@@ -7,7 +7,8 @@ import { GENESIS_HASH, sha256Hex, unseal } from './envelope.js';
 import type { Head, InlineBlob, LedgerMeta, StoredEvent } from './event-log.js';
 import { backoff, isLoginRefused, isTransient, sleep, unavailable } from './pg-errors.js';
 import { migrate } from './pg-schema.js';
-import { CommitUnknown, commitGroup, type JobOutcome, type PgJob } from './pg-sequencer.js';
+import { checkContinues } from './raw-append.js';
+import { blobRows, CommitUnknown, commitGroup, lockKey, type JobOutcome, type PgJob } from './pg-sequencer.js';
 import type { PgTarget } from './pg-url.js';
 import type { LedgerLog } from './store.js';
 
@@ -315,6 +316,49 @@ export class PgLog implements LedgerLog {
     await this.flush();
     const { rows } = await this.#retrying('could not read the head', () => this.#pool.query<{ seq: string | null }>('SELECT max(seq) AS seq FROM lineage_events WHERE ledger = $1', [this.#target.ledger]));
     await this.#catchUp(Number(rows[0]?.seq ?? 0));
+  }
+
+  /**
+   * Appends events as another log stored them (a copy), with their contents, in one transaction under
+   * the ledger's lock: each is checked to continue the chain as the database holds it, so a copy never
+   * forks a ledger that another process writes to at the same time.
+   */
+  async appendRaw(bytes: readonly Uint8Array[], blobs: InlineBlob[] = []): Promise<Head> {
+    this.#assertOpen();
+    await this.flush();
+    if (bytes.length === 0 && blobs.length === 0) return this.head;
+    const l = this.#target.ledger;
+    const events = await this.#retrying('could not copy events', async () => {
+      const client = await this.#pool.connect();
+      let committing = false;
+      try {
+        await client.query('BEGIN');
+        await client.query(`SELECT pg_advisory_xact_lock(${lockKey(l)})`);
+        const { rows } = await client.query<{ seq: string; bytes: Buffer }>('SELECT seq, bytes FROM lineage_events WHERE ledger = $1 ORDER BY seq DESC LIMIT 1', [l]);
+        const tip: Head = rows[0] ? { seq: Number(rows[0].seq), hash: sha256Hex(rows[0].bytes) } : { seq: 0, hash: GENESIS_HASH };
+        const checked = checkContinues(this.ledger, tip, bytes);
+        const b = blobRows(blobs);
+        await client.query(
+          `WITH e AS (INSERT INTO lineage_events (ledger, seq, bytes) SELECT $1, s, b FROM unnest($2::bigint[], $3::bytea[]) AS t(s, b)),
+                c AS (INSERT INTO lineage_blobs (hash, chunk, bytes) SELECT h, c, b FROM unnest($4::text[], $5::integer[], $6::bytea[]) AS t(h, c, b) ON CONFLICT DO NOTHING)
+           SELECT pg_notify('lineage_ledger', $7)`,
+          [l, checked.map((e) => e.seq), bytes.map((x) => Buffer.from(x.buffer, x.byteOffset, x.byteLength)), b.hashes, b.chunks, b.bytes, `${l} ${checked.at(-1)?.seq ?? tip.seq}`],
+        );
+        committing = true;
+        await client.query('COMMIT');
+        return checked;
+      } catch (err) {
+        // A COMMIT whose outcome is unknown is not retried: the copy reads the head again when run again.
+        if (committing) throw new LineageError('STORE_UNAVAILABLE', `ledger ${this.ledger}: the connection broke while committing a copied batch; run the copy again to resume`, { cause: err });
+        await client.query('ROLLBACK').catch(() => {});
+        throw err;
+      } finally {
+        client.release();
+      }
+    });
+    // This process sees its own copied events in order, after any it had not seen yet.
+    if (events.length > 0) await this.#catchUp(events[events.length - 1]!.seq);
+    return this.head;
   }
 
   /** Streams stored events with `from ≤ seq ≤ to` (at most up to what this process has seen), links checked. */

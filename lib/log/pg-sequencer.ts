@@ -32,6 +32,20 @@ export class CommitUnknown extends Error {
 const CHUNK_BYTES = 1 << 20;
 const BATCH_ID = /^[A-Za-z0-9_-]{8,64}$/;
 
+/** Contents as rows of lineage_blobs: each cut into chunks of at most CHUNK_BYTES (an empty content is one empty chunk). */
+export function blobRows(blobs: readonly InlineBlob[]): { hashes: string[]; chunks: number[]; bytes: Buffer[] } {
+  const out = { hashes: [] as string[], chunks: [] as number[], bytes: [] as Buffer[] };
+  for (const blob of blobs) {
+    const value = Buffer.from(blob.value.buffer, blob.value.byteOffset, blob.value.byteLength);
+    for (let c = 0, off = 0; off < value.length || c === 0; c++, off += CHUNK_BYTES) {
+      out.hashes.push(blob.key);
+      out.chunks.push(c);
+      out.bytes.push(value.subarray(off, off + CHUNK_BYTES));
+    }
+  }
+  return out;
+}
+
 /** The advisory lock key of a ledger: 64 bits of a hash of its name, as a signed bigint literal. */
 export function lockKey(ledger: string): string {
   return createHash('sha256').update(`lineage-ledger:${ledger}`).digest().readBigInt64BE(0).toString();
@@ -113,14 +127,10 @@ export async function commitGroup(client: PoolClient, ledger: string, jobs: read
       batchIds.push(job.batch);
       firsts.push(seq + 1);
       lasts.push(s);
-      for (const blob of job.blobs) {
-        const value = Buffer.from(blob.value.buffer, blob.value.byteOffset, blob.value.byteLength);
-        for (let c = 0, off = 0; off < value.length || c === 0; c++, off += CHUNK_BYTES) {
-          blobHashes.push(blob.key);
-          blobChunks.push(c);
-          blobBytes.push(value.subarray(off, off + CHUNK_BYTES));
-        }
-      }
+      const rows = blobRows(job.blobs);
+      blobHashes.push(...rows.hashes);
+      blobChunks.push(...rows.chunks);
+      blobBytes.push(...rows.bytes);
       seq = s;
       hash = h;
       outcomes[i] = { kind: 'written', events: sealed };

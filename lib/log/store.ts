@@ -20,6 +20,11 @@ export interface LedgerLog {
   onCommit(fn: (events: LedgerEvent[]) => void): void;
   /** Appends validated events atomically (all or none), with any inline blobs; resolves with the sealed events once committed. */
   append(events: EventInput[], versions: number[], blobs?: InlineBlob[]): Promise<LedgerEvent[]>;
+  /**
+   * Appends events exactly as another log stored them (a copy), after checking that each continues
+   * this log's chain (seq and prev); with the contents they refer to. All or none; resolves with the new head.
+   */
+  appendRaw(bytes: readonly Uint8Array[], blobs?: InlineBlob[]): Promise<Head>;
   /** Streams stored events with `from ≤ seq ≤ to` in order, each link checked. */
   read(from?: number, to?: number, batch?: number, after?: string): AsyncGenerator<StoredEvent[]>;
   /** Streams raw (seq, stored bytes) pairs in order, for verification. */

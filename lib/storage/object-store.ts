@@ -122,8 +122,9 @@ export class ObjectStore {
     const [where, hex] = key.split('/') as [string, string];
     this.#recentBytes -= this.#recent.get(hex)?.length ?? 0;
     this.#recent.delete(hex);
-    if (where === 'inline') await this.#log.deleteBlob(hex);
-    else if (this.#dir) {
+    // Without a folder (PostgreSQL), an `objects/` content copied from a folder lives beside the log too.
+    if (where === 'inline' || !this.#dir) await this.#log.deleteBlob(hex);
+    else {
       const dir = join(this.#dir, 'objects', hex.slice(0, 2));
       await rm(join(dir, hex), { force: true });
       if (this.#sync) await fsyncPath(dir);
@@ -133,8 +134,7 @@ export class ObjectStore {
   /** True when bytes are stored under `key` (an erase that a crash cut short leaves them). */
   async has(key: string): Promise<boolean> {
     const [where, hex] = key.split('/') as [string, string];
-    if (where === 'inline') return (await this.#log.getBlob(hex)) !== undefined;
-    if (!this.#dir) return false;
+    if (where === 'inline' || !this.#dir) return (await this.#log.getBlob(hex)) !== undefined;
     return stat(join(this.#dir, 'objects', hex.slice(0, 2), hex)).then(
       () => true,
       () => false,
@@ -149,10 +149,10 @@ export class ObjectStore {
   /** Streams content by key, unchecked: the reader hashes what it receives (large contents never sit in memory whole). */
   async stream(key: string, name: string): Promise<Readable> {
     const [where, hex] = key.split('/') as [string, string];
-    if (where === 'inline') {
+    if (where === 'inline' || !this.#dir) {
       const b = await this.#log.getBlob(hex);
       if (b) return Readable.from([Buffer.from(b.buffer, b.byteOffset, b.byteLength)]);
-    } else if (this.#dir) {
+    } else {
       try {
         const fh = await open(join(this.#dir, 'objects', hex.slice(0, 2), hex), 'r');
         return fh.createReadStream();
@@ -167,12 +167,12 @@ export class ObjectStore {
   async read(key: string, hash: string | undefined, name: string): Promise<Buffer> {
     const [where, hex] = key.split('/') as [string, string];
     let bytes: Buffer | undefined;
-    if (where === 'inline') {
+    if (where === 'inline' || !this.#dir) {
       const recent = hash === hex ? this.#recent.get(hex) : undefined;
       if (recent) return Buffer.from(recent);
       const b = await this.#log.getBlob(hex);
       bytes = b ? Buffer.from(b.buffer, b.byteOffset, b.byteLength) : undefined;
-    } else if (this.#dir) {
+    } else {
       try {
         bytes = await readFile(join(this.#dir, 'objects', hex.slice(0, 2), hex));
       } catch (err) {
