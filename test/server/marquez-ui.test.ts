@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { suite } from 'uvu';
 import { fixture, sameShape } from '../support/marquez-shape.js';
 import { File, open, toOpenLineage, Transform, type Ledger } from 'lineage-ledger';
-import { dataset, get, newRunId, post, runEvent, serving, type Serving } from '../support/serve.js';
+import { dataset, get, getOk, newRunId, post, runEvent, serving, type Serving } from '../support/serve.js';
 
 // What Marquez's own web UI asks (web/src/store/requests, listed in fixtures/marquez/README.md),
 // each answer checked against Marquez's documented shape.
@@ -61,11 +61,7 @@ test.after(async () => {
   await ledger.close();
 });
 
-const read = async (path: string): Promise<any> => { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const res = await get(`${server.url}${path}`);
-  assert.equal(res.status, 200, `${path}: ${JSON.stringify(res.body)}`);
-  return res.body as any; // eslint-disable-line @typescript-eslint/no-explicit-any
-};
+const read = (path: string) => getOk(`${server.url}${path}`);
 const enc = encodeURIComponent;
 
 test('the UI\'s own URLs answer: /lineage/ and /search/ with a trailing slash, the nodeId not encoded', async () => {

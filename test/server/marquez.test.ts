@@ -3,7 +3,7 @@ import { suite } from 'uvu';
 import { fixture, sameShape } from '../support/marquez-shape.js';
 import { File, open, toOpenLineage, type Ledger } from 'lineage-ledger';
 import { demoLedger } from '../interop-demo.js';
-import { dataset, get, newRunId, post, runEvent, serving, type Serving } from '../support/serve.js';
+import { dataset, get, getOk, newRunId, post, runEvent, serving, type Serving } from '../support/serve.js';
 
 const test = suite('Marquez-shaped reads');
 
@@ -28,12 +28,7 @@ test.after(async () => {
   await ledger.close();
 });
 
-const read = async (path: string): Promise<any> => { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const res = await get(`${server.url}${path}`);
-  assert.equal(res.status, 200, `${path}: ${JSON.stringify(res.body)}`);
-  // The answers are JSON checked field by field below.
-  return res.body as any; // eslint-disable-line @typescript-eslint/no-explicit-any
-};
+const read = (path: string) => getOk(`${server.url}${path}`);
 const enc = encodeURIComponent;
 
 test('namespaces list the ledger\'s own and the producers\', shaped like Marquez\'s Namespace', async () => {

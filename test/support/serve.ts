@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
+import * as assert from 'uvu/assert';
 import { createServer, type Ledger, type ServerOptions } from 'lineage-ledger';
 import { MAIN } from '../cli/run-cli.js';
 
@@ -93,6 +94,13 @@ export async function post(url: string, body: unknown, options: { gzip?: boolean
 export async function get(url: string, token?: string): Promise<Answer> {
   const res = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
   return { status: res.status, body: await readBody(res), headers: res.headers };
+}
+
+/** GETs a URL that must answer 200, and gives its JSON for the caller to check field by field. */
+export async function getOk(url: string): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const res = await get(url);
+  assert.equal(res.status, 200, `${url}: ${JSON.stringify(res.body)}`);
+  return res.body as any; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
 async function readBody(res: Response): Promise<unknown> {
