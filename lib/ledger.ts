@@ -10,7 +10,6 @@ import type { EventInput, LabeledKind, LedgerEvent, RunEnvironment, TransformTyp
 import { newId } from './ids.js';
 import { LIMITS } from './limits.js';
 import { type Durability, EventLog, type Head, type InlineBlob } from './log/event-log.js';
-import { PgLog } from './log/pg-log.js';
 import { isPgUrl, parsePgUrl } from './log/pg-url.js';
 import type { LedgerLog } from './log/store.js';
 import { type Binding, type LoadOptions, loadTarget, ownedBy } from './model/binding.js';
@@ -165,7 +164,8 @@ export class Ledger extends Reader implements LedgerApi {
     const pg = target !== undefined && isPgUrl(target) ? parsePgUrl(target) : undefined;
     const path = target === undefined || pg ? undefined : resolve(target);
     // On PostgreSQL every content is stored in the database (chunked), so that every host can read it.
-    const log: LedgerLog = pg ? await PgLog.open(pg) : await EventLog.open(memory ? { memory: true } : { path: path! }, durability);
+    // pg loads only for a PostgreSQL ledger (~60 ms): a `lineage exec` step on a folder never pays for it.
+    const log: LedgerLog = pg ? await (await import('./log/pg-log.js')).PgLog.open(pg) : await EventLog.open(memory ? { memory: true } : { path: path! }, durability);
     try {
       let loaded: Awaited<ReturnType<typeof loadProjection>>;
       try {
