@@ -10,6 +10,7 @@ import type { Ledger } from '../ledger.js';
 import type { Direction } from '../query/lineage.js';
 import { asOfOf, type GraphPage, graphPage, logPage, MAX_GRAPH_NODES, readerAt, recordPage } from './ui-api.js';
 import { SearchIndex } from './ui-search.js';
+import { Lru } from './lru.js';
 
 /** Options of the web page's plugin. */
 export interface UiRoutesOptions {
@@ -75,8 +76,8 @@ export const uiRoutes: FastifyPluginAsync<UiRoutesOptions> = async (app, { ledge
   const files = bundle(root ?? fileURLToPath(new URL('../../ui/', import.meta.url)));
   // Built on the first search, then kept up with the log by each search (lib/server/ui-search.ts).
   const index = new SearchIndex(ledger);
-  // The last graphs laid out, by seq and query, most recent last.
-  const graphs = new Map<string, GraphPage>();
+  // The last graphs laid out, by seq and query.
+  const graphs = new Lru<string, GraphPage>(GRAPH_CACHE);
 
   // Errors are answered by createServer's handler: one table of codes to statuses for every route.
 
@@ -137,10 +138,10 @@ export const uiRoutes: FastifyPluginAsync<UiRoutesOptions> = async (app, { ledge
     // when the page comes back to it (back, a time-slider step back and forth, a reload).
     const key = JSON.stringify([reader.seq, id, query]);
     let page = graphs.get(key);
-    if (page) graphs.delete(key);
-    else page = graphPage(reader, id, query);
-    graphs.set(key, page);
-    if (graphs.size > GRAPH_CACHE) graphs.delete(graphs.keys().next().value!);
+    if (!page) {
+      page = graphPage(reader, id, query);
+      graphs.set(key, page);
+    }
     return { asOf: await asOfOf(ledger, reader), ...page };
   });
 
