@@ -60,6 +60,11 @@ const MAX_GROUP_EVENTS = 4096;
 const READ_BATCH = 1000;
 // classic-level stops a nextv at 16 kB by default, about 50 events: a whole batch per call instead.
 const READ_BATCH_BYTES = 1 << 20;
+// 'journal' mode: LevelDB gets acknowledged groups once this many events wait, or BEHIND_MS after the
+// first of them, or at once when a reader, a flush or close waits: one round trip to LevelDB's thread
+// (and one batch) per many awaited appends instead of one per append. The journal holds them meanwhile.
+const BEHIND_EVENTS = 2048;
+const BEHIND_MS = 25;
 
 interface Job {
   events: EventInput[];
@@ -78,6 +83,14 @@ interface Group {
   at: string;
   seq: number;
   hash: string;
+}
+
+/** 'journal' mode: an acknowledged group on its way to LevelDB, with only what LevelDB needs (nothing that keeps the jobs alive). */
+interface Behind {
+  seq: number;
+  hash: string;
+  bytes: Uint8Array[];
+  blobs: InlineBlob[];
 }
 
 // abstract-level's generics do not survive sublevels of two backends well; the log keeps them internal.
@@ -123,9 +136,11 @@ export class EventLog implements LedgerLog {
   // 'journal' mode: the journal, groups acknowledged but not yet in LevelDB, and their blobs.
   #journal: Journal | undefined;
   #journalScheduled = false;
-  #behind: Group[] = [];
+  #behind: Behind[] = [];
   #behindBlobs = new Map<string, Uint8Array>();
   #behindRunning: Promise<void> | null = null;
+  #behindEvents = 0;
+  #behindTimer: NodeJS.Timeout | undefined;
   // The last seq LevelDB holds, and callers waiting until it holds a seq.
   #levelSeq = 0;
   #waiters: { seq: number; resolve: () => void; reject: (err: unknown) => void }[] = [];
@@ -498,9 +513,10 @@ export class EventLog implements LedgerLog {
       }
       this.#head = { seq: group.seq, hash: group.hash };
       this.#lastAt = group.at;
-      this.#behind.push(group);
+      this.#behind.push({ seq: group.seq, hash: group.hash, bytes: group.bytes, blobs });
+      this.#behindEvents += group.bytes.length;
       for (const blob of blobs) this.#behindBlobs.set(blob.key, blob.value);
-      if (!this.#behindRunning) this.#behindRunning = this.#writeBehind();
+      this.#kickBehind(false);
       this.#scheduleSync();
       try {
         this.#onCommit(group.events.length === 1 ? group.events[0]! : group.events.flat());
@@ -510,10 +526,30 @@ export class EventLog implements LedgerLog {
     }
   }
 
+  /** 'journal' mode: starts the write behind now (`now`, or enough waits), or within BEHIND_MS. */
+  #kickBehind(now: boolean): void {
+    if (this.#behindRunning || this.#behind.length === 0) return;
+    if (now || this.#behindEvents >= BEHIND_EVENTS) {
+      if (this.#behindTimer) {
+        clearTimeout(this.#behindTimer);
+        this.#behindTimer = undefined;
+      }
+      this.#behindRunning = this.#writeBehind();
+    } else if (!this.#behindTimer) {
+      this.#behindTimer = setTimeout(() => {
+        this.#behindTimer = undefined;
+        this.#kickBehind(true);
+      }, BEHIND_MS);
+      // An exit without close() loses nothing: the next open replays the journal.
+      this.#behindTimer.unref();
+    }
+  }
+
   /** 'journal' mode: writes the acknowledged groups to LevelDB in batches, and drops the journal files LevelDB holds. */
   async #writeBehind(): Promise<void> {
     try {
-      while (this.#behind.length > 0) {
+      // Groups acknowledged during a write follow at once only if someone waits for them or enough wait; else the timer takes them.
+      for (let first = true; this.#behind.length > 0 && (first || this.#waiters.length > 0 || this.#closed || this.#behindEvents >= BEHIND_EVENTS); first = false) {
         const groups = this.#behind.slice();
         const last = groups[groups.length - 1]!;
         try {
@@ -521,14 +557,15 @@ export class EventLog implements LedgerLog {
           for (const group of groups) {
             const first = group.seq - group.bytes.length + 1;
             for (let i = 0; i < group.bytes.length; i++) batch.put(this.#log.prefixKey(seqKey(first + i), 'utf8'), group.bytes[i]);
-            for (const job of group.jobs) for (const blob of job.blobs) batch.put(this.#blobs.prefixKey(blob.key, 'utf8'), blob.value);
+            for (const blob of group.blobs) batch.put(this.#blobs.prefixKey(blob.key, 'utf8'), blob.value);
           }
           batch.put('head', { seq: last.seq, hash: last.hash }, this.#metaPut);
           await batch.write({ sync: false });
           this.#behind.splice(0, groups.length);
+          for (const group of groups) this.#behindEvents -= group.bytes.length;
           this.#levelSeq = last.seq;
           this.#waiters = this.#waiters.filter((w) => (w.seq <= last.seq ? (w.resolve(), false) : true));
-          for (const group of groups) for (const job of group.jobs) for (const blob of job.blobs) this.#behindBlobs.delete(blob.key);
+          for (const group of groups) for (const blob of group.blobs) this.#behindBlobs.delete(blob.key);
           const retire = this.#journal!.retireUpTo;
           if (retire > 0 && retire <= last.seq) {
             await this.#meta.put('synced', last.seq, { sync: true });
@@ -543,6 +580,7 @@ export class EventLog implements LedgerLog {
     } finally {
       this.#behindRunning = null;
     }
+    if (!this.#behindError) this.#kickBehind(false);
   }
 
   // 'journal' mode: reads and other writes of LevelDB wait until it holds every event acknowledged
@@ -551,7 +589,10 @@ export class EventLog implements LedgerLog {
     if (this.#behindError) return Promise.reject(this.#behindError);
     const seq = this.#head.seq;
     if (!this.#journal || this.#levelSeq >= seq) return Promise.resolve();
-    return new Promise((resolve, reject) => this.#waiters.push({ seq, resolve, reject }));
+    return new Promise((resolve, reject) => {
+      this.#waiters.push({ seq, resolve, reject });
+      this.#kickBehind(true);
+    });
   }
 
   // A small synchronous write fsyncs LevelDB's log file, and with it every earlier write.
@@ -863,6 +904,10 @@ export class EventLog implements LedgerLog {
     try {
       // A background write LevelDB refused leaves its events in the journal: close all the same.
       await this.flush().catch(() => {});
+      if (this.#behindTimer) {
+        clearTimeout(this.#behindTimer);
+        this.#behindTimer = undefined;
+      }
       if (this.#syncTimer) {
         clearTimeout(this.#syncTimer);
         this.#syncTimer = undefined;
