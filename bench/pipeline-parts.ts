@@ -1,5 +1,5 @@
-// Where an awaited pipeline call spends its time, part by part: `node dist/bench/pipeline-parts.js [--n N]`.
-// Each part is timed alone, in a loop of N awaited calls, on a disk ledger ('batched') and in memory.
+// Where an awaited pipeline call spends its time, part by part: `node dist/bench/pipeline-parts.js [--n N] [--durability D] [--only disk|memory]`.
+// Each part is timed alone, in a loop of N awaited calls, on a disk ledger ('batched' unless told) and in memory.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,11 +8,11 @@ import { parseArgs } from 'node:util';
 import { ClassicLevel } from 'classic-level';
 import { validateInput } from '../lib/events/catalog.js';
 import type { EventInput } from '../lib/events/types.js';
-import { File, open, Transform, type Ledger } from '../lib/index.js';
+import { type Durability, File, open, Transform, type Ledger } from '../lib/index.js';
 import { seal } from '../lib/log/envelope.js';
 import { summarize } from './harness.js';
 
-const { values } = parseArgs({ options: { n: { type: 'string', default: '2000' }, reps: { type: 'string', default: '5' } } });
+const { values } = parseArgs({ options: { n: { type: 'string', default: '2000' }, reps: { type: 'string', default: '5' }, durability: { type: 'string', default: 'batched' }, only: { type: 'string' } } });
 const N = Number(values.n);
 const root = mkdtempSync(join(tmpdir(), 'lineage-parts-'));
 let k = 0;
@@ -60,7 +60,8 @@ try {
   note('sealing: canonical JSON + SHA-256 of a file.created', await per(() => seal(1, event.type, 1, new Date().toISOString(), event.data, 'b'.repeat(64))));
 
   for (const where of ['disk', 'memory'] as const) {
-    const ledger: Ledger = await open(where === 'memory' ? { memory: true } : { path: join(root, `l-${uniq()}`), durability: 'batched' });
+    if (values.only && values.only !== where) continue;
+    const ledger: Ledger = await open(where === 'memory' ? { memory: true } : { path: join(root, `l-${uniq()}`), durability: values.durability as Durability });
     const [t] = await ledger.add([new Transform({ name: 'step' })]);
     const e = (i: number): EventInput => ({ type: 'transform.registered', data: { id: `t${uniq()}`.padEnd(16, 'x'), name: `x${i}`, version: '1', type: 'pipeline' } });
     note(`${where}: log.append of one event (validated)`, await per((i) => {

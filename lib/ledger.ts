@@ -265,7 +265,8 @@ export class Ledger extends Reader implements LedgerApi {
     const name = options.name === undefined ? undefined : cleanName(options.name, 'run name');
     const reference = referenceOption(options);
     const description = cleanDescription(options.description, false) ?? undefined;
-    const t = await this.#ensureTransform(transform, undefined);
+    // A saved transform (the usual case) needs no write: no async step on the way to the run's start.
+    const t = transform instanceof Transform && ownedBy(Transform.boundOf(transform), this, 'transform') ? Transform.bind(this.#binding, transform.id) : await this.#ensureTransform(transform, undefined);
     const outer = this.#ctx.current().run;
     const parent = outer && this.#isStarted(outer.id) ? outer.id : undefined;
     const run = await this.#startRun(t.id, params, name, parent, { description, reference });
@@ -390,8 +391,12 @@ export class Ledger extends Reader implements LedgerApi {
 
   // ── commands ──────────────────────────────────────────────────────────────
 
-  async #append(events: EventInput[], blobs: InlineBlob[] = []): Promise<LedgerEvent[]> {
-    const versions = events.map((e) => validateInput(e));
+  // Not async: with AsyncLocalStorage in use every promise and every await pays its hooks, and each
+  // layer of async function on the path of an awaited call adds two or three promises. Callers
+  // await it inside async functions, so a validation error thrown here rejects them all the same.
+  #append(events: EventInput[], blobs: InlineBlob[] = []): Promise<LedgerEvent[]> {
+    const versions = new Array<number>(events.length);
+    for (let i = 0; i < events.length; i++) versions[i] = validateInput(events[i]!);
     return this.#log.append(events, versions, blobs);
   }
 
@@ -552,7 +557,7 @@ export class Ledger extends Reader implements LedgerApi {
               const version = plan.key !== undefined || revises !== undefined ? planVersion(view, plan.key, revises, pending) : undefined;
               const { key, blob } = await this.#store.commit(content);
               fid = newId();
-              events.push({ type: 'file.created', data: strip({ id: fid, name: plan.name, suffix: suffixOf(plan.name), size: content.size, hash: content.hash, key, runId: rid }) });
+              events.push(fileCreated(fid, plan.name, content, key, rid));
               events.push(...versioned(fid, version), ...described('file', fid, plan.description));
               if (version) {
                 pending.keyOf.set(fid, version.key);
@@ -610,13 +615,12 @@ export class Ledger extends Reader implements LedgerApi {
 
   async #startRun(transformId: string, params: Record<string, never> | undefined, name: string | undefined, parent: string | undefined, more: { inputs?: readonly string[]; environment?: RunEnvironment; description?: string; reference?: RunReference } = {}): Promise<Run> {
     const id = newId();
+    const events = [runStarted(id, transformId, params, name, parent ?? this.#parentRun, more.environment)];
     // One batch: the run is never seen without the reference and inputs it was started with.
-    await this.#append([
-      runStarted(id, transformId, params, name, parent ?? this.#parentRun, more.environment),
-      ...described('run', id, more.description),
-      ...(more.reference ? [runReferenced(id, more.reference)] : []),
-      ...(more.inputs ?? []).map((fileId) => ({ type: 'file.loaded_as_input' as const, data: { fileId, runId: id } })),
-    ]);
+    if (more.description !== undefined) events.push(...described('run', id, more.description));
+    if (more.reference) events.push(runReferenced(id, more.reference));
+    for (const fileId of more.inputs ?? []) events.push({ type: 'file.loaded_as_input', data: { fileId, runId: id } });
+    await this.#append(events);
     return Run.bind(this.#binding, id);
   }
 
@@ -630,11 +634,11 @@ export class Ledger extends Reader implements LedgerApi {
     return fromEnv && this.#view().run(fromEnv) ? fromEnv : undefined;
   }
 
-  async #finishRun(runId: string, status: 'completed' | 'failed', error?: string): Promise<void> {
-    await this.#locks.run(`r\0${runId}`, async () => {
-      if (!this.#isStarted(runId)) return;
-      await this.#append([{ type: 'run.finished', data: strip({ runId, status, error, finishedAt: new Date().toISOString() }) }]);
-    });
+  #finishRun(runId: string, status: 'completed' | 'failed', error?: string): Promise<unknown> {
+    return this.#locks.run(`r\0${runId}`, () =>
+      // Keys in canonical order (here and in the other builders of events): sealing then writes the object as it is, without a sorted copy.
+      this.#isStarted(runId) ? this.#append([{ type: 'run.finished', data: strip({ error, finishedAt: new Date().toISOString(), runId, status }) }]) : undefined,
+    );
   }
 
   async #saveRun(run: Run): Promise<Run> {
@@ -662,7 +666,7 @@ export class Ledger extends Reader implements LedgerApi {
     let runId: string | undefined;
     if (init.run !== undefined) runId = (await this.#saveRun(init.run)).id;
     else runId = this.#ctx.current().run?.id;
-    const content = await this.#store.prepare(source);
+    const content = this.#store.prepareBytes(source) ?? (await this.#store.prepare(source));
     const view = this.#view();
     const id = await this.#locks.run(`h\0${content.hash}`, async () => {
       const existing = this.#sameContent(content.hash);
@@ -676,10 +680,10 @@ export class Ledger extends Reader implements LedgerApi {
       }
       try {
         const create = async (plan: VersionPlan | undefined) => {
-          const { key: storageKey, blob } = await this.#store.commit(content);
+          const { key: storageKey, blob } = this.#store.commitInline(content) ?? (await this.#store.commit(content));
           const fid = newId();
-          const data = strip({ id: fid, name, suffix: suffixOf(name), size: content.size, hash: content.hash, key: storageKey, runId });
-          await this.#append([{ type: 'file.created', data }, ...versioned(fid, plan), ...described('file', fid, description)], blob ? [blob] : []);
+          const created = fileCreated(fid, name, content, storageKey, runId);
+          await this.#append(plan === undefined && description === undefined ? [created] : [created, ...versioned(fid, plan), ...described('file', fid, description)], blob ? [blob] : []);
           return fid;
         };
         if (key === undefined && revises === undefined) return await create(undefined);
@@ -717,18 +721,17 @@ export class Ledger extends Reader implements LedgerApi {
     this.#assertOpen();
     checkOptions(options, 'load()');
     const { row, runId } = loadTarget(this.#view(), fileId, options, this.#ctx);
-    const bytes = await this.#store.read(row.key, row.hash, row.name);
+    const bytes = this.#store.readRecent(row.key, row.hash) ?? (await this.#store.read(row.key, row.hash, row.name));
     if (runId !== undefined) await this.#recordInput(fileId, runId);
     return bytes;
   }
 
-  async #recordInput(fileId: string, runId: string): Promise<void> {
+  #recordInput(fileId: string, runId: string): Promise<unknown> {
     const view = this.#view();
-    await this.#locks.run(`l\0${fileId}\0${runId}`, async () => {
+    return this.#locks.run(`l\0${fileId}\0${runId}`, () =>
       // A run's own output is never its input: the graph stays acyclic.
-      if (view.isOutputOf(fileId, runId) || view.isInputOf(fileId, runId)) return;
-      await this.#append([{ type: 'file.loaded_as_input', data: { fileId, runId } }]);
-    });
+      view.isOutputOf(fileId, runId) || view.isInputOf(fileId, runId) ? undefined : this.#append([{ type: 'file.loaded_as_input', data: { fileId, runId } }]),
+    );
   }
 
   // ── commands with an explicit run, for the HTTP server: a client's runs never use this process's context ──
@@ -1071,7 +1074,7 @@ function notFound(kind: LabeledKind, id: unknown): LineageError {
 }
 
 function runStarted(id: string, transformId: string, params: Record<string, never> | undefined, name: string | undefined, parentRunId: string | undefined, environment: RunEnvironment = { ...runEnvironment() }): EventInput {
-  return { type: 'run.started', data: strip({ id, transformId, name, params, parentRunId, startedAt: new Date().toISOString(), environment }) };
+  return { type: 'run.started', data: strip({ environment, id, name, params, parentRunId, startedAt: new Date().toISOString(), transformId }) };
 }
 
 /** The lock that every versioned write (a key, revises, trash, restore, erase) takes: they are rare, and one order decides. */
@@ -1087,8 +1090,20 @@ function versioned(fileId: string, plan: VersionPlan | undefined): EventInput[] 
   return plan === undefined ? [] : [{ type: 'file.versioned', data: strip({ fileId, key: plan.key, revises: plan.revises }) }];
 }
 
-/** Drops undefined properties, which canonical JSON would drop silently anyway. */
+/** The `file.created` event of a new file. */
+function fileCreated(id: string, name: string, content: PreparedContent, key: string, runId: string | undefined): EventInput {
+  return { type: 'file.created', data: strip({ hash: content.hash, id, key, name, runId, size: content.size, suffix: suffixOf(name) }) };
+}
+
+/**
+ * Drops undefined properties, which canonical JSON would drop silently anyway: `o` itself when it
+ * has none, else a copy without them (a `delete` would turn `o` into a slow dictionary object).
+ */
 function strip<T extends object>(o: T): T {
-  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
-  return o;
+  let some = false;
+  for (const k in o) if (o[k] === undefined) some = true;
+  if (!some) return o;
+  const out = {} as T;
+  for (const k in o) if (o[k] !== undefined) out[k] = o[k];
+  return out;
 }

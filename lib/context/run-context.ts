@@ -27,7 +27,7 @@ export class RunContext {
   }
 
   /** Runs `fn` with `ctx` as its context and that of everything it awaits. */
-  scope<T>(ctx: Context, fn: () => Promise<T>): Promise<T> {
+  scope<T>(ctx: Context, fn: () => Promise<T> | T): Promise<T> | T {
     return this.#als.run(ctx, fn);
   }
 
@@ -42,16 +42,23 @@ export class RunContext {
  * that `track()` started inside it): completed, or failed with the error `fn` threw, which is rethrown.
  * `finish` ends a run that is still started and ignores one that is not.
  */
-export async function runScoped<T>(context: RunContext, ctx: Context, fn: () => Promise<T> | T, finish: (runId: string, error?: string) => Promise<void>): Promise<T> {
+export async function runScoped<T>(context: RunContext, ctx: Context, fn: () => Promise<T> | T, finish: (runId: string, error?: string) => Promise<unknown>): Promise<T> {
   const own = ctx.run?.id;
   let result: T;
   try {
-    result = await context.scope(ctx, async () => fn());
+    result = await context.scope(ctx, fn);
   } catch (err) {
     const message = errorText(err);
-    for (const r of new Set([ctx.run?.id, own])) if (r) await finish(r, message).catch(() => {});
+    for (const r of leftOpen(ctx, own)) await finish(r, message).catch(() => {});
     throw err;
   }
-  for (const r of new Set([ctx.run?.id, own])) if (r) await finish(r);
+  for (const r of leftOpen(ctx, own)) await finish(r);
   return result;
+}
+
+/** The scope's own run, and the one `track()` made the context inside it, if another. */
+function leftOpen(ctx: Context, own: string | undefined): string[] {
+  const now = ctx.run?.id;
+  if (now === own || now === undefined) return own === undefined ? [] : [own];
+  return own === undefined ? [now] : [now, own];
 }

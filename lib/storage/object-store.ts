@@ -40,6 +40,13 @@ export class ObjectStore {
     this.#sync = sync;
   }
 
+  /** Hashes small in-memory content at once (no promise on the path of an add); undefined for a path or content stored as a file. */
+  prepareBytes(source: string | Uint8Array): PreparedContent | undefined {
+    if (typeof source === 'string' || (source.byteLength > LIMITS.inlineContentBytes && this.#dir)) return undefined;
+    const bytes = Buffer.from(source.buffer, source.byteOffset, source.byteLength);
+    return { hash: sha256(bytes), size: bytes.length, bytes: Buffer.from(bytes) };
+  }
+
   /** Hashes content from a path or bytes; large content is copied into the store's temp area while hashing. */
   async prepare(source: string | Uint8Array): Promise<PreparedContent> {
     if (typeof source !== 'string') {
@@ -91,12 +98,17 @@ export class ObjectStore {
     return join(tmpDir, randomBytes(12).toString('hex'));
   }
 
+  /** commit() of content stored inline, at once; undefined for content stored as a file. */
+  commitInline(content: PreparedContent): { key: string; blob: InlineBlob } | undefined {
+    if (!content.bytes) return undefined;
+    this.#remember(content.hash, content.bytes);
+    return { key: `inline/${content.hash}`, blob: { key: content.hash, value: content.bytes } };
+  }
+
   /** Makes prepared content permanent; returns its key and the blob to write with the event, if inline. */
   async commit(content: PreparedContent): Promise<{ key: string; blob?: InlineBlob }> {
-    if (content.bytes) {
-      this.#remember(content.hash, content.bytes);
-      return { key: `inline/${content.hash}`, blob: { key: content.hash, value: content.bytes } };
-    }
+    const inline = this.commitInline(content);
+    if (inline) return inline;
     const dir = join(this.#dir!, 'objects', content.hash.slice(0, 2));
     await mkdir(dir, { recursive: true });
     const final = join(dir, content.hash);
@@ -161,6 +173,13 @@ export class ObjectStore {
       }
     }
     throw new LineageError('CONTENT_MISSING', `the content of ${name} (${key}) is missing from the store; restore it from a backup`);
+  }
+
+  /** A copy of small content written lately (bytes we hashed ourselves), at once; undefined if it must be read. */
+  readRecent(key: string, hash: string | undefined): Buffer | undefined {
+    if (hash === undefined || key.length !== 7 + hash.length || !key.startsWith('inline/') || !key.endsWith(hash)) return undefined;
+    const recent = this.#recent.get(hash);
+    return recent ? Buffer.from(recent) : undefined;
   }
 
   /** Reads content by key and checks it against `hash`. */
