@@ -60,10 +60,11 @@ const MAX_GROUP_EVENTS = 4096;
 const READ_BATCH = 1000;
 // classic-level stops a nextv at 16 kB by default, about 50 events: a whole batch per call instead.
 const READ_BATCH_BYTES = 1 << 20;
-// 'journal' mode: LevelDB gets acknowledged groups once this many events wait, or BEHIND_MS after the
+// 'journal' mode: LevelDB gets acknowledged groups once this many bytes wait, or BEHIND_MS after the
 // first of them, or at once when a reader, a flush or close waits: one round trip to LevelDB's thread
 // (and one batch) per many awaited appends instead of one per append. The journal holds them meanwhile.
-const BEHIND_EVENTS = 2048;
+// Not more: a LevelDB batch past ~128 kB is a buffer malloc maps and unmaps afresh as it grows (page faults on every page).
+const BEHIND_BYTES = 48 << 10;
 const BEHIND_MS = 25;
 
 interface Job {
@@ -91,6 +92,15 @@ interface Behind {
   hash: string;
   bytes: Uint8Array[];
   blobs: InlineBlob[];
+  size: number;
+}
+
+/** The bytes of a group's events and blobs. */
+function sizeOf(bytes: readonly Uint8Array[], blobs: readonly InlineBlob[]): number {
+  let size = 0;
+  for (const b of bytes) size += b.length;
+  for (const b of blobs) size += b.value.length;
+  return size;
 }
 
 // abstract-level's generics do not survive sublevels of two backends well; the log keeps them internal.
@@ -139,7 +149,7 @@ export class EventLog implements LedgerLog {
   #behind: Behind[] = [];
   #behindBlobs = new Map<string, Uint8Array>();
   #behindRunning: Promise<void> | null = null;
-  #behindEvents = 0;
+  #behindBytes = 0;
   #behindTimer: NodeJS.Timeout | undefined;
   // The last seq LevelDB holds, and callers waiting until it holds a seq.
   #levelSeq = 0;
@@ -513,8 +523,9 @@ export class EventLog implements LedgerLog {
       }
       this.#head = { seq: group.seq, hash: group.hash };
       this.#lastAt = group.at;
-      this.#behind.push({ seq: group.seq, hash: group.hash, bytes: group.bytes, blobs });
-      this.#behindEvents += group.bytes.length;
+      const behind: Behind = { seq: group.seq, hash: group.hash, bytes: group.bytes, blobs, size: sizeOf(group.bytes, blobs) };
+      this.#behind.push(behind);
+      this.#behindBytes += behind.size;
       for (const blob of blobs) this.#behindBlobs.set(blob.key, blob.value);
       this.#kickBehind(false);
       this.#scheduleSync();
@@ -529,7 +540,7 @@ export class EventLog implements LedgerLog {
   /** 'journal' mode: starts the write behind now (`now`, or enough waits), or within BEHIND_MS. */
   #kickBehind(now: boolean): void {
     if (this.#behindRunning || this.#behind.length === 0) return;
-    if (now || this.#behindEvents >= BEHIND_EVENTS) {
+    if (now || this.#behindBytes >= BEHIND_BYTES) {
       if (this.#behindTimer) {
         clearTimeout(this.#behindTimer);
         this.#behindTimer = undefined;
@@ -549,8 +560,11 @@ export class EventLog implements LedgerLog {
   async #writeBehind(): Promise<void> {
     try {
       // Groups acknowledged during a write follow at once only if someone waits for them or enough wait; else the timer takes them.
-      for (let first = true; this.#behind.length > 0 && (first || this.#waiters.length > 0 || this.#closed || this.#behindEvents >= BEHIND_EVENTS); first = false) {
-        const groups = this.#behind.slice();
+      for (let first = true; this.#behind.length > 0 && (first || this.#waiters.length > 0 || this.#closed || this.#behindBytes >= BEHIND_BYTES); first = false) {
+        // About BEHIND_BYTES a batch (a group is never split).
+        let take = 0;
+        for (let bytes = 0; take < this.#behind.length && (take === 0 || bytes + this.#behind[take]!.size <= BEHIND_BYTES); take++) bytes += this.#behind[take]!.size;
+        const groups = this.#behind.slice(0, take);
         const last = groups[groups.length - 1]!;
         try {
           const batch = this.#db.batch();
@@ -562,7 +576,7 @@ export class EventLog implements LedgerLog {
           batch.put('head', { seq: last.seq, hash: last.hash }, this.#metaPut);
           await batch.write({ sync: false });
           this.#behind.splice(0, groups.length);
-          for (const group of groups) this.#behindEvents -= group.bytes.length;
+          for (const group of groups) this.#behindBytes -= group.size;
           this.#levelSeq = last.seq;
           this.#waiters = this.#waiters.filter((w) => (w.seq <= last.seq ? (w.resolve(), false) : true));
           for (const group of groups) for (const blob of group.blobs) this.#behindBlobs.delete(blob.key);
