@@ -53,11 +53,14 @@ function copy(value: unknown, depth: number, seen: Set<object>, budget: { bytes:
         if (Array.isArray(value)) return value.map((v, i) => copy(v, depth + 1, seen, budget, `${path}[${i}]`));
         if (!isPlainObject(value)) throw new LineageError('INVALID_ARGUMENT', `${path} is a ${describe(value)}; params hold plain objects, arrays, strings, finite numbers, booleans and null`);
         const out: { [key: string]: JsonValue } = {};
-        for (const key of Object.keys(value)) {
+        // Keys in canonical (sorted) order: the event's sealing then writes this copy as it is, without a second, sorted one.
+        for (const key of Object.keys(value).sort()) {
           charge(budget, key.length * 3, path);
           if (!key.isWellFormed()) throw new LineageError('INVALID_ARGUMENT', `${path} has a key with a lone surrogate`);
-          // defineProperty: a key named __proto__ stays data and never touches a prototype.
-          Object.defineProperty(out, key, { value: copy((value as Record<string, unknown>)[key], depth + 1, seen, budget, `${path}.${key}`), enumerable: true, writable: true, configurable: true });
+          const v = copy((value as Record<string, unknown>)[key], depth + 1, seen, budget, `${path}.${key}`);
+          // defineProperty for __proto__: it stays data and never touches a prototype.
+          if (key === '__proto__') Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+          else out[key] = v;
         }
         return out;
       } finally {
