@@ -23,6 +23,8 @@ const HEADER = 12;
 /** A journal file is closed and a new one begun past this size; a closed file goes once LevelDB holds (and has fsynced) its events. */
 export const JOURNAL_FILE_BYTES = 8 << 20;
 const SUFFIX = '.jnl';
+// The journal's frame buffer; a larger frame (a big batch, large inline contents) gets its own.
+const SCRATCH_BYTES = 256 << 10;
 
 /** One frame read back: its events' stored bytes and its blobs, and where it lies. */
 export interface JournalFrame {
@@ -138,12 +140,12 @@ function parsePayload(p: Buffer, file: string, offset: number): JournalFrame | u
   }
 }
 
-/** Encodes one frame. */
-function frameOf(events: readonly Uint8Array[], blobs: readonly { key: string; value: Uint8Array }[]): Buffer {
+/** Encodes one frame, into `scratch` when it is large enough (the frame is written at once and never kept). */
+function frameOf(events: readonly Uint8Array[], blobs: readonly { key: string; value: Uint8Array }[], scratch?: Buffer): Buffer {
   let length = 8;
   for (const e of events) length += 4 + e.length;
   for (const b of blobs) length += 2 + Buffer.byteLength(b.key) + 4 + b.value.length;
-  const buf = Buffer.allocUnsafe(HEADER + length);
+  const buf = scratch && scratch.length >= HEADER + length ? scratch.subarray(0, HEADER + length) : Buffer.allocUnsafe(HEADER + length);
   buf.writeUInt32LE(MAGIC, 0);
   buf.writeUInt32LE(length, 4);
   let at = HEADER;
@@ -185,6 +187,9 @@ export class Journal {
   #closedFiles: { path: string; lastSeq: number }[] = [];
   #current: string;
   #broken: Error | undefined;
+  // Frames are encoded here: one buffer for the journal's life instead of one per group commit
+  // (a frame past 4 kB is an ArrayBuffer of its own, outside Buffer's pool).
+  #scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
 
   /** Begins a fresh journal file in `<ledger>/journal` for events from `nextSeq` on. */
   constructor(ledger: string, nextSeq: number) {
@@ -205,7 +210,7 @@ export class Journal {
    */
   append(events: readonly Uint8Array[], blobs: readonly { key: string; value: Uint8Array }[], lastSeq: number): void {
     if (this.#broken) throw this.#broken;
-    const frame = frameOf(events, blobs);
+    const frame = frameOf(events, blobs, this.#scratch);
     let done = 0;
     try {
       while (done < frame.length) done += writeSync(this.#fd, frame, done, frame.length - done, this.#size + done);

@@ -122,10 +122,11 @@ export class ObjectStore {
     if (this.#recent.has(hash)) return;
     this.#recent.set(hash, bytes);
     this.#recentBytes += bytes.length;
-    for (const [h, b] of this.#recent) {
+    // The oldest go first (a Map keeps insertion order); keys() alone makes no entry pairs.
+    for (const h of this.#recent.keys()) {
       if (this.#recentBytes <= RECENT_BYTES) break;
+      this.#recentBytes -= this.#recent.get(h)!.length;
       this.#recent.delete(h);
-      this.#recentBytes -= b.length;
     }
   }
 
