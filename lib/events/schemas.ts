@@ -116,7 +116,11 @@ export const SCHEMAS = {
     }),
   },
   // A run's real start, learned after it was recorded (an OpenLineage placeholder parent).
-  'run.amended': { 1: object(['runId', 'startedAt'], { runId: id, startedAt: isoTime }) },
+  'run.amended': {
+    1: object(['runId', 'startedAt'], { runId: id, startedAt: isoTime }),
+    // v2 adds `transformId`: the job (version) the placeholder's own events name, when it is not the one guessed for it.
+    2: object(['runId', 'startedAt'], { runId: id, startedAt: isoTime, transformId: id }),
+  },
   // Interop (lib/interop/): an entity that came from OpenLineage keeps its identity there, so that
   // exporting or forwarding it again gives the same job, run and dataset to the backend.
   'openlineage.linked': {
