@@ -15,7 +15,9 @@ const REPS = Number(process.argv[3] ?? 5);
 const P = 'https://github.com/OpenLineage/OpenLineage/tree/1.9.1/integration/spark';
 const facet = (schema: string, fields: Record<string, unknown>) => ({ _producer: P, _schemaURL: `https://openlineage.io/spec/facets/${schema}`, ...fields });
 const uuid = (i: number) => `0190d6a2-0000-7000-8000-${i.toString(16).padStart(12, '0')}`;
-const PLAN = { plan: Array.from({ length: 700 }, (_, i) => ({ class: 'org.apache.spark.sql.catalyst.plans.logical.Project', 'num-children': 1, name: `c${i}`, dataType: 'long', exprId: { id: i, jvmId: '5f24c93c-2ce9-49dc-82e7' }, qualifier: ['spark_catalog', 'default', 'orders'], metadata: {}, nullable: true, child: 0 })) };
+// Each run's plan is its own (its JVM's id in every node, as Spark writes it): no two plans share bytes,
+// so storing each once by hash saves nothing here, and every plan is serialized and hashed.
+const plan = (run: number) => ({ plan: Array.from({ length: 700 }, (_, i) => ({ class: 'org.apache.spark.sql.catalyst.plans.logical.Project', 'num-children': 1, name: `c${i}`, dataType: 'long', exprId: { id: i, jvmId: `5f24c93c-2ce9-49dc-${run.toString(16).padStart(4, '0')}` }, qualifier: ['spark_catalog', 'default', 'orders'], metadata: {}, nullable: true, child: 0 })) });
 
 /** N run events (START and COMPLETE of N/2 runs), each reading one table and writing the next. */
 function events(withFacets: boolean): unknown[] {
@@ -47,7 +49,7 @@ function events(withFacets: boolean): unknown[] {
           ? {
               facets: {
                 processing_engine: facet('1-1-1/ProcessingEngineRunFacet.json', { version: '3.5.1', name: 'spark', openlineageAdapterVersion: '1.9.1' }),
-                ...(i % 10 === 1 ? { 'spark.logicalPlan': facet('x/LogicalPlan.json', PLAN) } : {}),
+                ...(i % 10 === 1 ? { 'spark.logicalPlan': facet('x/LogicalPlan.json', plan(run)) } : {}),
               },
             }
           : {}),
@@ -62,24 +64,45 @@ function events(withFacets: boolean): unknown[] {
 
 const heavy = events(true);
 const plain = events(false);
-const planBytes = JSON.stringify(PLAN).length;
+const planBytes = JSON.stringify(plan(0)).length;
 console.log(`${N} events (${N / 2} runs); facet-heavy input ${(JSON.stringify(heavy).length / 1e6).toFixed(1)} MB (plan ${(planBytes / 1024).toFixed(0)} KB on one event in ten), plain ${(JSON.stringify(plain).length / 1e6).toFixed(1)} MB`);
 
-const importOnce = (input: unknown[]) => async () => {
+// Wall time (the figure) and CPU time of this process (steadier on a loaded machine) of one import.
+const cpuMs = () => {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1000;
+};
+const cpu: Record<string, number[]> = {};
+const importOnce = (label: string, input: unknown[] | string) => async () => {
   const ln = await open({ memory: true, durability: 'none' });
   const t0 = now();
+  const c0 = cpuMs();
   await importOpenLineage(ln, input);
+  (cpu[label] ??= []).push(cpuMs() - c0);
   const ms = now() - t0;
   await ln.close();
   return ms;
 };
-const samples = await interleave(REPS, { facets: importOnce(heavy), plain: importOnce(plain) });
-const f = summarize(samples.facets);
-const p = summarize(samples.plain);
+const jsonl = (events: unknown[]) => events.map((e) => JSON.stringify(e)).join('\n');
+const samples = await interleave(REPS, {
+  facets: importOnce('facets', heavy),
+  plain: importOnce('plain', plain),
+  facetsText: importOnce('facetsText', jsonl(heavy)),
+  plainText: importOnce('plainText', jsonl(plain)),
+});
 const rate = (ms: number) => ((N / ms) * 1000).toFixed(0);
-console.log(`import, facet-heavy: median ${f.median.toFixed(0)} ms (${rate(f.median)} events/s; range ${f.min.toFixed(0)}-${f.max.toFixed(0)} ms)`);
-console.log(`import, no facets:   median ${p.median.toFixed(0)} ms (${rate(p.median)} events/s; range ${p.min.toFixed(0)}-${p.max.toFixed(0)} ms)`);
-console.log(`throughput ratio facet-heavy / no facets: ${(p.median / f.median).toFixed(2)} (target >= 0.8)`);
+const p = summarize(samples.plain);
+for (const [label, f, b, what] of [
+  ['parsed events (the library)', 'facets', 'plain', 'importOpenLineage(ledger, events)'],
+  ['JSONL text (lineage import)', 'facetsText', 'plainText', 'importOpenLineage(ledger, text)'],
+] as const) {
+  const x = summarize(samples[f]);
+  const y = summarize(samples[b]);
+  console.log(`import of ${label}, ${what}:`);
+  console.log(`  facet-heavy: median ${x.median.toFixed(0)} ms (${rate(x.median)} events/s; range ${x.min.toFixed(0)}-${x.max.toFixed(0)} ms; CPU median ${summarize(cpu[f]!).median.toFixed(0)} ms)`);
+  console.log(`  no facets:   median ${y.median.toFixed(0)} ms (${rate(y.median)} events/s; range ${y.min.toFixed(0)}-${y.max.toFixed(0)} ms; CPU median ${summarize(cpu[b]!).median.toFixed(0)} ms)`);
+  console.log(`  throughput ratio facet-heavy / no facets: ${(y.median / x.median).toFixed(2)} (CPU: ${(summarize(cpu[b]!).median / summarize(cpu[f]!).median).toFixed(2)}; target >= 0.8)`);
+}
 // The floor of any store of those facets: serializing and hashing each large one once, nothing else.
 const { createHash } = await import('node:crypto');
 const large = heavy.flatMap((e) => Object.values((e as { run: { facets?: Record<string, unknown> } }).run.facets ?? {})).filter((x) => JSON.stringify(x).length > 8192);

@@ -77,6 +77,50 @@ for (const backend of backends()) {
     }
   });
 
+  test('a placeholder whose own events name another version of its job moves to that version: the version lists it, the guessed one no longer; asOf before shows the guess', async () => {
+    let ln = await backend.fresh();
+    try {
+      await importOpenLineage(ln, child, { strict: true });
+      assert.equal(dag(ln).transform.version, '1', 'a parent facet names no version: the placeholder\'s job is version 1');
+      const before = ln.seq;
+      const code = { sourceCodeLocation: { _producer: P, _schemaURL: 'https://openlineage.io/spec/facets/1-0-0/SourceCodeLocationJobFacet.json', type: 'git', url: 'https://github.com/example/dags', version: 'v2.3' } };
+      const versioned = parent.map((e) => ({ ...e, job: { ...e.job, facets: code } }));
+      const report = await importOpenLineage(ln, versioned, { strict: true });
+      assert.equal(report.created.amended, 1);
+      assert.equal(report.created.runs, 0);
+      const check = (l: Ledger) => {
+        const run = dag(l);
+        assert.equal(run.id, PARENT_ID);
+        assert.equal(run.transform.version, 'v2.3');
+        assert.equal(run.startedAt!.toISOString(), '2024-05-01T10:00:00.000Z');
+        assert.equal(run.status, 'completed');
+        assert.equal(run.children.length, 1);
+        const byVersion = Object.fromEntries(l.select(Transform, { name: 'dag' }).all().map((t) => [t.version, t.runs.map((r) => r.id)]));
+        assert.deepEqual(byVersion, { '1': [], 'v2.3': [PARENT_ID] });
+        assert.deepEqual(l.select(Run).join(Transform, { name: 'dag', version: '1' }).all(), []);
+        const then = l.asOf(before);
+        assert.equal(then.select(Run, { id: PARENT_ID }).one().transform.version, '1', 'asOf before the amendment shows the guess');
+        assert.deepEqual(Object.fromEntries(then.select(Transform, { name: 'dag' }).all().map((t) => [t.version, t.runs.map((r) => r.id)])), { '1': [PARENT_ID] });
+        assert.ok(l.lineage(run).nodes.some((n) => n.kind === 'transform' && n.id === run.transform.id), 'lineage draws the run under its real job');
+      };
+      check(ln);
+      const moved = (await ln.history(dag(ln))).find((e) => e.type === 'run.amended')!;
+      assert.deepEqual(moved.data, { runId: PARENT_ID, startedAt: '2024-05-01T10:00:00.000Z', transformId: dag(ln).transform.id });
+      const again = await importOpenLineage(ln, [...child, ...versioned]);
+      assert.equal(again.duplicates, 4);
+      assert.equal(again.created.amended, 0);
+      if (backend.reopen) {
+        await ln.checkpoint();
+        await ln.close();
+        ln = await backend.reopen();
+        assert.ok(ln.loadReport.from > 0, 'opened from the checkpoint');
+        check(ln);
+      }
+    } finally {
+      await ln.close();
+    }
+  });
+
   test('parent before child, or both in one import in either order: no placeholder, nothing amended', async () => {
     for (const events of [[parent, child], [[...child, ...parent]], [[...parent, ...child]]]) {
       const ln = await backend.fresh();

@@ -43,7 +43,7 @@ export class EventTable {
       case 'run.finished':
         return `${s.run(`run ${e.data.runId}`)} ${e.data.status}${e.data.error ? `: ${e.data.error.split('\n')[0]}` : ''}`;
       case 'run.amended':
-        return `${s.run(`run ${e.data.runId}`)} really started at ${e.data.startedAt}`;
+        return `${s.run(`run ${e.data.runId}`)} really started at ${e.data.startedAt}${e.data.transformId ? `, a run of transform ${e.data.transformId}` : ''}`;
       case 'openlineage.linked':
         return `${e.data.kind} ${s.dim(e.data.id)} is OpenLineage ${e.data.namespace}/${e.data.name}${e.data.runUuid ? ` run ${e.data.runUuid}` : ''}`;
       case 'openlineage.imported':

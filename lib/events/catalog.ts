@@ -3,7 +3,7 @@ import { LineageError } from '../errors.js';
 import { show } from '../util/show.js';
 import { LIMITS } from '../limits.js';
 import { JSON_VALUE_SCHEMA, SCHEMAS } from './schemas.js';
-import type { EventInput, EventType, OpenLineageLinked, RunStarted, RunStartedV1 } from './types.js';
+import type { EventInput, EventType, OpenLineageLinked, RunAmended, RunStarted, RunStartedV1 } from './types.js';
 
 const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
 ajv.addSchema(JSON_VALUE_SCHEMA);
@@ -78,6 +78,10 @@ const UPCASTERS: { readonly [T in EventType]?: Readonly<Record<number, (data: ne
   'run.started': {
     // v2 adds `environment`; it was never recorded before, and guessing it would be a lie: it stays absent.
     1: (data: RunStartedV1): RunStarted => ({ ...data }),
+  },
+  'run.amended': {
+    // v2 adds `transformId`; amendments written before never moved a run to another transform.
+    1: (data: RunAmended): RunAmended => data,
   },
   'openlineage.linked': {
     // v2 adds `placeholder`; links written before were never placeholders.

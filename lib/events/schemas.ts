@@ -13,16 +13,19 @@ const isoTime = {
 } as const;
 const size = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
 
+// Any JSON value, each keyword applying to its own type (JSON Schema's rule): the same values as
+// an anyOf of one branch per type, but checked by one type switch, without collecting the errors
+// of five failed branches at every node of a facet.
 const json = {
   $id: 'lineage:json',
-  anyOf: [
-    { type: 'null' },
-    { type: 'boolean' },
-    { type: 'number', minimum: -Number.MAX_VALUE, maximum: Number.MAX_VALUE },
-    { type: 'string', maxLength: LIMITS.paramsBytes },
-    { type: 'array', maxItems: 100_000, items: { $ref: 'lineage:json' } },
-    { type: 'object', maxProperties: 10_000, additionalProperties: { $ref: 'lineage:json' } },
-  ],
+  type: ['null', 'boolean', 'number', 'string', 'array', 'object'],
+  minimum: -Number.MAX_VALUE,
+  maximum: Number.MAX_VALUE,
+  maxLength: LIMITS.paramsBytes,
+  maxItems: 100_000,
+  items: { $ref: 'lineage:json' },
+  maxProperties: 10_000,
+  additionalProperties: { $ref: 'lineage:json' },
 } as const;
 
 /** JSON values that may appear in params, by reference. */
@@ -113,7 +116,11 @@ export const SCHEMAS = {
     }),
   },
   // A run's real start, learned after it was recorded (an OpenLineage placeholder parent).
-  'run.amended': { 1: object(['runId', 'startedAt'], { runId: id, startedAt: isoTime }) },
+  'run.amended': {
+    1: object(['runId', 'startedAt'], { runId: id, startedAt: isoTime }),
+    // v2 adds `transformId`: the job (version) the placeholder's own events name, when it is not the one guessed for it.
+    2: object(['runId', 'startedAt'], { runId: id, startedAt: isoTime, transformId: id }),
+  },
   // Interop (lib/interop/): an entity that came from OpenLineage keeps its identity there, so that
   // exporting or forwarding it again gives the same job, run and dataset to the backend.
   'openlineage.linked': {

@@ -69,12 +69,14 @@ export interface RunFinished {
 }
 
 /**
- * `run.amended` v1: a run's real start, learned after the run was recorded (an OpenLineage parent
+ * `run.amended` v2: a run's real start (and job version), learned after the run was recorded (an OpenLineage parent
  * made as a placeholder from its child's time, whose own START came later). A new version, never an edit.
  */
 export interface RunAmended {
   runId: string;
   startedAt: string;
+  /** v2: the run's real transform (its job at the version its own events name), when not the placeholder's. */
+  transformId?: string;
 }
 
 /** `openlineage.linked` v1: the OpenLineage identity of a transform (job), run or file (dataset) made by an import. */

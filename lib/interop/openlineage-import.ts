@@ -554,12 +554,19 @@ function planEvents(view: View, runs: MergedRun[], statics: StaticEvent[], alias
   // A run recorded before its own START (a placeholder parent, started at its child's time): its real
   // start, from its START or else its first own event, is a new version of it (never an edit). A
   // later START still corrects a start taken from another event; nothing else moves a START's time.
+  // A placeholder was given its job at version '1' (a parent facet names no version): its own first
+  // events move it to the job at the version they name, as the same amendment.
+  const moved = new Map<string, string>();
   for (const run of runs) {
     const existing = view.run(run.id);
-    if (!existing || existing.startedAt === run.startedAt) continue;
-    if (recorded.own.has(run.uuid) && (recorded.started.has(run.uuid) || !run.events.some((e) => e.type === 'START'))) continue;
+    if (!existing) continue;
+    const tid = transformId(run.job);
+    const move = !recorded.own.has(run.uuid) && existing.transformId !== tid && view.transform(existing.transformId)?.version === '1';
+    if (existing.startedAt === run.startedAt && !move) continue;
+    if (!move && recorded.own.has(run.uuid) && (recorded.started.has(run.uuid) || !run.events.some((e) => e.type === 'START'))) continue;
     created.amended++;
-    events.push({ type: 'run.amended', data: { runId: run.id, startedAt: run.startedAt } });
+    if (move) moved.set(run.id, tid);
+    events.push({ type: 'run.amended', data: strip({ runId: run.id, startedAt: run.startedAt, transformId: move ? tid : undefined }) });
   }
 
   const ensureFile = (d: DatasetRef, runId: string | undefined): boolean => {
@@ -617,7 +624,7 @@ function planEvents(view: View, runs: MergedRun[], statics: StaticEvent[], alias
     events.push({ type: 'openlineage.event', data: recordOf(split, strip(fields)) });
   };
   for (const run of runs) {
-    const tid = view.run(run.id)?.transformId ?? transformId(run.job);
+    const tid = moved.get(run.id) ?? view.run(run.id)?.transformId ?? transformId(run.job);
     for (const e of run.events) record(e.split, { kind: 'run', runId: run.id, transformId: tid, inputIds: ids(e.inputs), outputIds: ids(e.outputs) });
   }
   for (const e of statics) {

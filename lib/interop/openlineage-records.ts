@@ -2,7 +2,8 @@ import type { EventSource } from '../log/source.js';
 import { createHash } from 'node:crypto';
 import { LineageError } from '../errors.js';
 import type { JsonValue, OpenLineageBlobRef, OpenLineageEventRecorded } from '../events/types.js';
-import { canonicalJson } from '../log/canonical.js';
+import { canonicalJson, canonicalOrdered, knownCanonical } from '../log/canonical.js';
+import { jsonBytes, jsonSizeWithin } from './json-bytes.js';
 import type { InlineBlob } from '../log/event-log.js';
 import type { LedgerLog } from '../log/store.js';
 
@@ -35,33 +36,42 @@ function* facetSlots(event: Json): Generator<{ at: string; path: (string | numbe
 
 /** An event split for recording: its large facets as blobs, and a copy without them. */
 export interface SplitEvent {
-  /** The event with each large facet replaced by a stub of its `_producer` and `_schemaURL` (what validation needs); `recordOf` turns the stubs into null. */
+  /** The event with each large facet replaced by a stub of its `_producer` and `_schemaURL` (what validation needs). */
   copy: Json;
+  /** What is recorded: the copy with its stubs as null, its keys in canonical order (so that sealing it copies nothing). */
+  recorded: Json;
   refs: OpenLineageBlobRef[];
   blobs: InlineBlob[];
-  /** SHA-256 over the copy's canonical JSON and the blobs' hashes: equal events have equal digests. */
+  /** SHA-256 over the recorded copy's canonical JSON and the blobs' hashes: equal events have equal digests. */
   digest: string;
 }
 
 /**
  * Splits an event: facets over LARGE_FACET_BYTES (and, while the rest is over its budget, the
- * largest others) become blobs, content-addressed by the bytes they were sent as; the copy shares
- * every other part with the input (containers on the way to a large facet are copied, nothing
- * else), so a 200 KB plan is serialized once and hashed once.
+ * largest others) become blobs, content-addressed by their JSON bytes; the copy shares every other
+ * part with the input (containers on the way to a large facet are copied, nothing else). A small
+ * facet is measured, not serialized; a large one is found as soon as it passes the threshold, and
+ * written to bytes once, a part at a time (jsonBytes), and hashed once.
  */
 export function splitEvent(event: Json): SplitEvent {
-  const slots = [...facetSlots(event)].map((s) => {
-    const text = JSON.stringify(s.value) ?? 'null';
-    return { ...s, text, size: Buffer.byteLength(text) };
-  });
+  const slots: Slot[] = [];
+  let total = 0;
+  for (const s of facetSlots(event)) {
+    const size = jsonSizeWithin(s.value, LARGE_FACET_BYTES);
+    if (size < 0) {
+      // Large: a blob whatever the rest weighs (its bytes are its size).
+      const bytes = jsonBytes(s.value);
+      slots.push({ ...s, size: bytes.length, bytes });
+    } else {
+      slots.push({ ...s, size });
+      total += size;
+    }
+  }
   let copy = event;
   const refs: OpenLineageBlobRef[] = [];
   const blobs: InlineBlob[] = [];
-  let total = slots.reduce((n, s) => n + s.size, 0);
-  slots.sort((a, b) => b.size - a.size);
-  for (const s of slots) {
-    if (s.size <= LARGE_FACET_BYTES && total <= RECORD_BUDGET) break;
-    const bytes = Buffer.from(s.text, 'utf8');
+  const take = (s: Slot) => {
+    const bytes = s.bytes ?? jsonBytes(s.value);
     const hash = createHash('sha256').update(bytes).digest('hex');
     refs.push({ at: s.at, hash, bytes: bytes.length });
     blobs.push({ key: hash, value: bytes });
@@ -83,12 +93,36 @@ export function splitEvent(event: Json): SplitEvent {
       if (v._schemaURL !== undefined) stub._schemaURL = v._schemaURL;
     }
     (node as Json)[s.name] = stub;
-    total -= s.size;
+  };
+  for (const s of slots) if (s.bytes) take(s);
+  if (total > RECORD_BUDGET) {
+    // The largest small facets too, largest first (ties in event order), until the rest fits.
+    const small = slots.filter((s) => !s.bytes).sort((a, b) => b.size - a.size);
+    for (const s of small) {
+      if (total <= RECORD_BUDGET) break;
+      take(s);
+      total -= s.size;
+    }
   }
   refs.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
   const nulled = refs.length === 0 ? copy : withNulls(copy, refs);
-  const digest = createHash('sha256').update(canonicalJson(nulled) ?? '').update(refs.map((r) => `${r.at}\u0000${r.hash}`).join('\u0000')).digest('hex');
-  return { copy, refs, blobs, digest };
+  // Ordered once: the digest is its JSON, and the record holds it, so that sealing copies nothing.
+  let recorded = canonicalOrdered(nulled);
+  const text = recorded === undefined ? canonicalJson(nulled) : JSON.stringify(recorded);
+  // The text is remembered for sealing the record, on an object of ours (never the caller's, which may change later).
+  if (recorded !== undefined && text !== undefined) knownCanonical(recorded === event ? (recorded = { ...recorded }) : recorded, text);
+  const digest = createHash('sha256').update(text ?? '').update(refs.map((r) => `${r.at}\u0000${r.hash}`).join('\u0000')).digest('hex');
+  return { copy, recorded: recorded ?? nulled, refs, blobs, digest };
+}
+
+interface Slot {
+  at: string;
+  path: (string | number)[];
+  name: string;
+  value: JsonValue;
+  size: number;
+  /** A large facet's JSON bytes. */
+  bytes?: Buffer;
 }
 
 // The stubs of a split copy, as null (a copy of their containers, so the validated copy is untouched).
@@ -116,7 +150,7 @@ function structuredCloneShallowPaths(root: Json, pointers: string[]): Json {
 
 /** An event as recorded: the split copy with its large facets as null, listed as blobs. */
 export function recordOf(split: SplitEvent, fields: Omit<OpenLineageEventRecorded, 'event' | 'blobs' | 'digest'>): OpenLineageEventRecorded {
-  const data: OpenLineageEventRecorded = { ...fields, digest: split.digest, event: split.refs.length === 0 ? split.copy : withNulls(split.copy, split.refs) };
+  const data: OpenLineageEventRecorded = { ...fields, digest: split.digest, event: split.recorded };
   if (split.refs.length > 0) data.blobs = split.refs;
   return data;
 }

@@ -11,8 +11,58 @@ const PROTO = Object.prototype;
  * that V8 would reorder) is written by a plain mirror of the reference instead.
  */
 export function canonicalJson(value: unknown): string | undefined {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value) && Object.getPrototypeOf(value) === PROTO) {
+    const known = withKnownChild(value as Record<string, unknown>);
+    if (known !== undefined) return known;
+  }
   const ordered = order(value, 0);
   return ordered === CANNOT ? write(value, 0) : JSON.stringify(ordered);
+}
+
+/**
+ * `value` with every object's keys in canonical order (objects already in order are shared, not
+ * copied), so that JSON.stringify of it is its canonical JSON and a later canonicalJson of anything
+ * holding it copies nothing; undefined for what only the mirror writes (see canonicalJson).
+ */
+export function canonicalOrdered<T>(value: T): T | undefined {
+  const ordered = order(value, 0);
+  return ordered === CANNOT ? undefined : (ordered as T);
+}
+
+// Canonical JSON already written, by the object it was written from (see knownCanonical).
+const KNOWN = new WeakMap<object, string>();
+
+/**
+ * Remembers `text` as the canonical JSON of `value`, so that canonicalJson of an object holding
+ * `value` as one of its properties writes the text instead of walking `value` again. `value` must
+ * be an object of the caller's own that nobody changes afterwards.
+ */
+export function knownCanonical(value: object, text: string): void {
+  KNOWN.set(value, text);
+}
+
+// An object with a property whose canonical JSON is known, written with that text; else undefined.
+function withKnownChild(o: Record<string, unknown>): string | undefined {
+  const keys = Object.keys(o);
+  let any = false;
+  for (let i = 0; i < keys.length; i++) {
+    const v = o[keys[i]!];
+    if (typeof v === 'object' && v !== null && KNOWN.has(v)) {
+      any = true;
+      break;
+    }
+  }
+  if (!any || keys.includes('__proto__')) return undefined;
+  keys.sort();
+  let out = '';
+  for (const k of keys) {
+    const v = o[k];
+    const text = (typeof v === 'object' && v !== null ? KNOWN.get(v) : undefined) ?? canonicalJson(v);
+    if (text === undefined) continue;
+    if (out) out += ',';
+    out += `${JSON.stringify(k)}:${text}`;
+  }
+  return `{${out}}`;
 }
 
 // Deeper than any valid event (params nest at most 32 levels): treat as a cycle, as the reference does.

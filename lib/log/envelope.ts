@@ -14,8 +14,11 @@ export interface Sealed {
 
 /** Serializes the envelope once to canonical bytes and hashes exactly those bytes. */
 export function seal(seq: number, type: EventType, v: number, at: string, data: unknown, prev: string): Sealed {
-  // The envelope's own keys are written in order; canonicalJson only sorts what is not.
-  const bytes = Buffer.from(canonicalJson({ at, data, prev, seq, type, v })!, 'utf8');
+  // canonicalJson({ at, data, prev, seq, type, v }), written out: the envelope's keys are in order,
+  // its strings and integers are written as JSON writes them, and `data` is written by canonicalJson
+  // itself (which reuses a part written before, such as an OpenLineage event's digest text).
+  const text = `{"at":${JSON.stringify(at)},"data":${canonicalJson(data)},"prev":${JSON.stringify(prev)},"seq":${seq},"type":${JSON.stringify(type)},"v":${v}}`;
+  const bytes = Buffer.from(text, 'utf8');
   const hash = sha256Hex(bytes);
   return { event: { seq, type, v, at, data, prev, hash } as LedgerEvent, bytes };
 }

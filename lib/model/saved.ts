@@ -75,7 +75,7 @@ export class Saved<K extends RecordKind = RecordKind> {
     const i = this.index();
     const p = view.projection;
     if (!seenAt(tableOf(p, this.kind), i, view.watermark)) return undefined;
-    return this.kind === 'file' ? p.files.runOf(i) : this.kind === 'run' ? p.runs.transformOf(i) : -1;
+    return this.kind === 'file' ? p.files.runOf(i) : this.kind === 'run' ? p.runs.transformAt(i, view.watermark) : -1;
   }
 
   /**
@@ -88,7 +88,8 @@ export class Saved<K extends RecordKind = RecordKind> {
     if (i < 0) return [];
     const p = view.projection;
     const adjacency: Adjacency = p[rel];
-    let xs = adjacency.targets(i, view.watermark, []);
+    // A transform's runs: those it holds at the watermark (a placeholder run may have moved to its real job).
+    let xs = rel === 'transformRuns' ? p.runsOfTransform(i, view.watermark, []) : adjacency.targets(i, view.watermark, []);
     if (unique && xs.length > 1) xs = distinct(xs);
     const table = tableOf(p, to);
     const out: T[] = new Array(xs.length);

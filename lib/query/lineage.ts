@@ -197,8 +197,7 @@ class Traversal {
       this.#add(TRANSFORM, i, 0);
       const runMarks = this.marks[RUN];
       // Only runs that fit under maxNodes go on: the others mark the transform as cut short.
-      for (let e = p.transformRuns.first(i); e !== 0 && p.transformRuns.stamp(e) <= this.#w; e = p.transformRuns.after(e)) {
-        const r = p.transformRuns.target(e);
+      for (const r of p.runsOfTransform(i, this.#w, [])) {
         const edges = this.#m;
         // Adding a run adds its transform's edge (normally this one): the edge is added here only when it did not.
         if (this.#add(RUN, r, 0) && !(this.#m > edges && this.#from[this.#m - 1] === 0 && this.#type[this.#m - 1] === TRANSFORM_EDGE)) {
@@ -279,9 +278,9 @@ class Traversal {
     this.#n = n + 1;
     if (k === RUN) {
       const { runs, transforms } = this.#p!;
-      // Read from the run's columns, not a whole row: its name and transform never change.
+      // Read from the run's columns, not a whole row: its name never changes, its transform is the one at the watermark.
       const seen = seenAt(runs, i, this.#w);
-      const t = seen ? runs.transformOf(i) : -1;
+      const t = seen ? runs.transformAt(i, this.#w) : -1;
       this.#runLabel[n] = seen ? (runs.nameOf(i) ?? (t >= 0 ? transforms.at(t, this.#w)?.name : undefined)) : undefined;
       if (this.#withTransforms && t >= 0) {
         const tm = this.marks[TRANSFORM];

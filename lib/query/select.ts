@@ -498,20 +498,19 @@ function neighbours(p: Projection, w: number, from: Kind, x: number, to: Kind, v
   const runFiles = via === 'inputs' ? p.runInputs : p.runOutputs;
   const fileRuns = via === 'inputs' ? p.fileConsumers : p.fileProducers;
   if (from === 'run' && to === 'transform') out.add(transformOf(p, w, x));
-  else if (from === 'transform' && to === 'run') out.addTargets(p.transformRuns, x, w);
+  else if (from === 'transform' && to === 'run') for (const r of p.runsOfTransform(x, w, [])) out.add(r);
   else if (from === 'file' && to === 'run') out.addTargets(fileRuns, x, w);
   else if (from === 'run' && to === 'file') out.addTargets(runFiles, x, w);
   else if (from === 'file' && to === 'transform') {
     for (let e = fileRuns.first(x); e !== 0 && fileRuns.stamp(e) <= w; e = fileRuns.after(e)) out.add(transformOf(p, w, fileRuns.target(e)));
   } else if (from === 'transform' && to === 'file') {
-    const runs = p.transformRuns;
-    for (let e = runs.first(x); e !== 0 && runs.stamp(e) <= w; e = runs.after(e)) out.addTargets(runFiles, runs.target(e), w);
+    for (const r of p.runsOfTransform(x, w, [])) out.addTargets(runFiles, r, w);
   } else throw new LineageError('QUERY_INVALID', `no relation from ${from} to ${to}`);
 }
 
 /** The integer of run `r`'s transform, or -1 when the run does not exist at `w`. */
 function transformOf(p: Projection, w: number, r: number): number {
-  return seenAt(p.runs, r, w) ? p.runs.transformOf(r) : -1;
+  return seenAt(p.runs, r, w) ? p.runs.transformAt(r, w) : -1;
 }
 
 function sortable(v: unknown): unknown {

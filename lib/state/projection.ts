@@ -156,9 +156,15 @@ export class Projection {
       case 'run.finished':
         this.runs.finish(seq, event.data);
         break;
-      case 'run.amended':
-        this.runs.amend(seq, event.data);
+      case 'run.amended': {
+        // A placeholder parent moved to its real job (another version of it): that transform lists
+        // the run from here on; the placeholder's stops listing it (see runOfTransform).
+        const d = event.data;
+        const t = d.transformId === undefined ? -1 : this.transforms.ref(d.transformId);
+        const r = this.runs.amend(seq, d, t);
+        if (r >= 0 && t >= 0) this.transformRuns.push(t, seq, r);
         break;
+      }
       case 'file.created': {
         const d = event.data;
         const run = d.runId ? this.runs.ref(d.runId) : -1;
@@ -227,6 +233,20 @@ export class Projection {
     this.eventCounts.set(event.type, (this.eventCounts.get(event.type) ?? 0) + 1);
     this.seq = seq;
     this.hash = event.hash;
+  }
+
+  /**
+   * Appends to `out` the runs of transform `t` that a snapshot at `watermark` sees, in the order
+   * they came to it: a placeholder run moved to its real job (run.amended) is its new transform's
+   * from the amendment on, and no longer its placeholder transform's. Returns `out`.
+   */
+  runsOfTransform(t: number, watermark: number, out: number[]): number[] {
+    const rel = this.transformRuns;
+    for (let e = rel.first(t); e !== 0 && rel.stamp(e) <= watermark; e = rel.after(e)) {
+      const r = rel.target(e);
+      if (this.runs.transformAt(r, watermark) === t) out.push(r);
+    }
+    return out;
   }
 
   /** The transforms named `name` that a snapshot at `watermark` sees, as integers, in creation order. */

@@ -5,6 +5,8 @@ import type { RunRow } from './rows.js';
 import { ColumnTable } from './table.js';
 
 type Params = { readonly [key: string]: JsonValue };
+/** A `run.amended` at a seq: the real start, and the real transform (absent: unchanged). */
+type Amendment = [seq: number, startedAt: string, transform?: number];
 const STATUSES: readonly RunStatus[] = ['started', 'completed', 'failed'];
 
 /** A run table's columns as a checkpoint stores them: one entry per interned id, in interned order. */
@@ -27,8 +29,8 @@ export interface RunColumns {
   errors: [number, string][];
   /** Finished versions before the latest (a run finished more than once), by entity. */
   older: [number, RunRow[]][];
-  /** Amendments (`run.amended`: seq and real start), in log order, by entity. */
-  amended: [number, [number, string][]][];
+  /** Amendments (`run.amended`: seq, real start, and the transform's integer when it moved the run to its real job, else absent), in log order, by entity. */
+  amended: [number, Amendment[]][];
 }
 
 /**
@@ -52,7 +54,7 @@ export class RunTable extends ColumnTable<RunRow> {
   readonly #errors = new Map<number, string>();
   readonly #older = new Map<number, RunRow[]>();
   // Rare (placeholder parents only): the columns keep what run.started said, amendments lie on top.
-  readonly #amended = new Map<number, [number, string][]>();
+  readonly #amended = new Map<number, Amendment[]>();
   /** The last row made, and its entity and seq: records read several fields of one row in a row. */
   #memo: RunRow | undefined;
   #memoOf = -1;
@@ -90,14 +92,18 @@ export class RunTable extends ColumnTable<RunRow> {
     return i;
   }
 
-  /** Records a run's real start (a `run.amended` event at `seq`) as a new version; false when the run was never started. */
-  amend(seq: number, d: RunAmended): boolean {
+  /**
+   * Records a run's real start (a `run.amended` event at `seq`), and its real transform `transform`
+   * (-1: unchanged), as a new version; returns the run's integer, or -1 when it was never started.
+   */
+  amend(seq: number, d: RunAmended, transform: number): number {
     const i = this.ids.indexOf(d.runId);
-    if (i < 0 || this.createdSeq(i) === 0) return false;
+    if (i < 0 || this.createdSeq(i) === 0) return -1;
+    const a: Amendment = transform >= 0 ? [seq, d.startedAt, transform] : [seq, d.startedAt];
     const list = this.#amended.get(i);
-    if (list) list.push([seq, d.startedAt]);
-    else this.#amended.set(i, [[seq, d.startedAt]]);
-    return true;
+    if (list) list.push(a);
+    else this.#amended.set(i, [a]);
+    return i;
   }
 
   /** Finishes a started run (a `run.finished` event at `seq`); false when the run was never started. */
@@ -155,9 +161,17 @@ export class RunTable extends ColumnTable<RunRow> {
     return this.createdSeq(i) === 0 ? undefined : (this.#name[i] ?? undefined);
   }
 
-  /** The transform of entity `i`, or -1. */
+  /** The transform of entity `i` at the head, or -1. */
   transformOf(i: number): number {
-    return this.createdSeq(i) === 0 ? -1 : this.#transform[i]!;
+    return this.transformAt(i, Infinity);
+  }
+
+  /** The transform of entity `i` as a snapshot at `watermark` sees it (a placeholder moved to its real job by an amendment), or -1. */
+  transformAt(i: number, watermark: number): number {
+    if (this.createdSeq(i) === 0) return -1;
+    const amended = this.#amended.size === 0 ? undefined : this.#amended.get(i);
+    if (amended) for (let j = amended.length - 1; j >= 0; j--) if (amended[j]![0] <= watermark && amended[j]![2] !== undefined) return amended[j]![2]!;
+    return this.#transform[i]!;
   }
 
   /** True when run `i` exists and is not finished at the head (no row is made). */
@@ -168,7 +182,7 @@ export class RunTable extends ColumnTable<RunRow> {
   at(i: number, watermark: number): RunRow | undefined {
     const row = this.#base(i, watermark);
     const amended = row && this.#amended.get(i);
-    return amended ? withAmendment(row, amended, watermark) : row;
+    return amended ? withAmendment(row, amended, watermark, this.#transformIdOf) : row;
   }
 
   /** The row at `watermark` as run.started and run.finished made it, before amendments. */
@@ -321,7 +335,8 @@ export class RunTable extends ColumnTable<RunRow> {
       if (!(Number.isInteger(i) && seq > 0 && Array.isArray(list) && list.length > 0)) throw new Error(`checkpoint run ${i} is malformed`);
       let prev = seq;
       for (const a of list) {
-        if (!(Array.isArray(a) && a.length === 2 && Number.isInteger(a[0]) && a[0] > prev && a[0] <= length && typeof a[1] === 'string')) throw new Error(`checkpoint run ${i} is malformed`);
+        const moved = a.length === 3 && Number.isInteger(a[2]) && a[2]! >= 0 && a[2]! < transforms;
+        if (!(Array.isArray(a) && (a.length === 2 || moved) && Number.isInteger(a[0]) && a[0] > prev && a[0] <= length && typeof a[1] === 'string')) throw new Error(`checkpoint run ${i} is malformed`);
         prev = a[0];
       }
       t.#amended.set(i, list);
@@ -330,13 +345,15 @@ export class RunTable extends ColumnTable<RunRow> {
   }
 }
 
-/** `row` with the latest amendment at or before `watermark` on top (a new version from that seq). */
-function withAmendment(row: RunRow, amended: readonly [number, string][], watermark: number): RunRow {
+/** `row` with the latest amendment at or before `watermark` on top (a new version from that seq), and the latest transform one amendment moved it to. */
+function withAmendment(row: RunRow, amended: readonly Amendment[], watermark: number, transformIdOf: (t: number) => string): RunRow {
   let j = amended.length - 1;
   while (j >= 0 && amended[j]![0] > watermark) j--;
   if (j < 0) return row;
   const [seq, startedAt] = amended[j]!;
-  return { ...row, seq: Math.max(row.seq, seq), startedAt };
+  let k = j;
+  while (k >= 0 && amended[k]![2] === undefined) k--;
+  return k < 0 ? { ...row, seq: Math.max(row.seq, seq), startedAt } : { ...row, seq: Math.max(row.seq, seq), startedAt, transformId: transformIdOf(amended[k]![2]!) };
 }
 
 function sameEnvironment(a: RunEnvironment, b: RunEnvironment | undefined): boolean {

@@ -74,7 +74,8 @@ export class View {
   }
   runsOf(transformId: string): string[] {
     const p = this.#p;
-    return this.#related(p.transforms, transformId, p.transformRuns, p.runs);
+    const t = p.transforms.indexOf(transformId);
+    return t < 0 ? [] : idsOf(p.runsOfTransform(t, this.watermark, []), p.runs);
   }
   inputsOf(runId: string): string[] {
     const p = this.#p;
