@@ -4,7 +4,8 @@ import { LIMITS } from '../limits.js';
 import { openLineageEvents } from '../interop/openlineage-export.js';
 import { readPoint } from './as-of.js';
 import type { Identities, OlName } from './identities.js';
-import { marquezLineage } from './marquez-lineage.js';
+import { HeadNodes } from './lineage-nodes.js';
+import { marquezLineageJson } from './marquez-lineage.js';
 import { Lru } from './lru.js';
 import { marquezDetailRoutes } from './marquez-detail-routes.js';
 import { MarquezModel, nodeId } from './marquez-model.js';
@@ -46,6 +47,8 @@ export const marquezRoutes: FastifyPluginAsync<MarquezRoutesOptions> = async (ap
   // as: repeated reads between writes cost a map lookup, not a graph walk and a 1 MB stringify.
   const models = new Lru<number, MarquezModel>(4);
   const graphs = new Lru<string, string>(32);
+  // The nodes of the head's lineage, kept across writes: the first read after a write rebuilds only what it touched.
+  const headNodes = new HeadNodes(ledger);
   const model = async (at: string | undefined): Promise<MarquezModel> => {
     await identities.refresh();
     const { view } = readPoint(ledger, at);
@@ -62,7 +65,8 @@ export const marquezRoutes: FastifyPluginAsync<MarquezRoutesOptions> = async (ap
       const key = `${m.view.watermark}\u0000${request.query.depth}\u0000${request.query.nodeId}`;
       let body = graphs.get(key);
       if (body === undefined) {
-        body = JSON.stringify(marquezLineage(m, request.query.nodeId, request.query.depth, maxNodes));
+        const source = request.query.asOf === undefined || request.query.asOf === '' ? await headNodes.at(m) : undefined;
+        body = marquezLineageJson(m, request.query.nodeId, request.query.depth, maxNodes, source);
         if (body.length <= MAX_CACHED_CHARS) graphs.set(key, body);
       }
       return reply.type('application/json; charset=utf-8').send(body);
