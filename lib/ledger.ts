@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { basename, resolve } from 'node:path';
 import stringify from 'fast-json-stable-stringify';
 import { detectEntryScript, type EntryScript } from './context/entry-script.js';
@@ -6,7 +7,7 @@ import { type Context, RunContext, runScoped } from './context/run-context.js';
 import { checkHead, verifyChain, type VerifyOptions, type VerifyResult } from './audit/verify.js';
 import { LineageError } from './errors.js';
 import { validateInput } from './events/catalog.js';
-import type { EventInput, LabeledKind, LedgerEvent, RunEnvironment, TransformType } from './events/types.js';
+import type { EventInput, LabeledKind, LedgerEvent, RequestKeyed, RunEnvironment, TransformType } from './events/types.js';
 import { newId } from './ids.js';
 import { LIMITS } from './limits.js';
 import { type Durability, EventLog, type Head, type InlineBlob } from './log/event-log.js';
@@ -126,6 +127,8 @@ export class Ledger extends Reader implements LedgerApi {
   #parentRun: string | undefined;
   #checkpointSeq = 0;
   readonly #appended = new Set<(seq: number) => void>();
+  // The server request (its Idempotency-Key) that the commands running in this async scope are for.
+  readonly #request = new AsyncLocalStorage<Omit<RequestKeyed, 'events'>>();
   readonly #meta: MetaCommands = {
     changeLabels: (kind, id, labels, add) => this.labelsFor(kind, id, labels, add),
     setReference: (runId, reference) => this.referenceFor(runId, reference),
@@ -391,6 +394,9 @@ export class Ledger extends Reader implements LedgerApi {
   // ── commands ──────────────────────────────────────────────────────────────
 
   async #append(events: EventInput[], blobs: InlineBlob[] = []): Promise<LedgerEvent[]> {
+    const request = this.#request.getStore();
+    // In the same batch: the key is in the log exactly when what the request did is.
+    if (request && events.length > 0) events = [...events, { type: 'request.keyed', data: { ...request, events: events.length } }];
     const versions = events.map((e) => validateInput(e));
     return this.#log.append(events, versions, blobs);
   }
@@ -737,6 +743,11 @@ export class Ledger extends Reader implements LedgerApi {
   onAppended(listener: (seq: number) => void): () => void {
     this.#appended.add(listener);
     return () => this.#appended.delete(listener);
+  }
+
+  /** @internal Runs `fn` (a server request's commands): every batch they append ends with a `request.keyed` event naming the request and its Idempotency-Key. */
+  keyed<T>(request: Omit<RequestKeyed, 'events'>, fn: () => Promise<T>): Promise<T> {
+    return this.#request.run(request, fn);
   }
 
   /** @internal Registers or finds a transform: an unsaved Transform, a registered name, or a (client's) entry script. */

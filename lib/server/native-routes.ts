@@ -13,6 +13,7 @@ import type { Ledger } from '../ledger.js';
 import { LIMITS } from '../limits.js';
 import { File, Transform } from '../model/records.js';
 import { idempotentWrites } from './idempotency.js';
+import { recoveredAnswer } from './recovered-answer.js';
 import { lifecycleRoutes } from './lifecycle-routes.js';
 import { cleanLabels, cleanReference } from '../model/meta.js';
 import type { LabeledKind } from '../events/types.js';
@@ -50,7 +51,7 @@ export const nativeRoutes: FastifyPluginAsync<NativeRoutesOptions> = async (app,
   const maxContent = options.maxContentBytes ?? 64 * 2 ** 30;
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   // Before any route: a retried write (same key) gets its first answer, and the ledger is written once.
-  idempotentWrites(app, options.idempotencyKeys ?? 10_000);
+  idempotentWrites(app, { capacity: options.idempotencyKeys ?? 10_000, ledger, answerOf: recoveredAnswer });
   const spool = await mkdtemp(join(options.tmpDir ?? tmpdir(), 'lineage-upload-'));
   // Wakes every following stream: on shutdown they end, so that closing the server never waits on them.
   const waiting = new Set<() => void>();
