@@ -758,7 +758,7 @@ export class Ledger extends Reader implements LedgerApi {
   }
 
   /** @internal Starts a run of a registered transform, with the caller's parent run and environment. */
-  async startRunFor(transformId: string, options: RunOptions & { parentRunId?: string; environment?: RunEnvironment }): Promise<Run> {
+  async startRunFor(transformId: string, options: RunOptions & { parentRunId?: string; environment?: RunEnvironment; inputs?: readonly string[] }): Promise<Run> {
     this.#assertOpen();
     checkOptions(options, 'run');
     const params = cleanRunParams(options.params);
@@ -767,7 +767,10 @@ export class Ledger extends Reader implements LedgerApi {
     if (!this.#view().transform(transformId)) throw new LineageError('TRANSFORM_NOT_FOUND', `no transform ${show(transformId)} in this ledger`);
     if (options.parentRunId !== undefined) this.#runRow(options.parentRunId);
     const description = cleanDescription(options.description, false) ?? undefined;
-    return this.#startRun(transformId, params, name, options.parentRunId, { environment: options.environment, description, reference });
+    // Inputs named with the start go in its batch, as a Run record's do (a client's `new Run({ inputs })`).
+    const inputs = [...new Set(options.inputs ?? [])];
+    for (const fileId of inputs) if (!this.#view().file(fileId)) throw new LineageError('FILE_NOT_FOUND', `no file ${show(fileId)} in this ledger`);
+    return this.#startRun(transformId, params, name, options.parentRunId, { environment: options.environment, description, reference, inputs });
   }
 
   /** @internal Finishes a run by id (a finished run stays as it is). */
