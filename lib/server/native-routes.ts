@@ -90,6 +90,9 @@ export const nativeRoutes: FastifyPluginAsync<NativeRoutesOptions> = async (app,
 
   async function* streamLog(after: number, to: number, follow: boolean): AsyncGenerator<Buffer> {
     let sent = after;
+    // A follower already at the head gets its answer's headers now, not with the next append: until
+    // then it could not even stop following (close() would wait for the heartbeat).
+    if (follow && after >= ledger.head.seq) yield NL;
     while (!closing) {
       const until = Math.min(to, ledger.head.seq);
       if (sent < until) {
