@@ -67,7 +67,11 @@ export function idempotentWrites(app: FastifyInstance, { capacity, ledger, answe
     if (typeof key !== 'string' || !KEY.test(key)) {
       return reply.status(400).send({ code: 'BAD_REQUEST', message: 'Idempotency-Key must be 1 to 200 visible ASCII characters (a UUID)' });
     }
-    await (recovering ??= recover());
+    // A failed read (the log unreadable for a moment) fails this request and is tried again by the next.
+    await (recovering ??= recover().catch((err: unknown) => {
+      recovering = undefined;
+      throw err;
+    }));
     const request = `${req.method} ${req.url}`;
     for (;;) {
       const seen = answers.get(key);

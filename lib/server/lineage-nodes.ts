@@ -52,7 +52,12 @@ export class HeadNodes {
     const to = model.view.watermark;
     const step = this.#pending.then(() => this.#advance(model, to));
     this.#pending = step.catch(() => this.#clear(to));
-    await step;
+    try {
+      await step;
+    } catch {
+      // The events could not be read (the ledger closing): this answer is built whole; the kept nodes are dropped.
+      return freshNodes(model);
+    }
     // Another read may have brought the nodes further meanwhile: this model's seq is not theirs.
     if (this.#seq !== to) return freshNodes(model);
     const fresh = freshNodes(model);
