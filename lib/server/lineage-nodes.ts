@@ -41,6 +41,9 @@ export class HeadNodes {
   readonly #users = new Map<string, Set<string>>();
   /** The seq the kept nodes are true at. */
   #seq = 0;
+  /** Node id → the seq at which a write last dropped it; every node before `#clearedAt`. */
+  readonly #droppedAt = new Map<string, number>();
+  #clearedAt = 0;
   #pending: Promise<void> = Promise.resolve();
 
   constructor(ledger: Ledger) {
@@ -82,7 +85,7 @@ export class HeadNodes {
       }
     }
     const view = model.view;
-    const drop = (id: string) => this.#drop(id);
+    const drop = (id: string) => this.#drop(id, to);
     for (const id of touched) {
       for (const node of this.#users.get(id) ?? []) drop(node);
       this.#users.delete(id);
@@ -106,13 +109,23 @@ export class HeadNodes {
     return node;
   }
 
-  #drop(nodeId: string): void {
+  /** Whether the nodes of an answer built at `seq` are all as they were then, at `head` (where the kept nodes stand). */
+  unchangedSince(seq: number, nodes: readonly string[], head: number): boolean {
+    if (this.#seq !== head || this.#clearedAt > seq) return false;
+    for (const n of nodes) if ((this.#droppedAt.get(n) ?? 0) > seq) return false;
+    return true;
+  }
+
+  #drop(nodeId: string, seq: number): void {
     this.#kept.delete(nodeId);
+    this.#droppedAt.set(nodeId, seq);
   }
 
   #clear(seq: number): void {
     this.#kept.clear();
     this.#users.clear();
+    this.#droppedAt.clear();
+    this.#clearedAt = seq;
     this.#seq = seq;
   }
 }

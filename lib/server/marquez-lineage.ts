@@ -30,6 +30,13 @@ export interface NodeSource {
   data(id: string, node: LineageNode): string;
 }
 
+/** A lineage answer as sent, with the node the request named and every node the walk built it from. */
+export interface LineageAnswer {
+  json: string;
+  start: string;
+  nodes: string[];
+}
+
 /** Nodes built from `model` as the walk asks for them, for one answer. */
 export function freshNodes(model: MarquezModel): NodeSource {
   return {
@@ -45,7 +52,7 @@ export function freshNodes(model: MarquezModel): NodeSource {
  * nodes is LIMIT_EXCEEDED rather than a silently cut graph. Each node's data comes from `source` as JSON, so
  * that nodes kept across writes are not serialized again.
  */
-export function marquezLineageJson(model: MarquezModel, start: string, depth: number, maxNodes: number, source: NodeSource = freshNodes(model)): string {
+export function marquezLineageJson(model: MarquezModel, start: string, depth: number, maxNodes: number, source: NodeSource = freshNodes(model)): LineageAnswer {
   const first = resolveNode(model, start);
   const nodes = new Map<string, LineageNode>();
   const get = (type: 'job' | 'dataset', name: OlName): LineageNode => {
@@ -88,7 +95,7 @@ export function marquezLineageJson(model: MarquezModel, start: string, depth: nu
     for (const d of n.outs.keys()) if (included(d)) outEdges.push({ origin: id, destination: d });
     graph.push(`{"id":${JSON.stringify(id)},"type":"${n.type === 'job' ? 'JOB' : 'DATASET'}","data":${source.data(id, n)},"inEdges":${JSON.stringify(inEdges)},"outEdges":${JSON.stringify(outEdges)}}`);
   }
-  return `{"graph":[${graph.join(',')}]}`;
+  return { json: `{"graph":[${graph.join(',')}]}`, start: nodeId(first.type, first.name), nodes: [...nodes.keys()] };
 
   function included(id: string): boolean {
     const n = nodes.get(id);
