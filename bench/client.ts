@@ -1,6 +1,6 @@
 // The pipeline workload (scoped runs that load inputs and add outputs) through connect() to a served
 // ledger, against open() on a ledger of the same kind, in the same process and run, interleaved.
-//   npm run bench:client -- [--runs N] [--concurrency C] [--reps R]
+//   npm run bench:client -- [--runs N] [--concurrency C] [--reps R] [--catch-up-runs N]
 // Prints medians (and ranges) in runs/s and the ratios. Each repetition uses a fresh ledger. connect()
 // is measured twice: with the server in this process (client and server share one thread), and with
 // the server in a process of its own (a worker reporting to `lineage serve`, the real arrangement).
@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, File, open, Transform, type LedgerApi } from 'lineage-ledger';
+import { randomUUID } from 'node:crypto';
+import { connect, File, importOpenLineage, open, Transform, type LedgerApi } from 'lineage-ledger';
 import { serving } from '../test/support/serve.js';
 import { interleave, summarize, timed } from './harness.js';
 
@@ -101,7 +102,6 @@ const samples = await interleave(REPS, {
     return ms;
   },
 });
-for (const d of dirs) rmSync(d, { recursive: true, force: true });
 
 const perSec = (ms: number) => (RUNS * 1000) / ms;
 const o = summarize(samples.open);
@@ -112,3 +112,37 @@ console.log(`connect() in-process server: median ${perSec(c.median).toFixed(0)} 
 const p = summarize(samples['connect-process']);
 console.log(`connect() to a server process: median ${perSec(p.median).toFixed(0)} runs/s (${perSec(p.max).toFixed(0)}–${perSec(p.min).toFixed(0)}), ${p.median.toFixed(0)} ms`);
 console.log(`time ratios: connect()/open() ${(c.median / o.median).toFixed(1)}× (server in this process), ${(p.median / o.median).toFixed(1)}× (server process)`);
+
+// connect() to a large ledger: the same events served with a stored checkpoint (the ledger was closed
+// once past them) and without one (never closed): from the checkpoint, or every event from the first.
+const CATCH_UP_RUNS = arg('catch-up-runs', 6000);
+if (CATCH_UP_RUNS > 0) {
+  const events = Array.from({ length: CATCH_UP_RUNS }, (_, i) => ({
+    eventTime: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(), eventType: 'COMPLETE', producer: 'https://example.org/bench', schemaURL: 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent',
+    run: { runId: randomUUID() }, job: { namespace: 'bench', name: `job-${i % 40}` }, inputs: [{ namespace: 'bench', name: `d${i}` }], outputs: [{ namespace: 'bench', name: `d${i + 1}` }],
+  }));
+  const withCheckpoint = fresh();
+  const first = await open(withCheckpoint);
+  await importOpenLineage(first, events, { strict: true });
+  await first.close();
+  const served = { checkpoint: await open(withCheckpoint), replay: await open(fresh()) };
+  await importOpenLineage(served.replay, events, { strict: true });
+  const urls = { checkpoint: await serving(served.checkpoint), replay: await serving(served.replay) };
+  const connectTo = (which: 'checkpoint' | 'replay') => async () => {
+    let from = -1;
+    const ms = await timed(async () => {
+      const ln = await connect(urls[which].url);
+      from = ln.startedFrom;
+      await ln.close();
+    });
+    if ((which === 'checkpoint') !== from > 0) throw new Error(`connect() to the ${which} server started from ${from}`);
+    return ms;
+  };
+  const catchUp = await interleave(REPS, { checkpoint: connectTo('checkpoint'), replay: connectTo('replay') });
+  const k = summarize(catchUp.checkpoint);
+  const r = summarize(catchUp.replay);
+  console.log(`connect() to a ${served.replay.head.seq}-event ledger: from the server's checkpoint median ${k.median.toFixed(0)} ms, every event from the first ${r.median.toFixed(0)} ms (${(r.median / k.median).toFixed(1)}×)`);
+  for (const u of Object.values(urls)) await u.close();
+  for (const l of Object.values(served)) await l.close();
+}
+for (const d of dirs) rmSync(d, { recursive: true, force: true });

@@ -65,19 +65,19 @@ async function load(port: number, path: string, clients: number, total: number) 
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'lineage-bench-serve-'));
-try {
-  // The baseline: node:http, JSON.parse and the same OpenLineage validation, nothing written.
-  const bare = createHttpServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const ok = checkOpenLineage(JSON.parse(Buffer.concat(chunks).toString('utf8'))).kind === 'run';
-      res.writeHead(ok ? 201 : 400, { 'content-type': 'application/json' }).end('{}');
-    });
+// The baseline: node:http, JSON.parse and the same OpenLineage validation, nothing written.
+const bare = createHttpServer((req, res) => {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    const ok = checkOpenLineage(JSON.parse(Buffer.concat(chunks).toString('utf8'))).kind === 'run';
+    res.writeHead(ok ? 201 : 400, { 'content-type': 'application/json' }).end('{}');
   });
-  await new Promise<void>((r) => bare.listen(0, '127.0.0.1', r));
-  const barePort = (bare.address() as AddressInfo).port;
+});
+await new Promise<void>((r) => bare.listen(0, '127.0.0.1', r));
+const barePort = (bare.address() as AddressInfo).port;
 
+try {
   if (part !== 'lineage') {
     console.log(`OpenLineage receiver, ${reps} repetitions (medians; the machine is shared, compare within a row):`);
     console.log('clients  events  lineage serve: ev/s  p50 ms  p99 ms | bare parse+validate: ev/s  p50 ms  p99 ms | serve/bare');
@@ -101,7 +101,6 @@ try {
         `${String(clients).padStart(7)}  ${String(total).padStart(6)}  ${m(serve, 'perSec').toFixed(0).padStart(19)}  ${m(serve, 'p50').toFixed(2).padStart(6)}  ${m(serve, 'p99').toFixed(2).padStart(6)} | ${m(base, 'perSec').toFixed(0).padStart(25)}  ${m(base, 'p50').toFixed(2).padStart(6)}  ${m(base, 'p99').toFixed(2).padStart(6)} | ${(m(serve, 'perSec') / m(base, 'perSec')).toFixed(2)}`,
       );
     }
-    bare.close();
 
     // In-process import of the same events, one call per event and all in one call.
     {
@@ -151,13 +150,41 @@ try {
       const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * p)]!;
       const localNodes = ledger.lineage(src, { direction: 'both' }).nodes.length;
       console.log(`lineage read, ${nodes}-node Marquez graph over HTTP: p50 ${pct(httpLat, 0.5).toFixed(2)} ms, p99 ${pct(httpLat, 0.99).toFixed(2)} ms; in-process ledger.lineage() of the same graph (${localNodes} nodes with runs): p50 ${pct(localLat, 0.5).toFixed(2)} ms, p99 ${pct(localLat, 0.99).toFixed(2)} ms`);
+
+      // The first read right after a write: a new run of a job in the graph (half of the writes) or of a job
+      // outside it, then the read at the new head (its nodes kept across writes, those the write touched
+      // rebuilt) beside the same read on a second server asked for `?asOf=` that head (the whole graph built,
+      // as every read after a write was before).
+      const other = createServer({ ledger, logLevel: 'silent' });
+      await other.listen({ host: '127.0.0.1', port: 0 });
+      const otherPort = (other.server.address() as AddressInfo).port;
+      const afterWrite: number[] = [];
+      const rebuilt: number[] = [];
+      for (let i = 0; i < 100; i++) {
+        const c = i % 10;
+        const j = (i * 7) % 50;
+        const inGraph = i % 2 === 0;
+        const write = { eventTime: new Date().toISOString(), eventType: 'COMPLETE', producer: 'https://example.org/bench', schemaURL: SCHEMA, run: { runId: randomUUID() }, job: { namespace: 'g', name: inGraph ? `c${c}-j${j}` : `elsewhere-${i}` }, inputs: [{ namespace: 'g', name: inGraph ? (j === 0 ? 'src' : `c${c}-d${j - 1}`) : `x-${i}` }], outputs: [{ namespace: 'g', name: inGraph ? `c${c}-d${j}` : `y-${i}` }] };
+        if ((await postOnce(port, '/api/v1/lineage', JSON.stringify(write))) !== 201) throw new Error('write failed');
+        let t = performance.now();
+        if ((await getOnce(port, path)) !== 200) throw new Error('lineage read failed');
+        afterWrite.push(performance.now() - t);
+        t = performance.now();
+        if ((await getOnce(otherPort, `${path}&asOf=${ledger.head.seq}`)) !== 200) throw new Error('lineage read failed');
+        rebuilt.push(performance.now() - t);
+      }
+      console.log(`first lineage read after a write (100 writes, half in the graph): p50 ${pct(afterWrite, 0.5).toFixed(2)} ms, p99 ${pct(afterWrite, 0.99).toFixed(2)} ms; the graph built whole (second server, ?asOf=head): p50 ${pct(rebuilt, 0.5).toFixed(2)} ms, p99 ${pct(rebuilt, 0.99).toFixed(2)} ms`);
       // The keep-alive sockets of the reads would hold app.close() open.
       agent.destroy();
+      await other.close();
       await app.close();
       await ledger.close();
     }
   }
 } finally {
+  // The bare server listens whatever part ran: left open, it kept the process alive after the figures.
   agent.destroy();
+  bare.closeAllConnections();
+  bare.close();
   rmSync(dir, { recursive: true, force: true });
 }

@@ -27,7 +27,7 @@ CREATE INDEX run_inputs_file ON run_inputs(file_id, run_id);
 export class SqliteBaseline {
   readonly db: Db;
   // The workload holds lineage facts only; interop bookkeeping events have no SQLite counterpart.
-  readonly #insert: Record<Exclude<EventInput['type'], 'openlineage.linked' | 'openlineage.imported' | 'openlineage.event' | 'file.aliased' | LifecycleType | 'label.added' | 'label.removed' | 'transform.source_stored' | 'run.referenced' | 'run.amended'>, Stmt>;
+  readonly #insert: Record<Exclude<EventInput['type'], 'openlineage.linked' | 'openlineage.imported' | 'openlineage.event' | 'file.aliased' | LifecycleType | 'label.added' | 'label.removed' | 'transform.source_stored' | 'run.referenced' | 'run.amended' | 'request.keyed'>, Stmt>;
   readonly #q: Record<'producer' | 'transformOf' | 'consumers' | 'upstream' | 'join', Stmt>;
 
   constructor(path: string) {

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { basename, resolve } from 'node:path';
 import { detectEntryScript, type EntryScript } from './context/entry-script.js';
 import { runEnvironment } from './context/environment.js';
@@ -5,7 +6,7 @@ import { type Context, RunContext, runScoped } from './context/run-context.js';
 import { checkHead, verifyChain, type VerifyOptions, type VerifyResult } from './audit/verify.js';
 import { LineageError } from './errors.js';
 import { validateInput } from './events/catalog.js';
-import type { EventInput, LabeledKind, LedgerEvent, RunEnvironment, TransformType } from './events/types.js';
+import type { EventInput, LabeledKind, LedgerEvent, RequestKeyed, RunEnvironment, TransformType } from './events/types.js';
 import { newId } from './ids.js';
 import { LIMITS } from './limits.js';
 import { type Durability, EventLog, type Head, type InlineBlob } from './log/event-log.js';
@@ -125,6 +126,8 @@ export class Ledger extends Reader implements LedgerApi {
   #parentRun: string | undefined;
   #checkpointSeq = 0;
   readonly #appended = new Set<(seq: number) => void>();
+  // The server request (its Idempotency-Key) that the commands running in this async scope are for.
+  readonly #request = new AsyncLocalStorage<Omit<RequestKeyed, 'events'>>();
   readonly #meta: MetaCommands = {
     changeLabels: (kind, id, labels, add) => this.labelsFor(kind, id, labels, add),
     setReference: (runId, reference) => this.referenceFor(runId, reference),
@@ -395,6 +398,9 @@ export class Ledger extends Reader implements LedgerApi {
   // layer of async function on the path of an awaited call adds two or three promises. Callers
   // await it inside async functions, so a validation error thrown here rejects them all the same.
   #append(events: EventInput[], blobs: InlineBlob[] = []): Promise<LedgerEvent[]> {
+    const request = this.#request.getStore();
+    // In the same batch: the key is in the log exactly when what the request did is.
+    if (request && events.length > 0) events = [...events, { type: 'request.keyed', data: { ...request, events: events.length } }];
     const versions = new Array<number>(events.length);
     for (let i = 0; i < events.length; i++) versions[i] = validateInput(events[i]!);
     return this.#log.append(events, versions, blobs);
@@ -742,6 +748,11 @@ export class Ledger extends Reader implements LedgerApi {
     return () => this.#appended.delete(listener);
   }
 
+  /** @internal Runs `fn` (a server request's commands): every batch they append ends with a `request.keyed` event naming the request and its Idempotency-Key. */
+  keyed<T>(request: Omit<RequestKeyed, 'events'>, fn: () => Promise<T>): Promise<T> {
+    return this.#request.run(request, fn);
+  }
+
   /** @internal Registers or finds a transform: an unsaved Transform, a registered name, or a (client's) entry script. */
   async transformFor(arg: Transform | string | EntryScript): Promise<Transform> {
     this.#assertOpen();
@@ -750,7 +761,7 @@ export class Ledger extends Reader implements LedgerApi {
   }
 
   /** @internal Starts a run of a registered transform, with the caller's parent run and environment. */
-  async startRunFor(transformId: string, options: RunOptions & { parentRunId?: string; environment?: RunEnvironment }): Promise<Run> {
+  async startRunFor(transformId: string, options: RunOptions & { parentRunId?: string; environment?: RunEnvironment; inputs?: readonly string[] }): Promise<Run> {
     this.#assertOpen();
     checkOptions(options, 'run');
     const params = cleanRunParams(options.params);
@@ -759,7 +770,10 @@ export class Ledger extends Reader implements LedgerApi {
     if (!this.#view().transform(transformId)) throw new LineageError('TRANSFORM_NOT_FOUND', `no transform ${show(transformId)} in this ledger`);
     if (options.parentRunId !== undefined) this.#runRow(options.parentRunId);
     const description = cleanDescription(options.description, false) ?? undefined;
-    return this.#startRun(transformId, params, name, options.parentRunId, { environment: options.environment, description, reference });
+    // Inputs named with the start go in its batch, as a Run record's do (a client's `new Run({ inputs })`).
+    const inputs = [...new Set(options.inputs ?? [])];
+    for (const fileId of inputs) if (!this.#view().file(fileId)) throw new LineageError('FILE_NOT_FOUND', `no file ${show(fileId)} in this ledger`);
+    return this.#startRun(transformId, params, name, options.parentRunId, { environment: options.environment, description, reference, inputs });
   }
 
   /** @internal Finishes a run by id (a finished run stays as it is). */

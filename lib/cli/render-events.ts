@@ -72,6 +72,8 @@ export class EventTable {
         return `source of ${this.#transform(e.data.transformId)} stored: ${e.data.size} B ${s.dim(`sha256 ${e.data.hash.slice(0, 12)}`)}`;
       case 'run.referenced':
         return `${s.run(`run ${e.data.runId}`)} references ${e.data.referenceType ? `${e.data.referenceType} ` : ''}${e.data.reference}`;
+      case 'request.keyed':
+        return s.dim(`done for server request ${e.data.request.split('?')[0]} (Idempotency-Key ${e.data.key})`);
     }
   }
 

@@ -21,7 +21,7 @@ const RETRY_MAX_MS = 2000;
  * bytes) before it is applied; reconnects from where it stopped when the stream breaks.
  */
 export class Follower {
-  readonly projection = new Projection();
+  #projection = new Projection();
   readonly #http: Http;
   #waiters: Waiter[] = [];
   #failure: LineageError | undefined;
@@ -31,6 +31,17 @@ export class Follower {
 
   constructor(http: Http) {
     this.#http = http;
+  }
+
+  /** The projection the followed events are applied to. */
+  get projection(): Projection {
+    return this.#projection;
+  }
+
+  /** Starts from `projection` (a checkpoint's) instead of an empty one; only before start(). */
+  seed(projection: Projection): void {
+    if (this.#running) throw new Error('seed() comes before start()');
+    this.#projection = projection;
   }
 
   /** Starts following (once). */

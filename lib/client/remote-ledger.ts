@@ -24,6 +24,7 @@ import { Reader } from '../reader.js';
 import { cleanDescription, cleanKey, type RecordWrites } from '../model/lifecycle.js';
 import { Snapshot } from '../snapshot.js';
 import { View } from '../state/view.js';
+import { CATCH_UP_EVENTS, fetchCheckpoint } from './checkpoint-fetch.js';
 import { Follower } from './follower.js';
 import { Http } from './http.js';
 import { RemoteSource } from './remote-source.js';
@@ -71,6 +72,7 @@ export class RemoteLedger extends Reader implements LedgerApi {
   readonly #ledgerId: string;
   #parentRun: string | undefined;
   #closing: Promise<void> | undefined;
+  #startedFrom = 0;
   readonly #meta: MetaCommands = {
     changeLabels: (kind, id, labels, add) => this.#changeLabels(kind, id, labels, add),
     setReference: (runId, reference) => this.#setReference(runId, reference),
@@ -100,9 +102,19 @@ export class RemoteLedger extends Reader implements LedgerApi {
     const follower = new Follower(http);
     try {
       const head = await http.json<Head & { ledgerId: string }>('GET', '/head');
+      // Far behind (a fresh client of a large ledger): from the server's checkpoint, then every event after it.
+      let from = 0;
+      if (head.seq >= CATCH_UP_EVENTS) {
+        const projection = await fetchCheckpoint(http, new RemoteSource(http));
+        if (projection) {
+          follower.seed(projection);
+          from = projection.seq;
+        }
+      }
       follower.start();
       await follower.reach(head.seq);
       const ledger = new RemoteLedger(http, follower, head.ledgerId);
+      ledger.#startedFrom = from;
       ledger.#parentRun = ledger.#adoptParent(options.parentRun);
       return ledger;
     } catch (err) {
@@ -136,6 +148,11 @@ export class RemoteLedger extends Reader implements LedgerApi {
   /** The server's address. */
   get url(): string {
     return this.#http.url;
+  }
+
+  /** The seq of the server's checkpoint this client started from (connected far behind), or 0 when it applied every event from the first. */
+  get startedFrom(): number {
+    return this.#startedFrom;
   }
 
   /** The server ledger's id. */
@@ -297,12 +314,12 @@ export class RemoteLedger extends Reader implements LedgerApi {
     return saved;
   }
 
-  async #startRun(transformId: string, options: RunOptions, parentRunId: string | undefined): Promise<Run> {
+  async #startRun(transformId: string, options: RunOptions, parentRunId: string | undefined, inputs?: string[]): Promise<Run> {
     const params = cleanParams(options.params);
     const name = options.name === undefined ? undefined : cleanName(options.name, 'run name');
     const description = cleanDescription(options.description, false) ?? undefined;
     const ref = referenceOption(options);
-    return this.#command('/runs', { transformId, params, name, parentRunId: parentRunId ?? this.#parentRun, environment: runEnvironment(), description, ...ref }, Run);
+    return this.#command('/runs', { transformId, params, name, parentRunId: parentRunId ?? this.#parentRun, environment: runEnvironment(), description, ...ref, inputs }, Run);
   }
 
   /** Registers the entry script on the server, then uploads its source when the server does not hold it yet. */
@@ -370,9 +387,9 @@ export class RemoteLedger extends Reader implements LedgerApi {
     const parent = init.parent === undefined ? undefined : (await this.#saveRun(init.parent)).id;
     const inputs: File[] = [];
     for (const f of init.inputs ?? []) inputs.push(await this.#saveFile(f));
-    const saved = await this.#startRun(t.id, { params: init.params, name: init.name, description: init.description, reference: init.reference, referenceType: init.referenceType }, parent);
-    // Over HTTP the inputs follow the start as commands of their own (open() writes them in the start's batch).
-    for (const id of new Set(inputs.map((f) => f.id))) await this.#send(`/files/${encodeURIComponent(id)}/inputs`, { json: { runId: saved.id } });
+    // One request: the inputs go in the start's batch, as open() writes them.
+    const inputIds = inputs.length ? [...new Set(inputs.map((f) => f.id))] : undefined;
+    const saved = await this.#startRun(t.id, { params: init.params, name: init.name, description: init.description, reference: init.reference, referenceType: init.referenceType }, parent, inputIds);
     Run.attach(run, this.#binding, saved.id);
     return run;
   }
@@ -433,7 +450,8 @@ export class RemoteLedger extends Reader implements LedgerApi {
     this.#assertOpen();
     checkOptions(options, 'load()');
     const { row, runId } = loadTarget(this.#binding.view, fileId, options, this.#ctx);
-    const res = await this.#content(fileId, row.name);
+    // As a run's input: one request, the content and then (the server having sent it all) the input recorded.
+    const res = runId === undefined ? await this.#content(fileId, row.name) : await this.#http.send('POST', `/files/${encodeURIComponent(fileId)}/load`, { json: { runId } });
     const chunks: Buffer[] = [];
     try {
       for await (const c of res) chunks.push(c as Buffer);
@@ -444,7 +462,11 @@ export class RemoteLedger extends Reader implements LedgerApi {
     if (row.hash !== undefined && createHash('sha256').update(bytes).digest('hex') !== row.hash) {
       throw new LineageError('INTEGRITY_MISMATCH', `the content of ${row.name} from the server does not match its recorded hash ${row.hash}`);
     }
-    if (runId !== undefined) await this.#send(`/files/${encodeURIComponent(fileId)}/inputs`, { json: { runId } });
+    if (runId !== undefined) {
+      const seq = Number(res.trailers['x-ledger-seq']);
+      if (!Number.isSafeInteger(seq)) throw new LineageError('CONNECTION_FAILED', `the server sent ${row.name} but did not record it as an input of run ${runId}; load it again`);
+      await this.#follower.reach(seq);
+    }
     return bytes;
   }
 

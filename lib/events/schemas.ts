@@ -172,4 +172,9 @@ export const SCHEMAS = {
   'run.referenced': {
     1: object(['runId', 'reference'], { runId: id, reference: name, referenceType: { ...name, maxLength: LIMITS.labelLength } }),
   },
+  // The Idempotency-Key of the server request (`lineage serve`) whose `events` events come right before it,
+  // in its batch: a restarted server still answers a retry of it with what it did, instead of doing it again.
+  'request.keyed': {
+    1: object(['key', 'request', 'events'], { key: { type: 'string', pattern: '^[\\x21-\\x7e]{1,200}$' }, request: { type: 'string', minLength: 1, maxLength: 4 * LIMITS.nameLength }, events: { type: 'integer', minimum: 1 } }),
+  },
 } as const;

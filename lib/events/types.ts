@@ -175,6 +175,13 @@ export interface RunReferenced {
   referenceType?: string;
 }
 
+/** `request.keyed` v1: the Idempotency-Key of a server request and the request (`POST /path`), after the `events` events it appended (in the same batch). */
+export interface RequestKeyed {
+  key: string;
+  request: string;
+  events: number;
+}
+
 /** Each event type with the shape of its data at the current version. */
 export interface EventDataByType {
   'transform.registered': TransformRegistered;
@@ -197,6 +204,7 @@ export interface EventDataByType {
   'label.removed': LabelRemoved;
   'transform.source_stored': TransformSourceStored;
   'run.referenced': RunReferenced;
+  'request.keyed': RequestKeyed;
 }
 /** An event type name. */
 export type EventType = keyof EventDataByType;

@@ -73,7 +73,8 @@ export function createServer(options: ServerOptions): FastifyInstance {
   trackRequests(app, options.maxConcurrent ?? SERVER_LIMITS.concurrentRequests);
   if (options.token !== undefined) requireToken(app, options.token);
   installJsonBody(app, { bodyLimit, inflatedLimit: options.inflatedLimit ?? Math.max(4 * bodyLimit, SERVER_LIMITS.bodyBytes) });
-  app.addHook('onResponse', async (request, reply) => {
+  // Silent: not even the line's object is made, on every request.
+  if (options.logLevel !== 'silent') app.addHook('onResponse', async (request, reply) => {
     request.log.info({ method: request.method, url: request.url.slice(0, 512), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100, seq: ledger.head.seq }, 'request');
   });
 

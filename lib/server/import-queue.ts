@@ -39,12 +39,16 @@ export class ImportQueue {
   submit(event: object): Promise<Imported> {
     return new Promise((resolve, reject) => {
       this.#waiting.push({ event, resolve, reject });
-      if (!this.#running) void this.#drain();
+      // The requests that arrive together (clients answered together send again together) are parsed
+      // in the same turn of the event loop: the import starts after it, with all of them, not with the first alone.
+      if (!this.#running) {
+        this.#running = true;
+        setImmediate(() => void this.#drain());
+      }
     });
   }
 
   async #drain(): Promise<void> {
-    this.#running = true;
     try {
       while (this.#waiting.length > 0) {
         const batch = this.#waiting.splice(0, this.#maxBatch);

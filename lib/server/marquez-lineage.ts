@@ -16,27 +16,50 @@ export interface MarquezGraph {
   graph: MarquezNode[];
 }
 
-interface Node {
+/** A node of the walk: the datasets a job reads (`ins`) and writes (`outs`), or the jobs writing and reading a dataset, by node id. */
+export interface LineageNode {
   type: 'job' | 'dataset';
   name: OlName;
-  /** Datasets read (job) or jobs writing (dataset), by node id; outs the other way. */
   ins: Map<string, OlName>;
   outs: Map<string, OlName>;
 }
 
+/** Where the walk gets its nodes and their data (Marquez's JobData or DatasetData, as JSON): built for one answer, or kept across writes (lineage-nodes.ts). */
+export interface NodeSource {
+  node(type: 'job' | 'dataset', name: OlName): LineageNode;
+  data(id: string, node: LineageNode): string;
+}
+
+/** A lineage answer as sent, with the node the request named and every node the walk built it from. */
+export interface LineageAnswer {
+  json: string;
+  start: string;
+  nodes: string[];
+}
+
+/** Nodes built from `model` as the walk asks for them, for one answer. */
+export function freshNodes(model: MarquezModel): NodeSource {
+  return {
+    node: (type, name) => (type === 'job' ? jobNode(model, name) : datasetNode(model, name)),
+    data: (_id, n) => JSON.stringify(n.type === 'job' ? model.jobData(n.name) : model.datasetData(n.name)),
+  };
+}
+
 /**
- * Marquez's lineage around a job or dataset, both ways: jobs up to `depth` job-hops from the start
+ * Marquez's lineage around a job or dataset, both ways, as the JSON it is sent as (`{ graph: [{ id,
+ * type, data, inEdges, outEdges }] }`, Marquez's GraphNode): jobs up to `depth` job-hops from the start
  * (the start's own jobs are hop 0), with every dataset they read or write. More than `maxNodes`
- * nodes is LIMIT_EXCEEDED rather than a silently cut graph.
+ * nodes is LIMIT_EXCEEDED rather than a silently cut graph. Each node's data comes from `source` as JSON, so
+ * that nodes kept across writes are not serialized again.
  */
-export function marquezLineage(model: MarquezModel, start: string, depth: number, maxNodes: number): MarquezGraph {
+export function marquezLineageJson(model: MarquezModel, start: string, depth: number, maxNodes: number, source: NodeSource = freshNodes(model)): LineageAnswer {
   const first = resolveNode(model, start);
-  const nodes = new Map<string, Node>();
-  const get = (type: 'job' | 'dataset', name: OlName): Node => {
+  const nodes = new Map<string, LineageNode>();
+  const get = (type: 'job' | 'dataset', name: OlName): LineageNode => {
     const id = nodeId(type, name);
     let n = nodes.get(id);
     if (!n) {
-      n = type === 'job' ? jobNode(model, name) : datasetNode(model, name);
+      n = source.node(type, name);
       nodes.set(id, n);
       if (nodes.size > maxNodes) throw new LineageError('LIMIT_EXCEEDED', `the lineage of ${start} has more than ${maxNodes} nodes at depth ${depth}; ask for a smaller depth`);
     }
@@ -62,17 +85,17 @@ export function marquezLineage(model: MarquezModel, start: string, depth: number
     }
   }
   // Edges only between nodes of the graph; a dataset's edges to jobs beyond the depth are left out.
-  const graph: MarquezNode[] = [];
+  // Written as JSON.stringify writes a MarquezGraph, byte for byte, with each node's data as its source keeps it.
+  const graph: string[] = [];
   for (const [id, n] of nodes) {
     if (n.type === 'job' && !level.has(id) && id !== nodeId(first.type, first.name)) continue;
     const inEdges: MarquezEdge[] = [];
     const outEdges: MarquezEdge[] = [];
     for (const o of n.ins.keys()) if (included(o)) inEdges.push({ origin: o, destination: id });
     for (const d of n.outs.keys()) if (included(d)) outEdges.push({ origin: id, destination: d });
-    if (n.type === 'job') graph.push({ id, type: 'JOB', data: model.jobData(n.name), inEdges, outEdges });
-    else graph.push({ id, type: 'DATASET', data: model.datasetData(n.name), inEdges, outEdges });
+    graph.push(`{"id":${JSON.stringify(id)},"type":"${n.type === 'job' ? 'JOB' : 'DATASET'}","data":${source.data(id, n)},"inEdges":${JSON.stringify(inEdges)},"outEdges":${JSON.stringify(outEdges)}}`);
   }
-  return { graph };
+  return { json: `{"graph":[${graph.join(',')}]}`, start: nodeId(first.type, first.name), nodes: [...nodes.keys()] };
 
   function included(id: string): boolean {
     const n = nodes.get(id);
@@ -102,8 +125,8 @@ export function resolveNode(model: MarquezModel, id: string): { type: 'job' | 'd
   throw new LineageError(type === 'job' ? 'TRANSFORM_NOT_FOUND' : 'FILE_NOT_FOUND', `no ${type} ${id.slice(0, 1100)} in this snapshot`);
 }
 
-function jobNode(model: MarquezModel, name: OlName): Node {
-  const n: Node = { type: 'job', name, ins: new Map(), outs: new Map() };
+function jobNode(model: MarquezModel, name: OlName): LineageNode {
+  const n: LineageNode = { type: 'job', name, ins: new Map(), outs: new Map() };
   for (const r of model.runsOf(model.transformsOf(name))) {
     for (const f of model.view.inputsOf(r.id)) add(n.ins, 'dataset', model.datasetName(model.view.file(f)!));
     for (const f of model.view.outputsOf(r.id)) add(n.outs, 'dataset', model.datasetName(model.view.file(f)!));
@@ -111,8 +134,8 @@ function jobNode(model: MarquezModel, name: OlName): Node {
   return n;
 }
 
-function datasetNode(model: MarquezModel, name: OlName): Node {
-  const n: Node = { type: 'dataset', name, ins: new Map(), outs: new Map() };
+function datasetNode(model: MarquezModel, name: OlName): LineageNode {
+  const n: LineageNode = { type: 'dataset', name, ins: new Map(), outs: new Map() };
   for (const f of model.filesOf(name)) {
     for (const rid of model.view.producersOf(f.id)) add(n.ins, 'job', jobOfRun(model, rid));
     for (const rid of model.view.consumersOf(f.id)) add(n.outs, 'job', jobOfRun(model, rid));

@@ -4,7 +4,8 @@ import { LIMITS } from '../limits.js';
 import { openLineageEvents } from '../interop/openlineage-export.js';
 import { readPoint } from './as-of.js';
 import type { Identities, OlName } from './identities.js';
-import { marquezLineage } from './marquez-lineage.js';
+import { HeadNodes } from './lineage-nodes.js';
+import { type LineageAnswer, marquezLineageJson, resolveNode } from './marquez-lineage.js';
 import { Lru } from './lru.js';
 import { marquezDetailRoutes } from './marquez-detail-routes.js';
 import { MarquezModel, nodeId } from './marquez-model.js';
@@ -46,6 +47,10 @@ export const marquezRoutes: FastifyPluginAsync<MarquezRoutesOptions> = async (ap
   // as: repeated reads between writes cost a map lookup, not a graph walk and a 1 MB stringify.
   const models = new Lru<number, MarquezModel>(4);
   const graphs = new Lru<string, string>(32);
+  // The nodes of the head's lineage, kept across writes: the first read after a write rebuilds only what it
+  // touched, and an answer none of whose nodes a write touched is sent again as it was.
+  const headNodes = new HeadNodes(ledger);
+  const lastAnswers = new Lru<string, LineageAnswer & { seq: number }>(32);
   const model = async (at: string | undefined): Promise<MarquezModel> => {
     await identities.refresh();
     const { view } = readPoint(ledger, at);
@@ -62,7 +67,19 @@ export const marquezRoutes: FastifyPluginAsync<MarquezRoutesOptions> = async (ap
       const key = `${m.view.watermark}\u0000${request.query.depth}\u0000${request.query.nodeId}`;
       let body = graphs.get(key);
       if (body === undefined) {
-        body = JSON.stringify(marquezLineage(m, request.query.nodeId, request.query.depth, maxNodes));
+        const seq = m.view.watermark;
+        if (request.query.asOf === undefined || request.query.asOf === '') {
+          const source = await headNodes.at(m);
+          const asked = `${request.query.depth}\u0000${request.query.nodeId}`;
+          const last = lastAnswers.get(asked);
+          // The named node could now resolve to another one (a new dataset in a namespace with colons): checked too.
+          if (last && headNodes.unchangedSince(last.seq, last.nodes, seq) && startOf(m, request.query.nodeId) === last.start) body = last.json;
+          else {
+            const answer = marquezLineageJson(m, request.query.nodeId, request.query.depth, maxNodes, source);
+            lastAnswers.set(asked, { ...answer, seq });
+            body = answer.json;
+          }
+        } else body = marquezLineageJson(m, request.query.nodeId, request.query.depth, maxNodes).json;
         if (body.length <= MAX_CACHED_CHARS) graphs.set(key, body);
       }
       return reply.type('application/json; charset=utf-8').send(body);
@@ -172,6 +189,12 @@ export const marquezRoutes: FastifyPluginAsync<MarquezRoutesOptions> = async (ap
 
   await app.register(marquezDetailRoutes, { ledger, model, maxDepth });
 };
+
+/** The node id a lineage request's nodeId resolves to in `m`. */
+function startOf(m: MarquezModel, asked: string): string {
+  const { type, name } = resolveNode(m, asked);
+  return nodeId(type, name);
+}
 
 function slice<T>(all: readonly T[], q: { limit: number; offset: number }): T[] {
   return all.slice(q.offset, q.offset + q.limit);

@@ -12,7 +12,11 @@ import type { RunEnvironment } from '../events/types.js';
 import type { Ledger } from '../ledger.js';
 import { LIMITS } from '../limits.js';
 import { File, Transform } from '../model/records.js';
+import { View } from '../state/view.js';
 import { idempotentWrites } from './idempotency.js';
+import { recoveredAnswer } from './recovered-answer.js';
+import { frame } from '../state/checkpoint-frames.js';
+import { decodeHeader } from '../state/checkpoint.js';
 import { lifecycleRoutes } from './lifecycle-routes.js';
 import { cleanLabels, cleanReference } from '../model/meta.js';
 import type { LabeledKind } from '../events/types.js';
@@ -50,7 +54,7 @@ export const nativeRoutes: FastifyPluginAsync<NativeRoutesOptions> = async (app,
   const maxContent = options.maxContentBytes ?? 64 * 2 ** 30;
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   // Before any route: a retried write (same key) gets its first answer, and the ledger is written once.
-  idempotentWrites(app, options.idempotencyKeys ?? 10_000);
+  idempotentWrites(app, { capacity: options.idempotencyKeys ?? 10_000, ledger, answerOf: recoveredAnswer });
   const spool = await mkdtemp(join(options.tmpDir ?? tmpdir(), 'lineage-upload-'));
   // Wakes every following stream: on shutdown they end, so that closing the server never waits on them.
   const waiting = new Set<() => void>();
@@ -86,6 +90,9 @@ export const nativeRoutes: FastifyPluginAsync<NativeRoutesOptions> = async (app,
 
   async function* streamLog(after: number, to: number, follow: boolean): AsyncGenerator<Buffer> {
     let sent = after;
+    // A follower already at the head gets its answer's headers now, not with the next append: until
+    // then it could not even stop following (close() would wait for the heartbeat).
+    if (follow && after >= ledger.head.seq) yield NL;
     while (!closing) {
       const until = Math.min(to, ledger.head.seq);
       if (sent < until) {
@@ -130,6 +137,20 @@ export const nativeRoutes: FastifyPluginAsync<NativeRoutesOptions> = async (app,
     },
   );
 
+  // The stored checkpoint (a projection at its seq), framed: a client far behind starts from it instead of from every event.
+  app.get('/checkpoint', async (_req, reply) => {
+    const text = await ledger.log.checkpointHeader();
+    if (text === undefined) return reply.status(404).send({ code: 'NOT_FOUND', message: 'this ledger has no checkpoint yet: follow the log from its start' });
+    const { seq, pieces } = decodeHeader(text);
+    const log = ledger.log;
+    async function* frames(): AsyncGenerator<Buffer> {
+      yield Buffer.concat(frame(Buffer.from(text!)));
+      for await (const piece of log.checkpointPieces(seq, pieces)) yield Buffer.concat(frame(piece));
+    }
+    reply.header('content-type', 'application/octet-stream');
+    return reply.send(Readable.from(frames()));
+  });
+
   app.get<{ Params: { hash: string } }>('/blobs/:hash', { schema: { params: { type: 'object', properties: { hash: { type: 'string', pattern: '^[0-9a-f]{64}$' } } } } }, async (req, reply) => {
     const bytes = await ledger.log.getBlob(req.params.hash);
     if (!bytes) throw new LineageError('CONTENT_MISSING', `no blob ${req.params.hash} in this ledger`);
@@ -167,14 +188,14 @@ export const nativeRoutes: FastifyPluginAsync<NativeRoutesOptions> = async (app,
     },
   );
 
-  app.post<{ Body: { transformId: string; name?: string; params?: Record<string, unknown>; parentRunId?: string; environment?: RunEnvironment; description?: string; reference?: string; referenceType?: string } }>(
+  app.post<{ Body: { transformId: string; name?: string; params?: Record<string, unknown>; parentRunId?: string; environment?: RunEnvironment; description?: string; reference?: string; referenceType?: string; inputs?: string[] } }>(
     '/runs',
     {
       schema: {
         body: {
           type: 'object',
           required: ['transformId'],
-          properties: { transformId: ID, name: NAME, params: { type: 'object' }, parentRunId: ID, environment: { type: 'object' }, description: { type: 'string' }, reference: NAME, referenceType: NAME },
+          properties: { transformId: ID, name: NAME, params: { type: 'object' }, parentRunId: ID, environment: { type: 'object' }, description: { type: 'string' }, reference: NAME, referenceType: NAME, inputs: { type: 'array', items: ID, maxItems: 100_000 } },
           additionalProperties: false,
         },
       },
@@ -316,6 +337,28 @@ export const nativeRoutes: FastifyPluginAsync<NativeRoutesOptions> = async (app,
     let id = req.params.id;
     // A content hash stands for the first file with that content.
     if (/^[0-9a-f]{64}$/.test(id)) id = ledger.session().select(File, { hash: id }).first()?.id ?? id;
+    return sendContent(reply, id);
+  });
+
+  // load({ isRunInput }) in one request: the content, then, once all of it has gone out and checked out
+  // against its hash, the input recorded, its seq in the trailer `x-ledger-seq` (no trailer: not recorded).
+  app.post<{ Params: { id: string }; Body: { runId: string } }>(
+    '/files/:id/load',
+    { schema: { params: { type: 'object', properties: { id: ID } }, body: { type: 'object', required: ['runId'], properties: { runId: ID }, additionalProperties: false } } },
+    async (req, reply) => {
+      const { runId } = req.body;
+      if (!new View(ledger.projection).run(runId)) throw new LineageError('RUN_NOT_FOUND', `no run ${runId} in this ledger`);
+      reply.trailer('x-ledger-seq', async () => {
+        await ledger.recordInputFor(req.params.id, runId);
+        return String(ledger.head.seq);
+      });
+      // Chunked (a trailer needs it): no content-length.
+      return sendContent(reply, req.params.id, false);
+    },
+  );
+
+  /** Streams a file's stored content, checked against its hash on the way out. */
+  async function sendContent(reply: FastifyReply, id: string, length = true): Promise<FastifyReply> {
     const content = await ledger.contentOf(id);
     const hasher = createHash('sha256');
     const checked = new Through({
@@ -331,10 +374,10 @@ export const nativeRoutes: FastifyPluginAsync<NativeRoutesOptions> = async (app,
     });
     content.stream.on('error', (err) => checked.destroy(err));
     reply.header('content-type', 'application/octet-stream');
-    reply.header('content-length', String(content.size));
+    if (length) reply.header('content-length', String(content.size));
     reply.header('x-content-sha256', content.hash);
     return reply.send(content.stream.pipe(checked));
-  });
+  }
 };
 
 function ndjson(reply: FastifyReply, body: Readable | AsyncIterable<Buffer>): FastifyReply {

@@ -34,7 +34,8 @@ test('the same write sent twice with one Idempotency-Key is written once, and th
   // Without a key (or with another), the same body is a new command: here the ledger's own reuse decides.
   const other = await post(url, { transform: { name: 'sort' } }, { token: 'tok', headers: headers('k-2') });
   assert.equal(other.status, 200);
-  assert.equal(ledger.head.seq, head + 1);
+  // Its transform.registered, and the request.keyed event that records its key with it.
+  assert.equal(ledger.head.seq, head + 2);
   assert.deepEqual(ledger.select(Transform).all().map((t) => t.name), ['align', 'sort']);
 });
 
@@ -47,7 +48,7 @@ test('retries that arrive while the first is still being written wait for it: co
   assert.deepEqual(new Set(answers.map((a) => a.status)), new Set([200]));
   assert.equal(new Set(answers.map((a) => JSON.stringify(a.body))).size, 1);
   assert.equal(ledger.select(Run).count(), 1);
-  assert.equal(ledger.head.seq, head + 1);
+  assert.equal(ledger.head.seq, head + 2, 'one run.started and the request.keyed event of its key');
   // Another key is another run.
   assert.equal((await post(`${server.url}/api/ledger/v1/runs`, { transformId: transform.id }, { token: 'tok', headers: headers('other') })).status, 200);
   assert.equal(ledger.select(Run).count(), 2);
