@@ -123,7 +123,7 @@ export const marquezRoutes: FastifyPluginAsync<MarquezRoutesOptions> = async (ap
       schema: {
         querystring: {
           type: 'object',
-          properties: { q: { type: 'string', minLength: 1, maxLength: LIMITS.nameLength }, filter: { type: 'string', enum: ['dataset', 'job', 'DATASET', 'JOB'] }, sort: { type: 'string', enum: ['name', 'updated_at', 'NAME', 'UPDATED_AT'] }, limit: { type: 'integer', minimum: 0, maximum: 10_000, default: 10 }, asOf },
+          properties: { q: { type: 'string', minLength: 1, maxLength: LIMITS.nameLength }, filter: { type: 'string', enum: ['dataset', 'job', 'DATASET', 'JOB'] }, sort: { type: 'string', enum: ['name', 'updated_at', 'NAME', 'UPDATED_AT', 'UPDATE_AT'] }, limit: { type: 'integer', minimum: 0, maximum: 10_000, default: 10 }, asOf },
           required: ['q'],
         },
       },
@@ -138,7 +138,7 @@ export const marquezRoutes: FastifyPluginAsync<MarquezRoutesOptions> = async (ap
         if (want !== 'dataset') for (const n of m.jobNames(ns.name)) if (match.test(n.name)) results.push(hit(m, 'job', n));
         if (want !== 'job') for (const n of m.datasetNames(ns.name)) if (match.test(n.name)) results.push(hit(m, 'dataset', n));
       }
-      if (sort?.toLowerCase() === 'updated_at') results.sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : 0));
+      if (sort === 'UPDATE_AT' || sort?.toLowerCase() === 'updated_at') results.sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : 0));
       else results.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       return { totalCount: results.length, results: results.slice(0, limit) };
     },
