@@ -99,22 +99,25 @@ export const marquezRoutes: FastifyPluginAsync<MarquezRoutesOptions> = async (ap
     return { runs: slice(runs, request.query).map((r) => m.run(r)), totalCount: runs.length };
   });
 
-  app.get<{ Params: { namespace: string }; Querystring: Page }>('/api/v1/namespaces/:namespace/datasets', { schema: { params: nsParams, querystring: { type: 'object', properties: page } } }, async (request) => {
-    const m = await model(request.query.asOf);
-    const names = m.datasetNames(request.params.namespace);
-    return { datasets: slice(names, request.query).map((n) => m.dataset(n)), totalCount: names.length };
-  });
-
-  app.get<{ Params: { namespace: string; dataset: string }; Querystring: { asOf?: string } }>('/api/v1/namespaces/:namespace/datasets/:dataset', { schema: { params: dsParams, querystring: { type: 'object', properties: { asOf } } } }, async (request) => {
-    const m = await model(request.query.asOf);
-    const name = { namespace: request.params.namespace, name: request.params.dataset };
+  /** A Marquez Dataset with the facets (schema, column lineage, …) producers sent for its latest version, verbatim, over the ones the ledger gives its files; in the list as in the single answer, as Marquez gives them. */
+  async function withRecorded(m: MarquezModel, name: { namespace: string; name: string }) {
     const dataset = m.dataset(name);
     const files = m.filesOf(name);
-    // The facets (schema, column lineage, …) producers sent, verbatim, over the ones the ledger gives its files.
     const recorded = await recordedFileFacets(ledger.log, m.view, files[files.length - 1]!.id);
     if (!recorded) return dataset;
     const facets = { ...dataset.facets, ...recorded };
     return { ...dataset, facets, fields: schemaFields(facets) };
+  }
+
+  app.get<{ Params: { namespace: string }; Querystring: Page }>('/api/v1/namespaces/:namespace/datasets', { schema: { params: nsParams, querystring: { type: 'object', properties: page } } }, async (request) => {
+    const m = await model(request.query.asOf);
+    const names = m.datasetNames(request.params.namespace);
+    return { datasets: await Promise.all(slice(names, request.query).map((n) => withRecorded(m, n))), totalCount: names.length };
+  });
+
+  app.get<{ Params: { namespace: string; dataset: string }; Querystring: { asOf?: string } }>('/api/v1/namespaces/:namespace/datasets/:dataset', { schema: { params: dsParams, querystring: { type: 'object', properties: { asOf } } } }, async (request) => {
+    const m = await model(request.query.asOf);
+    return withRecorded(m, { namespace: request.params.namespace, name: request.params.dataset });
   });
 
   app.get<{ Querystring: { q: string; filter?: 'dataset' | 'job' | 'DATASET' | 'JOB'; sort?: string; limit: number; asOf?: string } }>(
