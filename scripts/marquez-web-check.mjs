@@ -23,19 +23,18 @@ async function api(path) {
   return response.json();
 }
 
-// The pages are found from the ledger's own content: the first namespace with jobs, a job with runs,
+// The pages are found from the ledger's own content: a job with runs and datasets around it,
 // a dataset with a schema (and column lineage when one has it).
 const { namespaces } = await api('/namespaces');
-let job;
-let dataset;
-let columnDataset;
+const jobs = [];
+const datasets = [];
 for (const { name } of namespaces) {
-  const { jobs } = await api(`/namespaces/${encodeURIComponent(name)}/jobs?limit=100`);
-  job ??= jobs.find((j) => j.latestRun) ?? jobs[0];
-  const { datasets } = await api(`/namespaces/${encodeURIComponent(name)}/datasets?limit=100`);
-  dataset ??= datasets.find((d) => d.fields.length > 0) ?? datasets[0];
-  columnDataset ??= datasets.find((d) => d.columnLineage);
+  jobs.push(...(await api(`/namespaces/${encodeURIComponent(name)}/jobs?limit=100`)).jobs);
+  datasets.push(...(await api(`/namespaces/${encodeURIComponent(name)}/datasets?limit=100`)).datasets);
 }
+const job = jobs.find((j) => j.latestRun && (j.inputs.length > 0 || j.outputs.length > 0)) ?? jobs.find((j) => j.latestRun) ?? jobs[0];
+const dataset = datasets.find((d) => d.fields.length > 0) ?? datasets[0];
+const columnDataset = datasets.find((d) => d.columnLineage);
 if (!job || !dataset) throw new Error('the ledger behind the web UI has no job or no dataset to open');
 const node = (type, ns, name) => `/lineage/${type}/${encodeURIComponent(ns)}/${encodeURIComponent(name)}`;
 const jobNode = `job:${job.namespace}:${job.name}`;
@@ -77,6 +76,7 @@ try {
   if (shots) mkdirSync(shots, { recursive: true });
   for (const [title, path, act] of pages) {
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    context.setDefaultTimeout(60_000); // a loaded machine (CI, a busy laptop) is slow to draw the graph
     const page = await context.newPage();
     const report = (kind, text) => problems.push({ page: title, kind, text });
     page.on('console', (message) => {
@@ -84,6 +84,18 @@ try {
     });
     page.on('pageerror', (error) => report('pageerror', String(error.stack ?? error)));
     page.on('requestfailed', (request) => report('request', `${request.method()} ${request.url()}: ${request.failure()?.errorText}`));
+    // The API requests in flight ("networkidle" never comes: the graph's elk worker script stays pending).
+    const inFlight = new Set();
+    const isApi = (request) => new URL(request.url()).pathname.startsWith('/api/');
+    page.on('request', (request) => isApi(request) && inFlight.add(request));
+    for (const done of ['requestfinished', 'requestfailed']) page.on(done, (request) => inFlight.delete(request));
+    const settled = async () => {
+      for (let quiet = 0, waited = 0; quiet < 1000; waited += 250) {
+        if (waited > 90_000) throw new Error(`API requests still pending after 90 s: ${[...inFlight].map((r) => r.url()).join(', ')}`);
+        await page.waitForTimeout(250);
+        quiet = inFlight.size === 0 ? quiet + 250 : 0;
+      }
+    };
     page.on('response', async (response) => {
       const url = new URL(response.url());
       if (response.status() >= 400 && url.pathname.startsWith('/api/')) {
@@ -91,11 +103,12 @@ try {
         report('response', `${response.request().method()} ${url.pathname}${url.search} → ${response.status()} ${body.slice(0, 300)}`);
       }
     });
-    await page.goto(`${base}${path}`, { waitUntil: 'networkidle' });
+    await page.goto(`${base}${path}`, { waitUntil: 'load' });
     await page.waitForTimeout(1500);
     try {
+      await settled();
       await act?.(page);
-      await page.waitForLoadState('networkidle');
+      await settled();
     } catch (error) {
       report('interaction', String(error.message ?? error).split('\n')[0]);
     }
