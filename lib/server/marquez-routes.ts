@@ -116,22 +116,25 @@ export const marquezRoutes: FastifyPluginAsync<MarquezRoutesOptions> = async (ap
     return { runs: slice(runs, request.query).map((r) => m.run(r)), totalCount: runs.length };
   });
 
-  app.get<{ Params: { namespace: string }; Querystring: Page }>('/api/v1/namespaces/:namespace/datasets', { schema: { params: nsParams, querystring: { type: 'object', properties: page } } }, async (request) => {
-    const m = await model(request.query.asOf);
-    const names = m.datasetNames(request.params.namespace);
-    return { datasets: slice(names, request.query).map((n) => m.dataset(n)), totalCount: names.length };
-  });
-
-  app.get<{ Params: { namespace: string; dataset: string }; Querystring: { asOf?: string } }>('/api/v1/namespaces/:namespace/datasets/:dataset', { schema: { params: dsParams, querystring: { type: 'object', properties: { asOf } } } }, async (request) => {
-    const m = await model(request.query.asOf);
-    const name = { namespace: request.params.namespace, name: request.params.dataset };
+  /** A Marquez Dataset with the facets (schema, column lineage, …) producers sent for its latest version, verbatim, over the ones the ledger gives its files; in the list as in the single answer, as Marquez gives them. */
+  async function withRecorded(m: MarquezModel, name: { namespace: string; name: string }) {
     const dataset = m.dataset(name);
     const files = m.filesOf(name);
-    // The facets (schema, column lineage, …) producers sent, verbatim, over the ones the ledger gives its files.
     const recorded = await recordedFileFacets(ledger.log, m.view, files[files.length - 1]!.id);
     if (!recorded) return dataset;
     const facets = { ...dataset.facets, ...recorded };
     return { ...dataset, facets, fields: schemaFields(facets) };
+  }
+
+  app.get<{ Params: { namespace: string }; Querystring: Page }>('/api/v1/namespaces/:namespace/datasets', { schema: { params: nsParams, querystring: { type: 'object', properties: page } } }, async (request) => {
+    const m = await model(request.query.asOf);
+    const names = m.datasetNames(request.params.namespace);
+    return { datasets: await Promise.all(slice(names, request.query).map((n) => withRecorded(m, n))), totalCount: names.length };
+  });
+
+  app.get<{ Params: { namespace: string; dataset: string }; Querystring: { asOf?: string } }>('/api/v1/namespaces/:namespace/datasets/:dataset', { schema: { params: dsParams, querystring: { type: 'object', properties: { asOf } } } }, async (request) => {
+    const m = await model(request.query.asOf);
+    return withRecorded(m, { namespace: request.params.namespace, name: request.params.dataset });
   });
 
   app.get<{ Querystring: { q: string; filter?: 'dataset' | 'job' | 'DATASET' | 'JOB'; sort?: string; limit: number; asOf?: string } }>(
@@ -140,7 +143,7 @@ export const marquezRoutes: FastifyPluginAsync<MarquezRoutesOptions> = async (ap
       schema: {
         querystring: {
           type: 'object',
-          properties: { q: { type: 'string', minLength: 1, maxLength: LIMITS.nameLength }, filter: { type: 'string', enum: ['dataset', 'job', 'DATASET', 'JOB'] }, sort: { type: 'string', enum: ['name', 'updated_at', 'NAME', 'UPDATED_AT'] }, limit: { type: 'integer', minimum: 0, maximum: 10_000, default: 10 }, asOf },
+          properties: { q: { type: 'string', minLength: 1, maxLength: LIMITS.nameLength }, filter: { type: 'string', enum: ['dataset', 'job', 'DATASET', 'JOB'] }, sort: { type: 'string', enum: ['name', 'updated_at', 'NAME', 'UPDATED_AT', 'UPDATE_AT'] }, limit: { type: 'integer', minimum: 0, maximum: 10_000, default: 10 }, asOf },
           required: ['q'],
         },
       },
@@ -155,7 +158,7 @@ export const marquezRoutes: FastifyPluginAsync<MarquezRoutesOptions> = async (ap
         if (want !== 'dataset') for (const n of m.jobNames(ns.name)) if (match.test(n.name)) results.push(hit(m, 'job', n));
         if (want !== 'job') for (const n of m.datasetNames(ns.name)) if (match.test(n.name)) results.push(hit(m, 'dataset', n));
       }
-      if (sort?.toLowerCase() === 'updated_at') results.sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : 0));
+      if (sort === 'UPDATE_AT' || sort?.toLowerCase() === 'updated_at') results.sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : 0));
       else results.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       return { totalCount: results.length, results: results.slice(0, limit) };
     },

@@ -72,6 +72,24 @@ test('the UI\'s own URLs answer: /lineage/ and /search/ with a trailing slash, t
   assert.deepEqual(s.results.map((r: { name: string }) => r.name), ['load_orders', 'public.orders', 'public.raw_orders']);
 });
 
+test('search sorts by UPDATE_AT, the name of Marquez\'s SearchSort its web UI sends, newest first', async () => {
+  const s = await read('/api/v1/search?q=o&sort=UPDATE_AT&limit=100');
+  sameShape(s, fixture('search.json'));
+  const times = s.results.map((r: { updatedAt: string }) => r.updatedAt);
+  assert.ok(times.length > 1);
+  assert.deepEqual(times, [...times].sort().reverse());
+  const jobs = await read('/api/v1/search?q=o&filter=JOB&sort=UPDATE_AT&limit=100');
+  assert.deepEqual(jobs.results.map((r: { name: string }) => r.name), ['report', 'load_orders']);
+});
+
+test('the datasets list gives each dataset the fields and facets its producers sent, as the single dataset does', async () => {
+  const list = await read(`/api/v1/namespaces/${enc(PG)}/datasets?limit=100`);
+  const listed = list.datasets.find((d: { name: string }) => d.name === 'public.orders');
+  sameShape(listed, fixture('dataset.json'));
+  assert.deepEqual(listed.fields.map((f: { name: string }) => f.name), ['id', 'total']);
+  assert.deepEqual(listed, await read(`/api/v1/namespaces/${enc(PG)}/datasets/public.orders`));
+});
+
 test('the lineage of a run is its job\'s (nodeId run:UUID)', async () => {
   const g = await read(`/api/v1/lineage?nodeId=run:${reportRun}&depth=0`);
   assert.ok(g.graph.some((n: { id: string }) => n.id === 'job:tests:report'));
