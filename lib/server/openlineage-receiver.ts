@@ -14,8 +14,8 @@ export interface ReceiverOptions {
 /**
  * `POST /api/v1/lineage`: one OpenLineage event, as Marquez takes it. A RunEvent is validated
  * against OpenLineage 2-0-2 and merged exactly as `lineage import` merges (idempotent per runId,
- * any order; concurrent events go in together, as one import); 201 comes only once its events are in the log. A valid DatasetEvent or JobEvent is
- * answered 202 and not recorded (the ledger's model has runs, not free-standing datasets or jobs).
+ * any order; concurrent events go in together, as one import); 201 comes only once its events are in the log. A valid DatasetEvent or JobEvent
+ * (static lineage) is recorded the same way, as `lineage import` records it: a dataset's facets, a job's declared inputs and outputs.
  * An invalid event is 400 with the validation message, and nothing is written.
  */
 export const openLineageReceiver: FastifyPluginAsync<ReceiverOptions> = async (app, { ledger, readOnly }) => {
@@ -31,7 +31,6 @@ export const openLineageReceiver: FastifyPluginAsync<ReceiverOptions> = async (a
     if (!('run' in event)) {
       const checked = checkOpenLineage(event);
       if (checked.kind === 'invalid') throw new LineageError('INVALID_EVENT', checked.message);
-      return reply.status(202).send({ recorded: false, message: 'a valid DatasetEvent or JobEvent: accepted, not recorded (the ledger records runs)' });
     }
     const { report, batch, seq } = await queue.submit(event);
     // The figures are those of the import that took this event, with `batch` events in all.

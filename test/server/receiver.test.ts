@@ -103,17 +103,26 @@ for (const backend of backends()) {
       assert.equal(ledger.select(Transform).count(), 3);
     }));
 
-  test('a DatasetEvent or JobEvent is answered 202 and not recorded', () =>
+  test('a DatasetEvent and a JobEvent are recorded like an import: the dataset\'s facets, the job\'s declared inputs and outputs; the same event again adds nothing', () =>
     withServer(async (ledger, server) => {
       const base = { eventTime: new Date().toISOString(), producer: 'https://example.org/p' };
-      const dsEvent = { ...base, schemaURL: 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/DatasetEvent', dataset: dataset('table') };
-      const jobEvent = { ...base, schemaURL: 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/JobEvent', job: { namespace: 'n', name: 'j' }, inputs: [], outputs: [] };
+      const STATIC = 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/';
+      const schema = { _producer: base.producer, _schemaURL: `${STATIC}SchemaDatasetFacet`, fields: [{ name: 'id', type: 'INTEGER' }] };
+      const dsEvent = { ...base, schemaURL: `${STATIC}DatasetEvent`, dataset: { ...dataset('table'), facets: { schema } } };
+      const jobEvent = { ...base, schemaURL: `${STATIC}JobEvent`, job: { namespace: 'n', name: 'j' }, inputs: [dataset('table')], outputs: [dataset('report')] };
       for (const e of [dsEvent, jobEvent]) {
         const res = await post(`${server.url}/api/v1/lineage`, e);
-        assert.equal(res.status, 202, JSON.stringify(res.body));
-        assert.equal((res.body as { recorded: boolean }).recorded, false);
+        assert.equal(res.status, 201, JSON.stringify(res.body));
+        assert.equal((res.body as { recorded: boolean }).recorded, true);
       }
-      assert.equal(ledger.head.seq, 0);
+      const table = ledger.select(File, { name: dsEvent.dataset.name }).one();
+      assert.deepEqual((await table.facets).schema, schema);
+      const declared = await ledger.select(Transform, { name: 'j' }).one().declared;
+      assert.deepEqual([declared.inputs.map((f) => f.name), declared.outputs.map((f) => f.name)], [[dsEvent.dataset.name], [jobEvent.outputs[0]!.name]]);
+      const again = await post(`${server.url}/api/v1/lineage`, jobEvent);
+      assert.equal(again.status, 201, JSON.stringify(again.body));
+      // As for a RunEvent posted again: the import is recorded, no lineage is added.
+      assert.equal((again.body as { appended: number }).appended, 0, 'the same JobEvent again is a duplicate');
     }));
 
   test('bodies beyond the limit get 413, gzip bombs included, and nothing is written', () =>
