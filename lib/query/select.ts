@@ -131,7 +131,7 @@ export class Query<R extends LineageRecord> {
   }
 
   /** Keeps records connected to a record of `model` matching `where`; runs and files connect via outputs unless `via: 'inputs'`. */
-  join(model: Model, where?: Where, options: { via?: Via } = {}): Query<R> {
+  join(model: Model, where?: Where, options?: { via?: Via }): Query<R> {
     const kind = kindOf(model);
     checkWhere(kind, where);
     const via = options?.via ?? 'outputs';
@@ -139,7 +139,7 @@ export class Query<R extends LineageRecord> {
     const joins = this.#joins;
     const prev = joins.length ? joins[joins.length - 1]!.kind : this.#kind;
     if (prev === kind) throw new LineageError('QUERY_INVALID', `cannot join ${kind} to ${kind}: join a different model`);
-    return this.#with({ joins: [...joins, { kind, where, via }] });
+    return new Query<R>(this.#binding, this.#kind, this.#where, [...joins, { kind, where, via }], this.#predicates, this.#order, this.#limit, this.#offset, this.#trash);
   }
 
   /** Keeps records for which the predicate holds, or whose fields equal the given values. */
@@ -361,14 +361,18 @@ function checkWhere(kind: Kind, where: Where | undefined): void {
   if (where === null || typeof where !== 'object' || Array.isArray(where)) {
     throw new LineageError('QUERY_INVALID', `a where clause is an object of field values, not ${where === null ? 'null' : typeof where}`);
   }
-  for (const field of Object.keys(where)) {
-    if (isMetaField(kind, field)) {
-      checkMetaValue(field, where[field]);
-      continue;
-    }
-    if (!FIELDS[kind].has(field)) throw new LineageError('QUERY_INVALID', `${kind} has no field ${field}; fields: ${[...FIELDS[kind], ...META_FIELDS[kind]].join(', ')}`);
+  // A for-in over own keys, not Object.keys(): no array per query.
+  for (const field in where) {
+    if (!Object.hasOwn(where, field)) continue;
     const v = where[field];
-    if (field !== 'params' && isOperator(v)) checkOperator(field, v);
+    // Every model has an id and a name: the common clauses skip the set lookups (a fifth of a lookup's time).
+    if (field === 'name' || field === 'id' || FIELDS[kind].has(field)) {
+      if (field !== 'params' && typeof v === 'object' && isOperator(v)) checkOperator(field, v);
+    } else if (isMetaField(kind, field)) {
+      checkMetaValue(field, v);
+    } else {
+      throw new LineageError('QUERY_INVALID', `${kind} has no field ${field}; fields: ${[...FIELDS[kind], ...META_FIELDS[kind]].join(', ')}`);
+    }
   }
 }
 
