@@ -210,8 +210,9 @@ export class Query<R extends LineageRecord> {
       const hits = this.#hits();
       const table = tableOf(binding.view.projection, kind);
       const end = limit === undefined ? hits.idx.length : Math.min(hits.idx.length, offset + limit);
-      const out: R[] = [];
-      for (let j = offset; j < end; j++) out.push(hits.record(binding, kind, table, j) as R);
+      // Sized at once: most answers are one record, and push() would make room for 17.
+      const out: R[] = new Array(Math.max(0, end - offset));
+      for (let j = offset; j < end; j++) out[j - offset] = hits.record(binding, kind, table, j) as R;
       return out;
     }
     const hits = this.#hits();
@@ -248,10 +249,10 @@ export class Query<R extends LineageRecord> {
     for (let s = joins.length - 1; s >= 0; s--) {
       const from = joins[s]!;
       const toKind = s === 0 ? this.#kind : joins[s - 1]!.kind;
-      const reached = new Reached();
+      const reached = REACHED.reset();
       const xs = hits.idx;
       for (let j = 0; j < xs.length; j++) neighbours(p, w, from.kind, xs[j]!, toKind, from.via, reached);
-      hits = filterHits(view, toKind, new Hits(reached.xs), s === 0 ? this.#where : joins[s - 1]!.where);
+      hits = filterHits(view, toKind, new Hits(reached.take()), s === 0 ? this.#where : joins[s - 1]!.where);
     }
     if (hits.idx.length > 1) hits.sortByCreation(tableOf(p, this.#kind));
     return this.#trashFilter(hits);
@@ -278,11 +279,26 @@ export class Query<R extends LineageRecord> {
   }
 }
 
-/** Distinct integers, in the order first reached. */
+/**
+ * Distinct integers, in the order first reached. One instance serves every join step (a step runs
+ * no user code, so none begins while another is under way); `take()` hands out an exact copy.
+ */
 class Reached {
   /** The integers reached, in order. */
   readonly xs: number[] = [];
   #seen: Set<number> | undefined;
+
+  /** This set, emptied. */
+  reset(): this {
+    this.xs.length = 0;
+    this.#seen = undefined;
+    return this;
+  }
+
+  /** The integers reached, as an array of their own. */
+  take(): number[] {
+    return this.xs.slice();
+  }
 
   add(x: number): void {
     if (x < 0) return;
@@ -300,6 +316,8 @@ class Reached {
     for (let e = rel.first(x); e !== 0 && rel.stamp(e) <= w; e = rel.after(e)) this.add(rel.target(e));
   }
 }
+
+const REACHED = new Reached();
 
 /**
  * The entities a query step found, in order, as their tables' integers (ids are looked up only for
