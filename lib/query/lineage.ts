@@ -35,7 +35,10 @@ export interface LineageEdge {
   type: 'input' | 'output' | 'transform';
 }
 
-/** The result of `ledger.lineage()`. */
+/**
+ * The result of `ledger.lineage()`: plain data. In a large graph, `nodes` and `edges` are each made
+ * when first read (they describe the ledger as it was at the call, whenever they are read).
+ */
 export interface LineageGraph {
   start: string;
   direction: Direction;
