@@ -1,3 +1,6 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
 /** Timing figures of one measured thing: the median and the range over repetitions. */
 export interface Sample {
   median: number;
@@ -54,6 +57,30 @@ export function latency(calls: number, fn: (i: number) => unknown): number {
   const us = ((now() - t0) * 1000) / calls;
   if (sink < 0) console.log(sink);
   return us;
+}
+
+/**
+ * The same as `latency`, in µs of CPU (user + system, this process) per call: on a machine shared
+ * with other work, CPU time moves less than wall time, which counts the time spent waiting for a
+ * core. Collections count too (they run in this process), so an allocating call pays for them.
+ */
+export function cpuLatency(calls: number, fn: (i: number) => unknown): number {
+  let sink = 0;
+  for (let i = 0; i < Math.min(calls, 2000); i++) if (fn(i)) sink++;
+  const t0 = process.cpuUsage();
+  for (let i = 0; i < calls; i++) if (fn(i)) sink++;
+  const t = process.cpuUsage(t0);
+  if (sink < 0) console.log(sink);
+  return (t.user + t.system) / calls;
+}
+
+/**
+ * A full garbage collection now (the flag is set for it), so that no marking left over from a build
+ * counts as a measured call's CPU time.
+ */
+export function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
 }
 
 /** A row of the results table. */

@@ -6,11 +6,9 @@ import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { open } from '../lib/ledger.js';
 import { File, Run, Transform } from '../lib/model/records.js';
-import { summarize } from './harness.js';
+import { collectGarbage, cpuLatency as latency, summarize } from './harness.js';
 import { SqliteBaseline } from './sqlite.js';
 import { appendValidated } from './suite.js';
 import { generateWorkload } from './workload.js';
@@ -60,21 +58,7 @@ const queries: [string, number, (i: number) => unknown, ((i: number) => unknown)
 ];
 const fmt = (x: number) => x.toFixed(3);
 // A full collection before measuring, so that no marking left over from the build counts as a query's CPU time.
-setFlagsFromString('--expose-gc');
-(runInNewContext('gc') as () => void)();
-/**
- * µs of CPU (user + system, this process) per call, after a warm-up: on a machine shared with other
- * work, CPU time moves less than wall time, which counts the time spent waiting for a core.
- */
-function latency(calls: number, fn: (i: number) => unknown): number {
-  let sink = 0;
-  for (let i = 0; i < Math.min(calls, 2000); i++) if (fn(i)) sink++;
-  const t0 = process.cpuUsage();
-  for (let i = 0; i < calls; i++) if (fn(i)) sink++;
-  const t = process.cpuUsage(t0);
-  if (sink < 0) console.log(sink);
-  return (t.user + t.system) / calls;
-}
+collectGarbage();
 const session = values.profile ? new Session() : undefined;
 if (session) {
   session.connect();

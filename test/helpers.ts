@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { open, type Ledger, type OpenOptions } from 'lineage-ledger';
+import type { Test } from 'uvu';
 import { testPostgres } from './support/postgres.js';
 
 /** A fresh temporary folder, removed by the returned cleanup. */
@@ -51,4 +52,18 @@ export function backends(): Backend[] {
       cleanup: () => {},
     },
   ];
+}
+
+/** `it(name, fn)` for a suite: each test gets a fresh ledger of `backend`, closed and cleaned up after it. */
+export function onFreshLedger(test: Test, backend: Backend): (name: string, fn: (ln: Ledger) => Promise<void>) => void {
+  return (name, fn) =>
+    test(name, async () => {
+      const ln = await backend.fresh();
+      try {
+        await fn(ln);
+      } finally {
+        await ln.close();
+        backend.cleanup();
+      }
+    });
 }

@@ -154,6 +154,8 @@ export class FileTable extends ColumnTable<FileRow> {
   }
 
   #chain(newest: number, prev: Int32Array, watermark: number): number[] {
+    // Most names and hashes belong to one file: an array of exactly one (push() would make room for 17).
+    if (newest >= 0 && prev[newest]! < 0) return this.#seq[newest]! <= watermark ? [newest] : [];
     const out: number[] = [];
     for (let i = newest; i >= 0; i = prev[i]!) if (this.#seq[i]! <= watermark) out.push(i);
     return out.length > 1 ? out.reverse() : out;

@@ -236,4 +236,15 @@ test('a lineage graph is plain data: it serializes, clones and compares like any
   await l.close();
 });
 
+test('a where clause is read by its own keys: an inherited one is ignored, an unknown own one refused', async () => {
+  const l = await open({ memory: true });
+  await l.add(new File(Buffer.from('a'), { name: 'a.txt' }));
+  const where = Object.create({ colour: 'red', name: 'b.txt' }, { name: { value: 'a.txt', enumerable: true } }) as { name: string };
+  assert.is(l.select(File, where).one().name, 'a.txt');
+  assert.is(l.select(Run).join(File, where).count(), 0);
+  assert.throws(() => l.select(File, { name: 'a.txt', colour: 'red' }), /file has no field colour/);
+  assert.throws(() => l.select(File, { name: { startsWith: 1 } }), /an operator is one of/);
+  await l.close();
+});
+
 test.run();
