@@ -2,7 +2,7 @@
 // beside the best a PostgreSQL client can do without a chain: plain INSERTs of rows of the same size
 // by the same client (node-postgres), one transaction per append, from as many connections at once.
 // Then query latency on the PostgreSQL ledger after catch-up, beside the same ledger in a folder.
-//   npm run build && npm run bench:pg [-- --appends 200 --reps 3]
+//   npm run build && npm run bench:pg [-- --appends 200 --reps 3 --writers N]
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
@@ -17,6 +17,7 @@ const arg = (name: string, def: number) => {
 };
 const APPENDS = arg('appends', 200);
 const REPS = arg('reps', 3);
+const WRITERS = process.argv.includes('--writers') ? [arg('writers', 16)] : [1, 4, 16];
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const cluster = await startPostgres({ fsync: true });
@@ -24,7 +25,7 @@ const loads: number[] = [];
 const sample = setInterval(() => loads.push(loadavg()[0]!), 1000);
 try {
   const rows: string[] = [];
-  for (const writers of [1, 4, 16]) {
+  for (const writers of WRITERS) {
     const ours: number[] = [];
     const plain: number[] = [];
     for (let rep = 0; rep < REPS; rep++) {

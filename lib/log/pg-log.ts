@@ -11,7 +11,7 @@ import { migrate } from './pg-schema.js';
 import { checkContinues } from './raw-append.js';
 import { canonicalJson } from './canonical.js';
 import { SequencerSeat } from './pg-lead.js';
-import { blobRows, checkBatchIds, CommitUnknown, lookUpBatches, parseAnnouncement, type Pass, type PgJob, sequencePass, submitPending } from './pg-sequencer.js';
+import { blobRows, checkBatchIds, CommitUnknown, announcedBatches, announcedHead, lookUpBatches, type Pass, type PgJob, sequencePass, submitPending } from './pg-sequencer.js';
 import type { PgTarget } from './pg-url.js';
 import type { LedgerLog } from './store.js';
 
@@ -19,6 +19,7 @@ const FORMAT = 1;
 const MAX_GROUP_EVENTS = 4096;
 // How often a writer waiting for its seqs checks on them (and tries to take the sequencer over); after how long it looks them up, submits them again (a crash may have lost them) and how long an idle sequencer keeps its seat.
 const WAIT_CHECK_MS = 250;
+const STALLED_MS = 400;
 const LOOK_UP_MS = 1500;
 const LEAD_IDLE_MS = 10_000;
 const READ_BATCH = 1000;
@@ -206,7 +207,8 @@ export class PgLog implements LedgerLog {
         await this.#sequence(this.#takeGroup());
       } else {
         if (this.#queue.length === 0) break;
-        if (await this.#tryLead()) continue;
+        // The first append tries for the seat; after that, only appends that wait too long do (#checkWaiting).
+        if (this.#triedLead === 0 && (await this.#tryLead())) continue;
         await this.#submit(this.#takeGroup());
       }
     }
@@ -391,8 +393,9 @@ export class PgLog implements LedgerLog {
     this.#checking = true;
     try {
       if (this.#waiting.size === 0) return;
-      if (!this.#seat?.held) await this.#tryLead();
       const now = Date.now();
+      // No seqs for a while: the seat's holder may be gone (or there is none).
+      if (!this.#seat?.held && [...this.#waiting.values()].some((j) => !j.range && now - j.checked! >= STALLED_MS)) await this.#tryLead();
       const stale = [...this.#waiting.values()].filter((j) => !j.range && now - j.checked! >= LOOK_UP_MS);
       if (stale.length > 0) {
         try {
@@ -494,10 +497,11 @@ export class PgLog implements LedgerLog {
           return;
         }
         client.on('notification', (msg) => {
-          const a = parseAnnouncement(this.#target.ledger, msg.payload ?? '');
-          if (!a) return;
-          this.#announce(a.batches);
-          if (a.head > this.#head.seq) this.#catchUp(a.head).catch(() => {});
+          const payload = msg.payload ?? '';
+          const head = announcedHead(this.#target.ledger, payload);
+          if (head === undefined) return;
+          if (this.#waiting.size > 0) this.#announce(announcedBatches(payload, this.#waiting.keys()));
+          if (head > this.#head.seq) this.#catchUp(head).catch(() => {});
         });
         await client.query('LISTEN lineage_ledger');
         // The client is unref'd: following must not keep a process alive on its own.

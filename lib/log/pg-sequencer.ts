@@ -232,16 +232,26 @@ function announcements(ledger: string, head: number, batches: readonly [string, 
   return out;
 }
 
-/** Parses a notification payload of `ledger`: the head it announces and the batches' seqs; undefined for another ledger's. */
-export function parseAnnouncement(ledger: string, payload: string): { head: number; batches: [string, number, number][] } | undefined {
-  const parts = payload.split(' ');
-  if (parts[0] !== ledger) return undefined;
-  const batches: [string, number, number][] = [];
-  for (let i = 2; i < parts.length; i++) {
-    const [b, f, l] = parts[i]!.split(':');
-    if (b && f !== undefined && l !== undefined) batches.push([b, Number(f), Number(l)]);
+/** The head a notification payload of `ledger` announces; undefined for another ledger's. */
+export function announcedHead(ledger: string, payload: string): number | undefined {
+  const sp = payload.indexOf(' ');
+  if (sp < 0 || payload.slice(0, sp) !== ledger) return undefined;
+  const end = payload.indexOf(' ', sp + 1);
+  return Number(payload.slice(sp + 1, end < 0 ? undefined : end));
+}
+
+/** The seqs a payload announces for these batch ids (every process parses every payload: only its own are looked for). */
+export function announcedBatches(payload: string, batches: Iterable<string>): [string, number, number][] {
+  const out: [string, number, number][] = [];
+  for (const b of batches) {
+    const at = payload.indexOf(` ${b}:`);
+    if (at < 0) continue;
+    const start = at + b.length + 2;
+    const end = payload.indexOf(' ', start);
+    const [f, l] = payload.slice(start, end < 0 ? undefined : end).split(':');
+    out.push([b, Number(f), Number(l)]);
   }
-  return { head: Number(parts[1]), batches };
+  return out;
 }
 
 /**
