@@ -347,12 +347,10 @@ export class PgLog implements LedgerLog {
   /** The pool of submissions: asynchronous commits (see submitPending), two connections. */
   #submitter(): pg.Pool {
     if (!this.#submitPool) {
-      const pool = new pg.Pool({ ...this.#target.config, max: 2, connectionTimeoutMillis: 10_000, keepAlive: true });
+      const options = [this.#target.config.options, '-c synchronous_commit=off'].filter(Boolean).join(' ');
+      const pool = new pg.Pool({ ...this.#target.config, options, max: 2, connectionTimeoutMillis: 10_000, keepAlive: true });
       pool.on('error', () => {});
-      pool.on('connect', (c) => {
-        c.on('error', () => {});
-        c.query('SET synchronous_commit TO off').catch(() => {});
-      });
+      pool.on('connect', (c) => c.on('error', () => {}));
       this.#submitPool = pool;
     }
     return this.#submitPool;
@@ -453,6 +451,30 @@ export class PgLog implements LedgerLog {
     return run;
   }
 
+  /**
+   * Applies events a notification carried (their stored texts), in log order after whatever is
+   * being delivered: the ones that continue what this process has seen, each link checked as a read
+   * checks it; anything else is left to a read (the pass's last notification, or the poll).
+   */
+  #deliverTexts(texts: string[]): void {
+    const run = this.#delivery.then(() => {
+      const out: LedgerEvent[] = [];
+      let { seq, hash } = this.#head;
+      for (const text of texts) {
+        const event = JSON.parse(text) as LedgerEvent;
+        if (event.seq <= seq) continue;
+        if (event.seq !== seq + 1 || event.prev !== hash) break;
+        event.hash = sha256Hex(text);
+        const data = upcast(event.type, event.v, event.data);
+        out.push(data === event.data ? event : ({ ...event, data } as LedgerEvent));
+        seq = event.seq;
+        hash = event.hash;
+      }
+      this.#deliver(out);
+    });
+    this.#delivery = run.catch(() => {});
+  }
+
   #deliver(events: LedgerEvent[]): void {
     if (events.length === 0) return;
     const last = events[events.length - 1]!;
@@ -498,10 +520,14 @@ export class PgLog implements LedgerLog {
         }
         client.on('notification', (msg) => {
           const payload = msg.payload ?? '';
-          const head = announcedHead(this.#target.ledger, payload);
-          if (head === undefined) return;
-          if (this.#waiting.size > 0) this.#announce(announcedBatches(payload, this.#waiting.keys()));
-          if (head > this.#head.seq) this.#catchUp(head).catch(() => {});
+          const nl = payload.indexOf('\n');
+          const header = nl < 0 ? payload : payload.slice(0, nl);
+          const a = announcedHead(this.#target.ledger, header);
+          if (a === undefined) return;
+          if (this.#waiting.size > 0) this.#announce(announcedBatches(header, this.#waiting.keys()));
+          if (a.head <= this.#head.seq) return;
+          if (nl >= 0) this.#deliverTexts(payload.slice(nl + 1).split('\n'));
+          else if (!a.more) this.#catchUp(a.head).catch(() => {});
         });
         await client.query('LISTEN lineage_ledger');
         // The client is unref'd: following must not keep a process alive on its own.

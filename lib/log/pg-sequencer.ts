@@ -200,10 +200,10 @@ export async function sequencePass(client: ClientBase, ledger: string, own: read
               j AS (INSERT INTO lineage_batches (ledger, batch, first_seq, last_seq) SELECT $1, b, f, l FROM unnest($4::text[], $5::bigint[], $6::bigint[]) AS t(b, f, l)),
               c AS (INSERT INTO lineage_blobs (hash, chunk, bytes) SELECT h, c, b FROM unnest($7::text[], $8::integer[], $9::bytea[]) AS t(h, c, b) ON CONFLICT DO NOTHING)
          SELECT pg_notify('lineage_ledger', p) FROM unnest($10::text[]) AS n(p)`,
-        [ledger, seqs, bytes, fresh.map((f) => f[0]), fresh.map((f) => f[1]), fresh.map((f) => f[2]), blobs.hashes, blobs.chunks, blobs.bytes, announcements(ledger, seq, announced)],
+        [ledger, seqs, bytes, fresh.map((f) => f[0]), fresh.map((f) => f[1]), fresh.map((f) => f[2]), blobs.hashes, blobs.chunks, blobs.bytes, announcements(ledger, seq, announced, bytes)],
       );
     } else if (announced.length > 0) {
-      await client.query(`SELECT pg_notify('lineage_ledger', p) FROM unnest($1::text[]) AS n(p)`, [announcements(ledger, seq, announced)]);
+      await client.query(`SELECT pg_notify('lineage_ledger', p) FROM unnest($1::text[]) AS n(p)`, [announcements(ledger, seq, announced, [])]);
     }
     committing = true;
     await client.query('COMMIT');
@@ -215,29 +215,48 @@ export async function sequencePass(client: ClientBase, ledger: string, own: read
   }
 }
 
-/** Notification payloads: `LEDGER HEAD batch:first:last …`, as many as the batches need. */
-function announcements(ledger: string, head: number, batches: readonly [string, number, number][]): string[] {
+/**
+ * Notification payloads of a pass, delivered in this order at COMMIT: `LEDGER HEAD + batch:first:last …`
+ * (each batch's seqs), then `LEDGER HEAD +` followed by the events themselves, one stored text a line
+ * (canonical JSON holds no raw newline), as many as fit in a payload, so that followers apply them
+ * without reading them back; last `LEDGER HEAD`, on which a follower reads whatever did not come
+ * (an event too large for a payload, or a payload it missed). `+` says more payloads follow.
+ */
+function announcements(ledger: string, head: number, batches: readonly [string, number, number][], events: readonly Buffer[]): string[] {
   const out: string[] = [];
-  const start = `${ledger} ${head}`;
-  let cur = start;
+  const more = `${ledger} ${head} +`;
+  let cur = more;
   for (const [b, f, l] of batches) {
     const item = ` ${b}:${f}:${l}`;
     if (cur.length + item.length > NOTIFY_BYTES) {
       out.push(cur);
-      cur = start;
+      cur = more;
     }
     cur += item;
   }
-  out.push(cur);
+  if (cur !== more) out.push(cur);
+  const parts: string[] = [];
+  let size = more.length;
+  for (const e of events) {
+    if (more.length + 1 + e.length > NOTIFY_BYTES) break;
+    if (size + 1 + e.length > NOTIFY_BYTES) {
+      out.push(`${more}\n${parts.join('\n')}`);
+      parts.length = 0;
+      size = more.length;
+    }
+    parts.push(e.toString('utf8'));
+    size += 1 + e.length;
+  }
+  if (parts.length > 0) out.push(`${more}\n${parts.join('\n')}`);
+  out.push(`${ledger} ${head}`);
   return out;
 }
 
-/** The head a notification payload of `ledger` announces; undefined for another ledger's. */
-export function announcedHead(ledger: string, payload: string): number | undefined {
-  const sp = payload.indexOf(' ');
-  if (sp < 0 || payload.slice(0, sp) !== ledger) return undefined;
-  const end = payload.indexOf(' ', sp + 1);
-  return Number(payload.slice(sp + 1, end < 0 ? undefined : end));
+/** The head a notification payload's first line announces, and whether more payloads of its pass follow; undefined for another ledger's. */
+export function announcedHead(ledger: string, header: string): { head: number; more: boolean } | undefined {
+  const parts = header.split(' ', 3);
+  if (parts[0] !== ledger) return undefined;
+  return { head: Number(parts[1]), more: parts[2] === '+' };
 }
 
 /** The seqs a payload announces for these batch ids (every process parses every payload: only its own are looked for). */
