@@ -29,7 +29,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
  * A new process's open of an EVENTS-event PostgreSQL ledger (the checkpoint its writer's close stored
  * in the database, then the tail), then lineage and lookup queries on it beside the same events in a folder.
  */
-async function catchUp(url: string): Promise<void> {
+async function catchUpBench(url: string): Promise<void> {
   const w = generateWorkload({ events: EVENTS, seed: 42, chainLength: Math.min(1000, Math.floor(EVENTS / 10)) });
   const { dir, cleanup } = tempDir('pg-bench-catchup-');
   try {
@@ -164,7 +164,7 @@ try {
   console.log(`query select(File, { name }).one(): PostgreSQL ledger ${(qPg * 1000).toFixed(1)} µs, folder ${(qFolder * 1000).toFixed(1)} µs (${(qPg / qFolder).toFixed(2)}×)`);
   await Promise.all([follower.close(), folder.close()]);
   cleanup();
-  if (EVENTS > 0) await catchUp(cluster.url('catchup'));
+  if (EVENTS > 0) await catchUpBench(cluster.url('catchup'));
   console.log(`load average during the run: median ${median(loads).toFixed(1)} (2 cores)`);
 } finally {
   clearInterval(sample);
