@@ -93,27 +93,29 @@ function parsePending(text: string): { type: EventType; v: number; dataJson: str
 
 /**
  * One sequencing pass, run only by the process holding the ledger's sequencer lock (pg-lead.ts), in
- * one transaction: take the pending batches (in order of arrival) and this process's own jobs, seal
- * them onto the head (the bytes and chain of the folder store), insert the events and batch ids, and
- * notify every process with the seqs each batch got. Writers commit their pending batches in parallel
- * (PostgreSQL shares their WAL flushes), so the one serial step is this pass, which holds many batches
- * and flushes once. A batch id already recorded (a retry) is answered with its original seqs. The head
- * is read again in every pass: the primary key (ledger, seq) refuses any other writer's overlap, so
- * the chain never forks even if two passes ever raced.
+ * two round trips: read the head and the pending batches (in order of arrival); seal them and this
+ * process's own jobs onto the head (the bytes and chain of the folder store); then one statement,
+ * atomic on its own, deletes those pending rows, inserts the events, batch ids and contents, and
+ * notifies every process of the seqs each batch got. Writers commit their pending batches in
+ * parallel (PostgreSQL shares their WAL flushes), so the one serial step is this pass, which holds
+ * many batches and flushes once. A batch id already recorded (a retry) is answered with its original
+ * seqs. Only the seat's holder deletes pending rows, so what it read is still there when it writes;
+ * and the primary key (ledger, seq) refuses any other writer's overlap (a copy), so the chain never
+ * forks even if two passes ever raced.
  */
 export async function sequencePass(client: ClientBase, ledger: string, own: readonly PgJob[]): Promise<Pass> {
   checkBatchIds(own);
-  let text = `BEGIN; SELECT seq, bytes FROM lineage_events WHERE ledger = '${ledger}' ORDER BY seq DESC LIMIT 1;
-    WITH d AS (DELETE FROM lineage_pending WHERE ledger = '${ledger}' AND id IN (SELECT id FROM lineage_pending WHERE ledger = '${ledger}' ORDER BY id LIMIT ${PASS_BATCHES}) RETURNING id, batch, events)
-    SELECT d.batch, d.events, b.first_seq, b.last_seq FROM d LEFT JOIN lineage_batches b ON b.ledger = '${ledger}' AND b.batch = d.batch ORDER BY d.id;`;
+  let text = `SELECT seq, bytes FROM lineage_events WHERE ledger = '${ledger}' ORDER BY seq DESC LIMIT 1;
+    SELECT p.id, p.batch, p.events, b.first_seq, b.last_seq FROM (SELECT id, batch, events FROM lineage_pending WHERE ledger = '${ledger}' ORDER BY id LIMIT ${PASS_BATCHES}) AS p
+      LEFT JOIN lineage_batches b ON b.ledger = '${ledger}' AND b.batch = p.batch ORDER BY p.id;`;
   if (own.length > 0) text += ` SELECT batch, first_seq, last_seq FROM lineage_batches WHERE ledger = '${ledger}' AND batch IN (${own.map((j) => `'${j.batch}'`).join(', ')});`;
   let committing = false;
   try {
     const results = (await client.query(text)) as unknown as { rows: Record<string, unknown>[] }[];
-    const tipRow = results[1]!.rows[0] as { seq: string; bytes: Buffer } | undefined;
-    const pending = results[2]!.rows as { batch: string; events: string; first_seq: string | null; last_seq: string | null }[];
+    const tipRow = results[0]!.rows[0] as { seq: string; bytes: Buffer } | undefined;
+    const pending = results[1]!.rows as { id: string; batch: string; events: string; first_seq: string | null; last_seq: string | null }[];
     const recorded = new Map<string, [number, number]>();
-    if (own.length > 0) for (const r of results[3]!.rows as { batch: string; first_seq: string; last_seq: string }[]) recorded.set(r.batch, [Number(r.first_seq), Number(r.last_seq)]);
+    if (own.length > 0) for (const r of results[2]!.rows as { batch: string; first_seq: string; last_seq: string }[]) recorded.set(r.batch, [Number(r.first_seq), Number(r.last_seq)]);
     for (const r of pending) if (r.first_seq !== null) recorded.set(r.batch, [Number(r.first_seq), Number(r.last_seq)]);
 
     let seq = 0;
@@ -194,23 +196,22 @@ export async function sequencePass(client: ClientBase, ledger: string, own: read
       return { kind: 'written', events: r };
     });
     const blobs = blobRows(own.flatMap((j, i) => (outcomes[i]?.kind === 'written' ? j.blobs : [])));
-    if (fresh.length > 0 || blobs.hashes.length > 0) {
+    if (pending.length > 0 || fresh.length > 0 || blobs.hashes.length > 0 || announced.length > 0) {
+      committing = true;
       await client.query(
-        `WITH e AS (INSERT INTO lineage_events (ledger, seq, bytes) SELECT $1, s, b FROM unnest($2::bigint[], $3::bytea[]) AS t(s, b)),
+        `WITH d AS (DELETE FROM lineage_pending WHERE ledger = $1 AND id = ANY($11::bigint[])),
+              e AS (INSERT INTO lineage_events (ledger, seq, bytes) SELECT $1, s, b FROM unnest($2::bigint[], $3::bytea[]) AS t(s, b)),
               j AS (INSERT INTO lineage_batches (ledger, batch, first_seq, last_seq) SELECT $1, b, f, l FROM unnest($4::text[], $5::bigint[], $6::bigint[]) AS t(b, f, l)),
               c AS (INSERT INTO lineage_blobs (hash, chunk, bytes) SELECT h, c, b FROM unnest($7::text[], $8::integer[], $9::bytea[]) AS t(h, c, b) ON CONFLICT DO NOTHING)
          SELECT pg_notify('lineage_ledger', p) FROM unnest($10::text[]) AS n(p)`,
-        [ledger, seqs, bytes, fresh.map((f) => f[0]), fresh.map((f) => f[1]), fresh.map((f) => f[2]), blobs.hashes, blobs.chunks, blobs.bytes, announcements(ledger, seq, announced, bytes)],
+        [ledger, seqs, bytes, fresh.map((f) => f[0]), fresh.map((f) => f[1]), fresh.map((f) => f[2]), blobs.hashes, blobs.chunks, blobs.bytes, announcements(ledger, seq, announced, bytes), pending.map((r) => r.id)],
       );
-    } else if (announced.length > 0) {
-      await client.query(`SELECT pg_notify('lineage_ledger', p) FROM unnest($1::text[]) AS n(p)`, [announcements(ledger, seq, announced, [])]);
     }
-    committing = true;
-    await client.query('COMMIT');
     return { own: outcomes, announced, sealed, tip, full };
   } catch (err) {
-    if (committing) throw new CommitUnknown(err);
-    await client.query('ROLLBACK').catch(() => {});
+    // An error the server reported means the statement, and so its implicit transaction, did not
+    // commit; a connection lost without an answer leaves it unknown.
+    if (committing && (err as { severity?: string })?.severity === undefined) throw new CommitUnknown(err);
     throw err;
   }
 }
