@@ -202,7 +202,8 @@ export class PgLog implements LedgerLog {
   async #pump(): Promise<void> {
     for (;;) {
       if (this.#seat?.held) {
-        if (this.#queue.length === 0 && !this.#pendingSignal) break;
+        // Once closing, other processes' batches are left to the next holder: close() must not wait on them.
+        if (this.#queue.length === 0 && (!this.#pendingSignal || this.#closed)) break;
         this.#pendingSignal = false;
         await this.#sequence(this.#takeGroup());
       } else {
