@@ -1,8 +1,10 @@
 // Append throughput of a PostgreSQL ledger through the public API, at 1, 4 and 16 writer processes,
 // beside the best a PostgreSQL client can do without a chain: plain INSERTs of rows of the same size
 // by the same client (node-postgres), one transaction per append, from as many connections at once.
-// Then query latency on the PostgreSQL ledger after catch-up, beside the same ledger in a folder.
-//   npm run build && npm run bench:pg [-- --appends 200 --reps 3]
+// Then query latency on the PostgreSQL ledger after catch-up, beside the same ledger in a folder; with
+// --events N, a new process's catch-up on an N-event ledger (from the checkpoint stored in the
+// database, then the tail) and query latency on it beside the same events in a folder.
+//   npm run build && npm run bench:pg [-- --appends 200 --reps 3 --writers N --events 1000000]
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
@@ -10,6 +12,8 @@ import { File, open, Transform } from 'lineage-ledger';
 import { startPostgres } from '../test/support/postgres.js';
 import { Writer } from '../test/pg/writers.js';
 import { tempDir } from '../test/helpers.js';
+import { appendValidated } from './suite.js';
+import { generateWorkload } from './workload.js';
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -17,14 +21,71 @@ const arg = (name: string, def: number) => {
 };
 const APPENDS = arg('appends', 200);
 const REPS = arg('reps', 3);
+const EVENTS = arg('events', 0);
+const WRITERS = process.argv.includes('--writers') ? [arg('writers', 16)].filter((w) => w > 0) : [1, 4, 16];
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/**
+ * A new process's open of an EVENTS-event PostgreSQL ledger (the checkpoint its writer's close stored
+ * in the database, then the tail), then lineage and lookup queries on it beside the same events in a folder.
+ */
+async function catchUpBench(url: string): Promise<void> {
+  const w = generateWorkload({ events: EVENTS, seed: 42, chainLength: Math.min(1000, Math.floor(EVENTS / 10)) });
+  const { dir, cleanup } = tempDir('pg-bench-catchup-');
+  try {
+    let t = performance.now();
+    const writer = await open(url);
+    await appendValidated(writer, w.events);
+    // Past the last checkpoint: a tail the new process reads from the log.
+    const tail = w.events.length;
+    await writer.close();
+    console.log(`\nwrote ${tail} events to PostgreSQL in ${((performance.now() - t) / 1000).toFixed(1)} s (with the checkpoint at close)`);
+    const folder = await open(`${dir}/ledger`);
+    await appendValidated(folder, w.events);
+    const opens: number[] = [];
+    let follower: Awaited<ReturnType<typeof open>> | undefined;
+    for (let r = 0; r < 3; r++) {
+      await follower?.close();
+      t = performance.now();
+      follower = await open(url);
+      opens.push(performance.now() - t);
+    }
+    const f = follower!;
+    const time = (l: typeof folder, calls: number, q: (l: typeof folder) => unknown) => {
+      const t0 = performance.now();
+      for (let i = 0; i < calls; i++) q(l);
+      return ((performance.now() - t0) / calls) * 1000;
+    };
+    const queries: [string, number, (l: typeof folder) => unknown][] = [
+      ['select(File, { id }).one()', 20_000, (l) => l.select(File, { id: w.typicalFile.id }).one()],
+      ['lineage(typical file, upstream)', 200, (l) => l.lineage(l.select(File, { id: w.typicalFile.id }).one(), { direction: 'upstream' }).nodes.length],
+      ['lineage(chain tip, upstream)', 5, (l) => l.lineage(l.select(File, { id: w.chainTip.id }).one(), { direction: 'upstream' }).nodes.length],
+    ];
+    console.log(`open of the ${f.head.seq}-event PostgreSQL ledger by a new process (checkpoint ${JSON.stringify(f.loadReport?.from ?? null)}, then the tail): median ${(median(opens) / 1000).toFixed(2)} s of ${opens.map((x) => (x / 1000).toFixed(2)).join(', ')}`);
+    console.log('| query | PostgreSQL ledger µs | folder µs | ratio |\n| --- | --- | --- | --- |');
+    for (const [name, calls, q] of queries) {
+      time(f, calls, q);
+      time(folder, calls, q);
+      const pgs: number[] = [];
+      const folders: number[] = [];
+      for (let r = 0; r < 5; r++) {
+        pgs.push(time(f, calls, q));
+        folders.push(time(folder, calls, q));
+      }
+      console.log(`| ${name} | ${median(pgs).toFixed(1)} | ${median(folders).toFixed(1)} | ${(median(pgs) / median(folders)).toFixed(2)}× |`);
+    }
+    await Promise.all([f.close(), folder.close()]);
+  } finally {
+    cleanup();
+  }
+}
 
 const cluster = await startPostgres({ fsync: true });
 const loads: number[] = [];
 const sample = setInterval(() => loads.push(loadavg()[0]!), 1000);
 try {
   const rows: string[] = [];
-  for (const writers of [1, 4, 16]) {
+  for (const writers of WRITERS) {
     const ours: number[] = [];
     const plain: number[] = [];
     for (let rep = 0; rep < REPS; rep++) {
@@ -101,9 +162,10 @@ try {
   console.log(`\n| writers | PostgreSQL ledger appends/s | plain INSERTs/s | ratio |\n| --- | --- | --- | --- |\n${rows.join('\n')}`);
   console.log(`\nopen (catch-up) of a ${follower.head.seq}-event ledger: ${catchUp.toFixed(0)} ms`);
   console.log(`query select(File, { name }).one(): PostgreSQL ledger ${(qPg * 1000).toFixed(1)} µs, folder ${(qFolder * 1000).toFixed(1)} µs (${(qPg / qFolder).toFixed(2)}×)`);
-  console.log(`load average during the run: median ${median(loads).toFixed(1)} (2 cores)`);
   await Promise.all([follower.close(), folder.close()]);
   cleanup();
+  if (EVENTS > 0) await catchUpBench(cluster.url('catchup'));
+  console.log(`load average during the run: median ${median(loads).toFixed(1)} (2 cores)`);
 } finally {
   clearInterval(sample);
   await cluster.dispose();

@@ -14,13 +14,24 @@ export interface Sealed {
 
 /** Serializes the envelope once to canonical bytes and hashes exactly those bytes. */
 export function seal(seq: number, type: EventType, v: number, at: string, data: unknown, prev: string): Sealed {
-  // canonicalJson({ at, data, prev, seq, type, v }), written out: the envelope's keys are in order,
-  // its strings and integers are written as JSON writes them, and `data` is written by canonicalJson
-  // itself (which reuses a part written before, such as an OpenLineage event's digest text).
-  const text = `{"at":${JSON.stringify(at)},"data":${canonicalJson(data)},"prev":${JSON.stringify(prev)},"seq":${seq},"type":${JSON.stringify(type)},"v":${v}}`;
-  const bytes = Buffer.from(text, 'utf8');
+  return sealJson(seq, type, v, at, canonicalJson(data)!, data, prev);
+}
+
+/**
+ * The same sealing, with the data already written as canonical JSON (`dataJson`, which `data` parses
+ * to): the envelope's keys (at, data, prev, seq, type, v) are in order, so its canonical text is
+ * this concatenation, byte for byte what canonicalJson writes. It lets a writer canonicalise its
+ * events before the sequencing step, which then only joins and hashes.
+ */
+export function sealJson(seq: number, type: EventType, v: number, at: string, dataJson: string, data: unknown, prev: string): Sealed {
+  const bytes = Buffer.from(`{"at":${JSON.stringify(at)},"data":${dataJson},"prev":${JSON.stringify(prev)},"seq":${seq},"type":${JSON.stringify(type)},"v":${v}}`, 'utf8');
   const hash = sha256Hex(bytes);
   return { event: { seq, type, v, at, data, prev, hash } as LedgerEvent, bytes };
+}
+
+/** The length in bytes of what sealJson writes for an event whose seq has `seqDigits` digits (the time is always 24 characters). */
+export function sealedSize(type: string, v: number, dataJson: string, seqDigits: number): number {
+  return 135 + Buffer.byteLength(dataJson) + Buffer.byteLength(JSON.stringify(type)) + seqDigits + String(v).length;
 }
 
 /** Parses stored bytes back into an event; `hash` is recomputed from the bytes, never trusted. */

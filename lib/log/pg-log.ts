@@ -3,17 +3,25 @@ import { LineageError } from '../errors.js';
 import { upcast } from '../events/catalog.js';
 import type { EventInput, LedgerEvent } from '../events/types.js';
 import { newId } from '../ids.js';
-import { GENESIS_HASH, sha256Hex, unseal } from './envelope.js';
+import { LIMITS } from '../limits.js';
+import { GENESIS_HASH, sealedSize, sha256Hex, unseal } from './envelope.js';
 import type { Head, InlineBlob, LedgerMeta, StoredEvent } from './event-log.js';
 import { backoff, isLoginRefused, isTransient, sleep, unavailable } from './pg-errors.js';
 import { migrate } from './pg-schema.js';
 import { checkContinues } from './raw-append.js';
-import { blobRows, CommitUnknown, commitGroup, lockKey, type JobOutcome, type PgJob } from './pg-sequencer.js';
+import { canonicalJson } from './canonical.js';
+import { SequencerSeat } from './pg-lead.js';
+import { blobRows, checkBatchIds, CommitUnknown, announcedBatches, announcedHead, lookUpBatches, type Pass, type PgJob, sequencePass, submitPending } from './pg-sequencer.js';
 import type { PgTarget } from './pg-url.js';
 import type { LedgerLog } from './store.js';
 
 const FORMAT = 1;
 const MAX_GROUP_EVENTS = 4096;
+// How often a writer waiting for its seqs checks on them (and tries to take the sequencer over); after how long it looks them up, submits them again (a crash may have lost them) and how long an idle sequencer keeps its seat.
+const WAIT_CHECK_MS = 250;
+const STALLED_MS = 400;
+const LOOK_UP_MS = 1500;
+const LEAD_IDLE_MS = 10_000;
 const READ_BATCH = 1000;
 // The safety net under LISTEN/NOTIFY: a lost notification (or a dropped listening connection) delays a follower by at most this.
 const POLL_MS = 1000;
@@ -22,12 +30,22 @@ const HEX64 = /^[0-9a-f]{64}$/;
 interface Job extends PgJob {
   resolve: (events: LedgerEvent[]) => void;
   reject: (err: unknown) => void;
+  /** When it was committed to lineage_pending (waiting for its seqs since). */
+  since?: number;
+  /** Its seqs, once announced. */
+  range?: [number, number];
+  /** When it was last looked up or submitted again. */
+  checked?: number;
+  /** A COMMIT of it was cut off: it may be recorded. */
+  unknown?: boolean;
 }
 
 /**
  * The hash-chained event log in PostgreSQL, shared by any number of processes on any number of hosts.
- * Appends are grouped per process into one transaction each (see pg-sequencer.ts) and acknowledged
- * after COMMIT; every process follows the events others append (LISTEN/NOTIFY, and a poll as a safety
+ * Appends go through the ledger's one sequencer (the process holding its seat, pg-lead.ts): writers
+ * commit them to lineage_pending in parallel, the sequencer seals them all onto the chain in one
+ * transaction (pg-sequencer.ts), and each is acknowledged once its seqs are committed and this
+ * process's projection has them. Every process follows the events others append (LISTEN/NOTIFY, and a poll as a safety
  * net) and hands all events, its own and others', to `onCommit` in log order.
  */
 export class PgLog implements LedgerLog {
@@ -38,7 +56,21 @@ export class PgLog implements LedgerLog {
   #head: Head;
   #onCommit: (events: LedgerEvent[]) => void = () => {};
   #queue: Job[] = [];
-  #writing: Promise<void> | null = null;
+  #pumping: Promise<void> | null = null;
+  // Appends not yet resolved or rejected, and flush()es waiting for them all.
+  #unsettled = 0;
+  #idle: (() => void)[] = [];
+  // Appends committed to lineage_pending, waiting for their seqs, by batch id.
+  #waiting = new Map<string, Job>();
+  #waitTimer: NodeJS.Timeout | undefined;
+  #checking = false;
+  #submitPool: pg.Pool | undefined;
+  #seat: SequencerSeat | undefined;
+  // A writer notified a pending batch (or the seat was just taken): a pass is due.
+  #pendingSignal = false;
+  #triedLead = 0;
+  // When this process last sequenced anything (it gives an idle seat up).
+  #ledAt = 0;
   // Deliveries to onCommit run one at a time, in log order.
   #delivery: Promise<void> = Promise.resolve();
   #closed = false;
@@ -120,107 +152,280 @@ export class PgLog implements LedgerLog {
   }
 
   /**
-   * Appends events atomically, grouped with this process's other pending appends into one transaction;
-   * resolves after COMMIT, once this process's projection has them. `batch` is the idempotency key (made here when not given).
+   * Appends events atomically; resolves once they have seqs (committed by the ledger's sequencer)
+   * and this process's projection has them. `batch` is the idempotency key (made here when not given).
    */
-  append(events: EventInput[], versions: number[], blobs: InlineBlob[] = [], batch: string = newId(22)): Promise<LedgerEvent[]> {
+  append(events: EventInput[], versions: number[], blobs: InlineBlob[] = [], batch?: string): Promise<LedgerEvent[]> {
     if (this.#closed) return Promise.reject(new LineageError('LEDGER_CLOSED', `ledger ${this.ledger} is closed; open it again to append`));
     if (events.length === 0) return Promise.resolve([]);
+    const id = batch ?? newId(22);
+    // The same id given again while the first is in flight: answered (with its seqs) once the first is settled.
+    if (batch !== undefined && (this.#waiting.has(id) || this.#queue.some((j) => j.batch === id))) return this.flush().then(() => this.append(events, versions, blobs, batch));
+    let data: string[];
+    try {
+      checkBatchIds([{ batch: id } as PgJob]);
+      // Canonical JSON here, in each writer, not in the sequencer's serial step.
+      data = events.map((e) => canonicalJson(e.data)!);
+      const digits = String(this.#head.seq + events.length).length;
+      for (let k = 0; k < events.length; k++) {
+        const size = sealedSize(events[k]!.type, versions[k]!, data[k]!, digits);
+        if (size > LIMITS.eventBytes) throw new LineageError('LIMIT_EXCEEDED', `a ${events[k]!.type} event would take ${size} bytes; the limit is ${LIMITS.eventBytes}`);
+      }
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    this.#unsettled++;
     return new Promise((resolve, reject) => {
-      this.#queue.push({ batch, events, versions, blobs, resolve, reject });
-      this.#writing ??= this.#drain();
+      let done = false;
+      const settle = () => {
+        done = true;
+        if (--this.#unsettled === 0) for (const w of this.#idle.splice(0)) w();
+      };
+      this.#queue.push({
+        batch: id, events, versions, data, blobs,
+        resolve: (e) => done || (settle(), resolve(e)),
+        reject: (e) => done || (settle(), reject(e)),
+      });
+      this.#wake();
     });
   }
 
-  async #drain(): Promise<void> {
-    while (this.#queue.length > 0) {
-      const jobs: Job[] = [this.#queue.shift()!];
-      let count = jobs[0]!.events.length;
-      while (this.#queue.length > 0 && count + this.#queue[0]!.events.length <= MAX_GROUP_EVENTS) {
-        const j = this.#queue.shift()!;
-        count += j.events.length;
-        jobs.push(j);
-      }
-      await this.#commit(jobs);
-    }
-    this.#writing = null;
+  #wake(): void {
+    this.#pumping ??= this.#pump();
   }
 
   /**
-   * Commits a group, retrying while the database is unreachable: a failure before COMMIT recorded
-   * nothing (seal again on the new head); one at COMMIT is retried with the batch ids looked up first,
-   * so a batch that did commit is answered with its original seqs and never written twice.
+   * Moves queued appends on: while this process holds the ledger's sequencer seat, it seals them
+   * itself, with every pending batch of other processes, in one pass; otherwise it commits them to
+   * lineage_pending, where the seat's holder takes them, and waits for their seqs.
    */
-  async #commit(jobs: Job[]): Promise<void> {
+  async #pump(): Promise<void> {
+    for (;;) {
+      if (this.#seat?.held) {
+        // Once closing, other processes' batches are left to the next holder: close() must not wait on them.
+        if (this.#queue.length === 0 && (!this.#pendingSignal || this.#closed)) break;
+        this.#pendingSignal = false;
+        await this.#sequence(this.#takeGroup());
+      } else {
+        if (this.#queue.length === 0) break;
+        // The first append tries for the seat; after that, only appends that wait too long do (#checkWaiting).
+        if (this.#triedLead === 0 && (await this.#tryLead())) continue;
+        await this.#submit(this.#takeGroup());
+      }
+    }
+    this.#pumping = null;
+  }
+
+  #takeGroup(): Job[] {
+    const jobs: Job[] = [];
+    let count = 0;
+    while (this.#queue.length > 0 && (jobs.length === 0 || count + this.#queue[0]!.events.length <= MAX_GROUP_EVENTS)) {
+      const j = this.#queue.shift()!;
+      count += j.events.length;
+      jobs.push(j);
+    }
+    return jobs;
+  }
+
+  /** Tries (at most every 200 ms) to take the ledger's sequencer seat; true if this process holds it. */
+  async #tryLead(): Promise<boolean> {
+    if (this.#seat?.held) return true;
+    const now = Date.now();
+    if (this.#closed || now - this.#triedLead < 200) return false;
+    this.#triedLead = now;
+    this.#seat ??= new SequencerSeat(this.#target.config, this.#target.ledger, () => {
+      this.#pendingSignal = true;
+      this.#wake();
+    });
+    try {
+      if (!(await this.#seat.take())) return false;
+    } catch {
+      // Unreachable: the submission retries and reports.
+      return false;
+    }
+    // The first pass takes whatever waits in lineage_pending, this process's own included.
+    this.#pendingSignal = true;
+    this.#ledAt = Date.now();
+    this.#wake();
+    return true;
+  }
+
+  /** One sequencing pass with these jobs of this process (see sequencePass). */
+  async #sequence(jobs: Job[]): Promise<void> {
+    const seat = this.#seat!;
+    let pass: Pass;
+    try {
+      pass = await sequencePass(seat.client, this.#target.ledger, jobs);
+    } catch (err) {
+      const cause = err instanceof CommitUnknown ? err.cause : err;
+      if (err instanceof CommitUnknown) for (const j of jobs) j.unknown = true;
+      if (err instanceof LineageError) {
+        for (const j of jobs) j.reject(err);
+        return;
+      }
+      if ((cause as { constraint?: string })?.constraint === 'lineage_events_pkey') {
+        // Another writer (a copy) appended meanwhile: the next pass seals onto the new head.
+        this.#queue.unshift(...jobs);
+        this.#pendingSignal = true;
+        return;
+      }
+      // Whatever went wrong, the seat is given up (its transaction rolls back). The jobs go through
+      // lineage_pending, whose submission retries, and whose sequencing answers a batch that did commit with its seqs.
+      await seat.release();
+      if (!isTransient(cause) && !(err instanceof CommitUnknown)) {
+        const e = new LineageError('WRITE_FAILED', `ledger ${this.ledger}: the database refused the write and nothing was recorded (${(cause as Error)?.message ?? cause})`, { cause });
+        for (const j of jobs) j.reject(e);
+        // Leave the seat to another process for a while.
+        this.#triedLead = Date.now() + 5000;
+        return;
+      }
+      this.#queue.unshift(...jobs);
+      return;
+    }
+    if (pass.announced.length > 0) this.#ledAt = Date.now();
+    if (pass.full) this.#pendingSignal = true;
+    const deferred = jobs.filter((_, i) => pass.own[i] === undefined);
+    if (deferred.length > 0) this.#queue.unshift(...deferred);
+    this.#announce(pass.announced);
+    const last = pass.sealed.length > 0 ? pass.sealed[pass.sealed.length - 1]!.seq : 0;
+    try {
+      if (last > 0) await this.#catchUp(last, pass.sealed);
+    } catch (err) {
+      const e = unavailable(this.ledger, `the append was recorded (up to seq ${last}) but this process could not read the events before it; sync() once the database is back`, err);
+      jobs.forEach((j, i) => {
+        const o = pass.own[i];
+        if (o?.kind === 'refused') j.reject(o.error);
+        else if (o) j.reject(e);
+      });
+      return;
+    }
+    for (let i = 0; i < jobs.length; i++) {
+      const o = pass.own[i];
+      const j = jobs[i]!;
+      if (!o) continue;
+      if (o.kind === 'written') j.resolve(o.events);
+      else if (o.kind === 'refused') j.reject(o.error);
+      else this.getEvents(range(o.first, o.last)).then((s) => j.resolve(s.map((x) => x.event)), (err) => j.reject(err));
+    }
+  }
+
+  /** Commits jobs to lineage_pending, retrying while the database is unreachable; they then wait for their seqs. */
+  async #submit(jobs: Job[]): Promise<void> {
     const started = Date.now();
-    let unknown = false;
-    let outcomes: JobOutcome[] | undefined;
+    let reached = jobs.some((j) => j.unknown);
     for (let attempt = 0; ; attempt++) {
       let client: pg.PoolClient | undefined;
       try {
-        client = await this.#pool.connect();
-        outcomes = await commitGroup(client, this.#target.ledger, jobs, unknown);
+        client = await this.#submitter().connect();
+        reached = true;
+        await submitPending(client, this.#target.ledger, jobs);
         client.release();
         break;
       } catch (err) {
-        const cause = err instanceof CommitUnknown ? err.cause : err;
-        // A batch id already recorded: a retry of a batch that committed before (here or in an earlier process). Look it up.
-        if (!unknown && (cause as { constraint?: string })?.constraint === 'lineage_batches_pkey') {
-          client?.release();
-          unknown = true;
-          continue;
-        }
-        client?.release(isTransient(cause) || err instanceof CommitUnknown ? (cause as Error) : undefined);
-        if (err instanceof CommitUnknown) unknown = true;
-        const transient = isTransient(cause) || err instanceof CommitUnknown;
-        if (!transient || Date.now() - started >= this.#target.retryMs) {
+        client?.release(isTransient(err) ? (err as Error) : undefined);
+        const transient = isTransient(err);
+        if (err instanceof LineageError || !transient || Date.now() - started >= this.#target.retryMs) {
           const e = err instanceof LineageError ? err
-            : !transient && !isLoginRefused(cause) ? new LineageError('WRITE_FAILED', `ledger ${this.ledger}: the database refused the write and nothing was recorded (${(cause as Error)?.message ?? cause})`, { cause })
-            : unavailable(this.ledger, unknown
-              ? `the database became unreachable while the append was committed, and stayed so for ${this.#target.retryMs} ms: it may or may not be recorded; sync() once the database is back shows which`
-              : `the database is unreachable; nothing was recorded (retried for ${this.#target.retryMs} ms)`, cause);
+            : !transient && !isLoginRefused(err) ? new LineageError('WRITE_FAILED', `ledger ${this.ledger}: the database refused the write and nothing was recorded (${(err as Error)?.message ?? err})`, { cause: err })
+            : unavailable(this.ledger, reached
+              ? `the database became unreachable while the append was submitted, and stayed so for ${this.#target.retryMs} ms: it may or may not be recorded; sync() once the database is back shows which`
+              : `the database is unreachable; nothing was recorded (retried for ${this.#target.retryMs} ms)`, err);
           for (const j of jobs) j.reject(e);
           return;
         }
         await sleep(backoff(attempt));
       }
     }
-    await this.#settle(jobs, outcomes);
+    const now = Date.now();
+    for (const j of jobs) {
+      j.since ??= now;
+      j.checked = now;
+      this.#waiting.set(j.batch, j);
+    }
+    this.#waitTimer ??= setInterval(() => void this.#checkWaiting(), WAIT_CHECK_MS);
   }
 
-  /** Hands the committed events to onCommit (after any other process's events before them), then resolves each job. */
-  async #settle(jobs: Job[], outcomes: JobOutcome[]): Promise<void> {
-    let last = 0;
-    const own: LedgerEvent[] = [];
-    for (const o of outcomes) {
-      if (o.kind === 'written') {
-        own.push(...o.events);
-        last = Math.max(last, o.events[o.events.length - 1]!.seq);
-      } else if (o.kind === 'replayed') last = Math.max(last, o.last);
+  /** The pool of submissions: asynchronous commits (see submitPending), two connections. */
+  #submitter(): pg.Pool {
+    if (!this.#submitPool) {
+      const options = [this.#target.config.options, '-c synchronous_commit=off'].filter(Boolean).join(' ');
+      const pool = new pg.Pool({ ...this.#target.config, options, max: 2, connectionTimeoutMillis: 10_000, keepAlive: true });
+      pool.on('error', () => {});
+      pool.on('connect', (c) => c.on('error', () => {}));
+      this.#submitPool = pool;
     }
-    try {
-      if (last > 0) await this.#catchUp(last, own);
-    } catch (err) {
-      const e = unavailable(this.ledger, `the append was recorded (up to seq ${last}) but this process could not read the events before it; sync() once the database is back`, err);
-      for (let i = 0; i < jobs.length; i++) {
-        const o = outcomes[i]!;
-        if (o.kind === 'refused') jobs[i]!.reject(o.error);
-        else jobs[i]!.reject(e);
+    return this.#submitPool;
+  }
+
+  /** Batches whose seqs are now known: the ones this process waits for resolve once its projection has them. */
+  #announce(batches: readonly [string, number, number][]): void {
+    if (this.#waiting.size === 0) return;
+    for (const [b, f, l] of batches) {
+      const job = this.#waiting.get(b);
+      if (!job || job.range) continue;
+      if (f === 0) {
+        this.#waiting.delete(b);
+        job.reject(new LineageError('LIMIT_EXCEEDED', `ledger ${this.ledger}: the sequencer refused the append: an event passes the limit of ${LIMITS.eventBytes} bytes, or the ledger that of ${LIMITS.events} events`));
+        continue;
       }
-      return;
+      job.range = [f, l];
+      if (l <= this.#head.seq) this.#fetchResolve(job);
     }
-    for (let i = 0; i < jobs.length; i++) {
-      const o = outcomes[i]!;
-      if (o.kind === 'written') jobs[i]!.resolve(o.events);
-      else if (o.kind === 'refused') jobs[i]!.reject(o.error);
-      else {
+    this.#stopWaitTimer();
+  }
+
+  /** Resolves a job whose events this process has already applied, reading them back. */
+  #fetchResolve(job: Job): void {
+    this.#waiting.delete(job.batch);
+    const [f, l] = job.range!;
+    this.getEvents(range(f, l)).then((s) => job.resolve(s.map((x) => x.event)), (err) => job.reject(err));
+  }
+
+  /**
+   * Every WAIT_CHECK_MS while appends wait for seqs: tries to take the sequencer seat over (its
+   * holder may have died); looks up batches waiting past LOOK_UP_MS (a notification may be lost)
+   * and submits again those not sequenced (a crash may have lost them: the ids keep it idempotent);
+   * past retry_ms, gives up on them with STORE_UNAVAILABLE.
+   */
+  async #checkWaiting(): Promise<void> {
+    if (this.#checking) return;
+    this.#checking = true;
+    try {
+      if (this.#waiting.size === 0) return;
+      const now = Date.now();
+      // No seqs for a while: the seat's holder may be gone (or there is none).
+      if (!this.#seat?.held && [...this.#waiting.values()].some((j) => !j.range && now - j.checked! >= STALLED_MS)) await this.#tryLead();
+      const stale = [...this.#waiting.values()].filter((j) => !j.range && now - j.checked! >= LOOK_UP_MS);
+      if (stale.length > 0) {
         try {
-          jobs[i]!.resolve((await this.getEvents(range(o.first, o.last))).map((s) => s.event));
-        } catch (err) {
-          jobs[i]!.reject(err);
+          const found = await lookUpBatches(this.#pool, this.#target.ledger, stale.map((j) => j.batch));
+          this.#announce(found);
+          const top = Math.max(0, ...found.map((f) => f[2]));
+          if (top > this.#head.seq) this.#catchUp(top).catch(() => {});
+          const missing = stale.filter((j) => !j.range && this.#waiting.get(j.batch) === j);
+          if (missing.length > 0) await submitPending(this.#submitter(), this.#target.ledger, missing);
+          for (const j of stale) j.checked = Date.now();
+        } catch {
+          // Unreachable: the next check tries again, until retry_ms.
         }
       }
+      for (const j of [...this.#waiting.values()]) {
+        if (Date.now() - j.since! < this.#target.retryMs) continue;
+        this.#waiting.delete(j.batch);
+        j.reject(unavailable(this.ledger, j.range
+          ? `the append was recorded (seqs ${j.range[0]} to ${j.range[1]}) but this process could not read the events before it within ${this.#target.retryMs} ms; sync() once the database is back`
+          : `the append was submitted but not sequenced within ${this.#target.retryMs} ms (the database or its sequencer is unreachable): it may or may not be recorded; sync() once the database is back shows which`, undefined));
+      }
+    } finally {
+      this.#checking = false;
+      this.#stopWaitTimer();
     }
+  }
+
+  #stopWaitTimer(): void {
+    if (this.#waiting.size > 0 || !this.#waitTimer) return;
+    clearInterval(this.#waitTimer);
+    this.#waitTimer = undefined;
   }
 
   /**
@@ -247,11 +452,48 @@ export class PgLog implements LedgerLog {
     return run;
   }
 
+  /**
+   * Applies events a notification carried (their stored texts), in log order after whatever is
+   * being delivered: the ones that continue what this process has seen, each link checked as a read
+   * checks it; anything else is left to a read (the pass's last notification, or the poll).
+   */
+  #deliverTexts(texts: string[]): void {
+    const run = this.#delivery.then(() => {
+      const out: LedgerEvent[] = [];
+      let { seq, hash } = this.#head;
+      for (const text of texts) {
+        const event = JSON.parse(text) as LedgerEvent;
+        if (event.seq <= seq) continue;
+        if (event.seq !== seq + 1 || event.prev !== hash) break;
+        event.hash = sha256Hex(text);
+        const data = upcast(event.type, event.v, event.data);
+        out.push(data === event.data ? event : ({ ...event, data } as LedgerEvent));
+        seq = event.seq;
+        hash = event.hash;
+      }
+      this.#deliver(out);
+    });
+    this.#delivery = run.catch(() => {});
+  }
+
   #deliver(events: LedgerEvent[]): void {
     if (events.length === 0) return;
     const last = events[events.length - 1]!;
     this.#head = { seq: last.seq, hash: last.hash };
     this.#onCommit(events);
+    // Appends of this process that these events hold resolve now: their queries see them.
+    if (this.#waiting.size === 0) return;
+    const first = events[0]!.seq;
+    for (const job of this.#waiting.values()) {
+      const r = job.range;
+      if (!r || r[1] > last.seq) continue;
+      if (r[0] < first) this.#fetchResolve(job);
+      else {
+        this.#waiting.delete(job.batch);
+        job.resolve(events.slice(r[0] - first, r[1] - first + 1));
+      }
+    }
+    this.#stopWaitTimer();
   }
 
   /** Starts following the events other processes append: LISTEN/NOTIFY to wake, a poll as the safety net. */
@@ -278,8 +520,15 @@ export class PgLog implements LedgerLog {
           return;
         }
         client.on('notification', (msg) => {
-          const [name, seq] = (msg.payload ?? '').split(' ');
-          if (name === this.#target.ledger && Number(seq) > this.#head.seq) this.#catchUp(Number(seq)).catch(() => {});
+          const payload = msg.payload ?? '';
+          const nl = payload.indexOf('\n');
+          const header = nl < 0 ? payload : payload.slice(0, nl);
+          const a = announcedHead(this.#target.ledger, header);
+          if (a === undefined) return;
+          if (this.#waiting.size > 0) this.#announce(announcedBatches(header, this.#waiting.keys()));
+          if (a.head <= this.#head.seq) return;
+          if (nl >= 0) this.#deliverTexts(payload.slice(nl + 1).split('\n'));
+          else if (!a.more) this.#catchUp(a.head).catch(() => {});
         });
         await client.query('LISTEN lineage_ledger');
         // The client is unref'd: following must not keep a process alive on its own.
@@ -301,6 +550,14 @@ export class PgLog implements LedgerLog {
 
   async #pollOnce(): Promise<void> {
     if (this.#closed) return;
+    if (this.#seat?.held) {
+      // The seat's holder also looks at lineage_pending now and then (a notification may be lost), and gives an idle seat up.
+      if (Date.now() - this.#ledAt > LEAD_IDLE_MS && this.#queue.length === 0 && !this.#pumping) void this.#seat.release();
+      else {
+        this.#pendingSignal = true;
+        this.#wake();
+      }
+    }
     try {
       const { rows } = await this.#pool.query<{ seq: string | null }>('SELECT max(seq) AS seq FROM lineage_events WHERE ledger = $1', [this.#target.ledger]);
       const seq = Number(rows[0]?.seq ?? 0);
@@ -333,7 +590,6 @@ export class PgLog implements LedgerLog {
       let committing = false;
       try {
         await client.query('BEGIN');
-        await client.query(`SELECT pg_advisory_xact_lock(${lockKey(l)})`);
         const { rows } = await client.query<{ seq: string; bytes: Buffer }>('SELECT seq, bytes FROM lineage_events WHERE ledger = $1 ORDER BY seq DESC LIMIT 1', [l]);
         const tip: Head = rows[0] ? { seq: Number(rows[0].seq), hash: sha256Hex(rows[0].bytes) } : { seq: 0, hash: GENESIS_HASH };
         const checked = checkContinues(this.ledger, tip, bytes);
@@ -351,11 +607,15 @@ export class PgLog implements LedgerLog {
         // A COMMIT whose outcome is unknown is not retried: the copy reads the head again when run again.
         if (committing) throw new LineageError('STORE_UNAVAILABLE', `ledger ${this.ledger}: the connection broke while committing a copied batch; run the copy again to resume`, { cause: err });
         await client.query('ROLLBACK').catch(() => {});
+        // The sequencer (or another copy) appended between the head read and the insert: the primary
+        // key refused the overlap; reading the head again tells whether the copy still continues it.
+        if ((err as { constraint?: string })?.constraint === 'lineage_events_pkey') return undefined;
         throw err;
       } finally {
         client.release();
       }
     });
+    if (events === undefined) return this.appendRaw(bytes, blobs);
     // This process sees its own copied events in order, after any it had not seen yet.
     if (events.length > 0) await this.#catchUp(events[events.length - 1]!.seq);
     return this.head;
@@ -545,8 +805,9 @@ export class PgLog implements LedgerLog {
     await this.putCheckpointPieces(Number(m[1]), Number(m[2]), [typeof value === 'string' ? Buffer.from(value) : value]);
   }
 
+  /** Waits until every append made before the call is settled (resolved or rejected). */
   async flush(): Promise<void> {
-    while (this.#writing) await this.#writing;
+    while (this.#unsettled > 0) await new Promise<void>((r) => this.#idle.push(r));
   }
 
   async close(): Promise<void> {
@@ -555,6 +816,11 @@ export class PgLog implements LedgerLog {
     await this.flush();
     this.#closed = true;
     if (this.#poll) clearInterval(this.#poll);
+    if (this.#waitTimer) clearInterval(this.#waitTimer);
+    // Giving the seat up lets a waiting writer of another process take it over at once.
+    await this.#pumping;
+    await this.#seat?.close();
+    await this.#submitPool?.end().catch(() => {});
     this.#stopListening?.();
     await this.#listener?.end().catch(() => {});
     await this.#listening;

@@ -56,6 +56,16 @@ export const MIGRATIONS: readonly string[] = [
   // The events keep the erased content's hash, so the chain and its lineage stay whole.
   `DROP TRIGGER lineage_blobs_append_only ON lineage_blobs;
    CREATE TRIGGER lineage_blobs_no_update BEFORE UPDATE ON lineage_blobs FOR EACH ROW EXECUTE FUNCTION lineage_refuse_change();`,
+  // 3: appends waiting for the ledger's sequencer (see pg-sequencer.ts): each writer commits its
+  // batches here in its own short transaction; the sequencer moves them into lineage_events in order
+  // of arrival (id), and a batch refused there is recorded in lineage_batches with seqs 0 to 0.
+  `CREATE TABLE lineage_pending (
+     ledger text NOT NULL,
+     batch text NOT NULL,
+     id bigint GENERATED ALWAYS AS IDENTITY,
+     events text NOT NULL,
+     PRIMARY KEY (ledger, batch));
+   CREATE INDEX lineage_pending_arrival ON lineage_pending (ledger, id);`,
 ];
 
 // One advisory lock key for all migrations of a database (an arbitrary constant: 'lineage' in ASCII).

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { verifyChain } from '../audit/verify.js';
 import { LineageError } from '../errors.js';
 import { sha256Hex } from '../log/envelope.js';
+import { decodeHeader } from '../state/checkpoint.js';
 import { EventLog, type Head, type InlineBlob } from '../log/event-log.js';
 import { PgLog } from '../log/pg-log.js';
 import { isPgUrl, parsePgUrl } from '../log/pg-url.js';
@@ -114,7 +115,26 @@ async function copy(src: End, dst: End, options: CopyOptions): Promise<CopyResul
   if (to.seq !== source.seq || to.hash !== source.hash || check.head.seq !== to.seq) {
     throw new LineageError('LEDGER_CORRUPT', `${dst.log.ledger}: the copy ends at seq ${to.seq} (${to.hash}), not at the source's head seq ${source.seq} (${source.hash})`);
   }
+  await copyCheckpoint(src.log, dst.log, to.seq);
   return { from: source, to, resumedAt: start.seq, copied, contents, missingContents: missing + skipped };
+}
+
+/**
+ * The source's newest checkpoint, when it is at or before the copied head and newer than the
+ * destination's: the destination's next open loads it and replays only the tail. A checkpoint is a
+ * projection of the events alone, checked at load against the event at its seq, so it travels as
+ * it is, piece by piece (one piece in memory at a time).
+ */
+async function copyCheckpoint(src: LedgerLog, dst: LedgerLog, head: number): Promise<void> {
+  const text = await src.checkpointHeader();
+  if (text === undefined) return;
+  const header = decodeHeader(text);
+  if (header.seq > head) return;
+  const theirs = await dst.checkpointHeader();
+  if (theirs !== undefined && decodeHeader(theirs).seq >= header.seq) return;
+  let written = 0;
+  for await (const piece of src.checkpointPieces(header.seq, header.pieces)) await dst.putCheckpointPieces(header.seq, written++, [piece]);
+  if (written === header.pieces) await dst.commitCheckpoint(header.seq, text, written);
 }
 
 /** The content keys whose every file an event erased (`file.erased`), up to seq `to`. */

@@ -124,6 +124,35 @@ test('a folder copied to PostgreSQL and back keeps its head hash, its contents a
   }
 });
 
+test('a copy takes the source\'s checkpoint along: the destination\'s first open loads it and replays only the tail, in both directions', async () => {
+  const pg = await testPostgres();
+  const { dir, cleanup } = tempDir('copy-checkpoint-');
+  try {
+    const a = join(dir, 'a');
+    const back = join(dir, 'back');
+    const url = pg.url('checkpointed', await pg.database());
+    await makeWorld(a);
+    const source = await open(a);
+    await source.checkpoint();
+    const at = source.head.seq;
+    await source.add(new File(Buffer.from('after the checkpoint'), { name: 'tail.txt' }));
+    await source.close();
+    const original = await answers(a);
+    copy(a, url);
+    const there = await open(url);
+    assert.equal(there.loadReport.from, at, 'loaded from the copied checkpoint');
+    await there.close();
+    assert.equal(await answers(url), original);
+    copy(url, back);
+    const home = await open(back);
+    assert.equal(home.loadReport.from, at, 'and back in a folder');
+    await home.close();
+    assert.equal(await answers(back), original);
+  } finally {
+    cleanup();
+  }
+});
+
 test('a copy SIGKILLed after its first batch resumes from the destination head, in both directions', async () => {
   const pg = await testPostgres();
   const { dir, cleanup } = tempDir('copy-kill-');

@@ -156,6 +156,7 @@ test('a writer role with only the README\'s grants (INSERT and SELECT on the log
   await pg.sql(`CREATE ROLE ${role} LOGIN PASSWORD 'writer-pw-1'`, [], db);
   await pg.sql(`GRANT SELECT, INSERT ON lineage_events, lineage_batches, lineage_blobs, lineage_ledgers, lineage_schema TO ${role}`, [], db);
   await pg.sql(`GRANT SELECT, INSERT, UPDATE, DELETE ON lineage_meta, lineage_checkpoints, lineage_checkpoint_pieces TO ${role}`, [], db);
+  await pg.sql(`GRANT SELECT, INSERT, DELETE ON lineage_pending TO ${role}`, [], db);
   const url = pg.url('roles', db).replace(/\/\/lineage:[^@]*@/, `//${role}:writer-pw-1@`);
   const writer = await withRun(url);
   try {
