@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ClientBase, Pool } from 'pg';
 import { LineageError } from '../errors.js';
 import type { EventInput, EventType, LedgerEvent } from '../events/types.js';
+import { validateEvent } from '../events/catalog.js';
 import { LIMITS } from '../limits.js';
 import { GENESIS_HASH, sealJson, unseal } from './envelope.js';
 import type { Head, InlineBlob } from './event-log.js';
@@ -83,11 +84,27 @@ export function pendingText(job: PgJob): string {
   return out;
 }
 
-function parsePending(text: string): { type: EventType; v: number; dataJson: string }[] {
+/**
+ * A pending row's events, each parsed and validated against its type's schema at its version: the
+ * row came from another process (or from anyone with INSERT on the table), and what the sequencer
+ * seals goes into the chain for good. Throws INVALID_EVENT for a row that is not what pendingText writes.
+ */
+function parsePending(text: string): { type: EventType; v: number; dataJson: string; data: unknown }[] {
   return text.split('\n').map((line) => {
     const a = line.indexOf('\t');
     const b = line.indexOf('\t', a + 1);
-    return { type: line.slice(0, a) as EventType, v: Number(line.slice(a + 1, b)), dataJson: line.slice(b + 1) };
+    if (a < 0 || b < 0) throw new LineageError('INVALID_EVENT', 'a pending event is not `type TAB version TAB data`');
+    const type = line.slice(0, a);
+    const v = Number(line.slice(a + 1, b));
+    const dataJson = line.slice(b + 1);
+    let data: unknown;
+    try {
+      data = JSON.parse(dataJson);
+    } catch {
+      throw new LineageError('INVALID_EVENT', `a pending ${type} event's data is not JSON`);
+    }
+    validateEvent(type, v, data);
+    return { type: type as EventType, v, dataJson, data };
   });
 }
 
@@ -138,7 +155,7 @@ export async function sequencePass(client: ClientBase, ledger: string, own: read
     const fresh: [string, number, number][] = [];
 
     /** Seals one batch onto the head; its events, or the reason it is refused. */
-    const sealBatch = (batch: string, items: { type: EventType; v: number; dataJson: string; data?: unknown }[]): LedgerEvent[] | LineageError => {
+    const sealBatch = (batch: string, items: { type: EventType; v: number; dataJson: string; data: unknown }[]): LedgerEvent[] | LineageError => {
       const done = recorded.get(batch);
       if (done) {
         announced.push([batch, done[0], done[1]]);
@@ -151,7 +168,7 @@ export async function sequencePass(client: ClientBase, ledger: string, own: read
       let s = seq;
       let h = hash;
       for (const it of items) {
-        const one = sealJson(++s, it.type, it.v, at, it.dataJson, it.data === undefined ? JSON.parse(it.dataJson) : it.data, h);
+        const one = sealJson(++s, it.type, it.v, at, it.dataJson, it.data, h);
         if (one.bytes.length > LIMITS.eventBytes) {
           seqs.length = bytes.length = sealed.length = start;
           return refuse(batch, new LineageError('LIMIT_EXCEEDED', `a ${it.type} event would take ${one.bytes.length} bytes; the limit is ${LIMITS.eventBytes}`));
@@ -180,7 +197,9 @@ export async function sequencePass(client: ClientBase, ledger: string, own: read
       let items: ReturnType<typeof parsePending>;
       try {
         items = parsePending(r.events);
-      } catch {
+      } catch (err) {
+        // Refused alone (its writer hears 0, 0); one bad row must not stop every pass after it.
+        if (!(err instanceof LineageError)) throw err;
         items = [];
       }
       sealBatch(r.batch, items);

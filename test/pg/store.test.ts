@@ -69,6 +69,32 @@ test('verify() names the first changed seq when someone drops the trigger and re
   }
 });
 
+test('a pending row that is not a valid batch (hand-inserted, or damaged) is refused alone: appends go on, nothing of it reaches the chain', async () => {
+  const pg = await testPostgres();
+  const db = await pg.database();
+  const url = pg.url('poison', db);
+  const ledger = await withRun(url);
+  try {
+    const head = ledger.head.seq;
+    const rows = [
+      ['poison-not-json-1', 'file.created\t1\t{not json'],
+      ['poison-schema-2', 'file.created\t1\t{"id":"x"}'],
+      ['poison-shape-3', 'no tabs at all'],
+    ];
+    for (const [batch, events] of rows) await pg.sql("INSERT INTO lineage_pending (ledger, batch, events) VALUES ('poison', $1, $2)", [batch, events], db);
+    // The sequencer's next pass finds them before this append.
+    const file = await ledger.add(new File(Buffer.from('after the poison'), { name: 'after.txt' }));
+    assert.equal(ledger.head.seq, head + 1, 'only the good append was written');
+    assert.equal(ledger.select(File, { name: 'after.txt' }).one().id, file.id);
+    const refused = await pg.sql<{ batch: string; first_seq: string }>("SELECT batch, first_seq FROM lineage_batches WHERE ledger = 'poison' AND batch LIKE 'poison-%' ORDER BY batch", [], db);
+    assert.equal(refused.map((r) => [r.batch, Number(r.first_seq)]), rows.map(([b]) => [b, 0]), 'each bad row is recorded as refused');
+    assert.equal(await pg.sql("SELECT batch FROM lineage_pending WHERE ledger = 'poison'", [], db), []);
+    assert.ok((await ledger.verify()).ok);
+  } finally {
+    await ledger.close();
+  }
+});
+
 test('a retried batch (its commit outcome unknown) returns the original seqs and is not written twice', async () => {
   const pg = await testPostgres();
   const ledger = await withRun(pg.url());
