@@ -579,7 +579,10 @@ function planEvents(view: View, runs: MergedRun[], statics: StaticEvent[], alias
     return true;
   };
   // Outputs first, so that a dataset gets the run that wrote it as its creator even when a reader came earlier.
-  for (const run of runs) {
+  // Of writers that started in the same millisecond, the creator is the first by runId, not by input
+  // line: the same events in any order give the same creator.
+  const writers = [...runs].sort((a, b) => a.start - b.start || (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0));
+  for (const run of writers) {
     for (const d of run.outputs) {
       const id = fileId(d);
       if (ensureFile(d, run.id)) {
