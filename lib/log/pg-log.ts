@@ -60,6 +60,10 @@ export class PgLog implements LedgerLog {
   // Appends not yet resolved or rejected, and flush()es waiting for them all.
   #unsettled = 0;
   #idle: (() => void)[] = [];
+  // A ref'd handle while any append is unsettled: the seat's and the listener's sockets are unref'd
+  // (an idle ledger must not keep a process alive), so when the pool's connections broke (the
+  // database restarted) an append waiting on the seat would otherwise let the process exit mid-await.
+  #keepAlive: NodeJS.Timeout | undefined;
   // Appends committed to lineage_pending, waiting for their seqs, by batch id.
   #waiting = new Map<string, Job>();
   #waitTimer: NodeJS.Timeout | undefined;
@@ -174,12 +178,15 @@ export class PgLog implements LedgerLog {
     } catch (err) {
       return Promise.reject(err);
     }
-    this.#unsettled++;
+    if (this.#unsettled++ === 0) this.#keepAlive = setInterval(() => {}, 1 << 30);
     return new Promise((resolve, reject) => {
       let done = false;
       const settle = () => {
         done = true;
-        if (--this.#unsettled === 0) for (const w of this.#idle.splice(0)) w();
+        if (--this.#unsettled > 0) return;
+        clearInterval(this.#keepAlive);
+        this.#keepAlive = undefined;
+        for (const w of this.#idle.splice(0)) w();
       };
       this.#queue.push({
         batch: id, events, versions, data, blobs,

@@ -79,9 +79,10 @@ test('the sequencer\'s holder killed with SIGKILL mid-flight: another writer tak
 
 test('PostgreSQL stopped and restarted mid-flight: writers retry and resume, nothing acknowledged is lost, nothing is written twice', async () => {
   const cluster = await startPostgres();
+  let writers: Writer[] = [];
   try {
     const url = cluster.url();
-    const writers = [new Writer(url, 120, 'r0', 2), new Writer(url, 120, 'r1', 2)];
+    writers = [new Writer(url, 120, 'r0', 2), new Writer(url, 120, 'r1', 2)];
     await Promise.all(writers.map((w) => w.until(() => w.acked.length >= 20)));
     await cluster.stop();
     await new Promise((r) => setTimeout(r, 1500));
@@ -94,6 +95,7 @@ test('PostgreSQL stopped and restarted mid-flight: writers retry and resume, not
     const head = await checkLedger(url, writers.flatMap((w) => w.acked));
     for (const h of heads) assert.equal(h, `${head.seq} ${head.hash} 240`);
   } finally {
+    for (const w of writers) w.stop();
     await cluster.dispose();
   }
 });

@@ -39,6 +39,11 @@ export class Writer {
     }
   }
 
+  /** Kills it if it still runs (a failed test must not leave writers behind). */
+  stop(): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+  }
+
   /** Asks it to sync and report its head; resolves with `seq hash files`. */
   async head(): Promise<string> {
     this.child.stdin!.write('sync\n');
