@@ -40,7 +40,7 @@ export interface OpenOptions {
   path?: string;
   /** Keep everything in memory (memory-level); nothing touches the disk. */
   memory?: boolean;
-  /** `'sync'` fsyncs each group commit, `'batched'` (default) fsyncs within 200 ms of a commit, `'journal'` acknowledges from its own journal file (fsynced within 200 ms) with LevelDB written behind, `'none'` never fsyncs; all survive a process crash. */
+  /** `'sync'` fsyncs each group commit; `'batched'` (default) acknowledges a run scope's appends from its journal file and a run's finish (and appends outside a run) once LevelDB holds it and all before it, fsynced within 200 ms; `'journal'` acknowledges every append from its journal file (fsynced within 200 ms) with LevelDB written behind; `'none'` never fsyncs; all survive a process crash. */
   durability?: Durability;
   /** The folder that holds large contents (default: the ledger folder). */
   storage?: string;
