@@ -40,7 +40,7 @@ export interface OpenOptions {
   path?: string;
   /** Keep everything in memory (memory-level); nothing touches the disk. */
   memory?: boolean;
-  /** `'sync'` fsyncs each group commit, `'batched'` (default) fsyncs within 200 ms of a commit, `'journal'` acknowledges from its own journal file (fsynced within 200 ms) with LevelDB written behind, `'none'` never fsyncs; all survive a process crash. */
+  /** `'sync'` fsyncs each group commit; `'batched'` (default) acknowledges a run scope's appends from its journal file and a run's finish (and appends outside a run) once LevelDB holds it and all before it, fsynced within 200 ms; `'journal'` acknowledges every append from its journal file (fsynced within 200 ms) with LevelDB written behind; `'none'` never fsyncs; all survive a process crash. */
   durability?: Durability;
   /** The folder that holds large contents (default: the ledger folder). */
   storage?: string;
@@ -271,7 +271,8 @@ export class Ledger extends Reader implements LedgerApi {
     const t = transform instanceof Transform && ownedBy(Transform.boundOf(transform), this, 'transform') ? Transform.bind(this.#binding, transform.id) : await this.#ensureTransform(transform, undefined);
     const outer = this.#ctx.current().run;
     const parent = outer && this.#isStarted(outer.id) ? outer.id : undefined;
-    const run = await this.#startRun(t.id, params, name, parent, { description, reference });
+    // The start is the scope's first append: acknowledged as the scope's others are, and held by LevelDB once its finish resolves.
+    const run = await this.#startRun(t.id, params, name, parent, { description, reference, early: true });
     return runScoped(this.#ctx, { transform: t, run }, () => fn(run), (r, error) => this.#finishRun(r, error === undefined ? 'completed' : 'failed', error));
   }
 
@@ -397,13 +398,16 @@ export class Ledger extends Reader implements LedgerApi {
   // Not async: with AsyncLocalStorage in use every promise and every await pays its hooks, and each
   // layer of async function on the path of an awaited call adds two or three promises. Callers
   // await it inside async functions, so a validation error thrown here rejects them all the same.
-  #append(events: EventInput[], blobs: InlineBlob[] = []): Promise<LedgerEvent[]> {
+  // `early`: acknowledged once the log's journal holds the events (the appends of a run scope, by
+  // default; see Durability in the README), not once LevelDB does: a run's finish passes false, and
+  // so waits until LevelDB holds the run's events and everything before them.
+  #append(events: EventInput[], blobs: InlineBlob[] = [], early = this.#ctx.scoped): Promise<LedgerEvent[]> {
     const request = this.#request.getStore();
     // In the same batch: the key is in the log exactly when what the request did is.
     if (request && events.length > 0) events = [...events, { type: 'request.keyed', data: { ...request, events: events.length } }];
     const versions = new Array<number>(events.length);
     for (let i = 0; i < events.length; i++) versions[i] = validateInput(events[i]!);
-    return this.#log.append(events, versions, blobs);
+    return early && this.#log.appendEarly ? this.#log.appendEarly(events, versions, blobs) : this.#log.append(events, versions, blobs);
   }
 
   #view(): View {
@@ -619,14 +623,14 @@ export class Ledger extends Reader implements LedgerApi {
     return Transform.bind(this.#binding, id);
   }
 
-  async #startRun(transformId: string, params: Record<string, never> | undefined, name: string | undefined, parent: string | undefined, more: { inputs?: readonly string[]; environment?: RunEnvironment; description?: string; reference?: RunReference } = {}): Promise<Run> {
+  async #startRun(transformId: string, params: Record<string, never> | undefined, name: string | undefined, parent: string | undefined, more: { inputs?: readonly string[]; environment?: RunEnvironment; description?: string; reference?: RunReference; early?: boolean } = {}): Promise<Run> {
     const id = newId();
     const events = [runStarted(id, transformId, params, name, parent ?? this.#parentRun, more.environment)];
     // One batch: the run is never seen without the reference and inputs it was started with.
     if (more.description !== undefined) events.push(...described('run', id, more.description));
     if (more.reference) events.push(runReferenced(id, more.reference));
     for (const fileId of more.inputs ?? []) events.push({ type: 'file.loaded_as_input', data: { fileId, runId: id } });
-    await this.#append(events);
+    await this.#append(events, [], more.early);
     return Run.bind(this.#binding, id);
   }
 
@@ -643,7 +647,7 @@ export class Ledger extends Reader implements LedgerApi {
   #finishRun(runId: string, status: 'completed' | 'failed', error?: string): Promise<unknown> {
     return this.#locks.run(`r\0${runId}`, () =>
       // Keys in canonical order (here and in the other builders of events): sealing then writes the object as it is, without a sorted copy.
-      this.#isStarted(runId) ? this.#append([{ type: 'run.finished', data: strip({ error, finishedAt: new Date().toISOString(), runId, status }) }]) : undefined,
+      this.#isStarted(runId) ? this.#append([{ type: 'run.finished', data: strip({ error, finishedAt: new Date().toISOString(), runId, status }) }], [], false) : undefined,
     );
   }
 

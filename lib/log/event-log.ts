@@ -15,12 +15,14 @@ import type { LedgerLog } from './store.js';
 
 /**
  * How hard an append works to survive a crash before it is acknowledged. Every mode survives a
- * process crash (LevelDB's write-ahead log, or in `'journal'` the ledger's own journal file, is
- * written before an append resolves). Against power loss: `'sync'` fsyncs each group commit
- * (nothing acknowledged is lost), `'batched'` and `'journal'` fsync at most `BATCHED_SYNC_MS` after
- * a commit (a bounded window), `'none'` leaves it to the OS. `'journal'` writes each group commit
- * to `journal/` synchronously on the main thread and acknowledges it there; LevelDB gets the
- * events behind, in groups, and the next open replays what it had not got.
+ * process crash (LevelDB's write-ahead log, or the ledger's own journal file, is written before an
+ * append resolves). Against power loss: `'sync'` fsyncs each group commit (nothing acknowledged is
+ * lost), `'batched'` and `'journal'` fsync at most `BATCHED_SYNC_MS` after a commit (a bounded
+ * window), `'none'` leaves it to the OS. `'journal'` writes each group commit to `journal/`
+ * synchronously on the main thread and acknowledges it there; LevelDB gets the events behind, in
+ * groups, and the next open replays what it had not got. `'batched'` on disk does the same for
+ * appends made with `appendEarly` (a `ledger.run` scope's), and acknowledges every other append
+ * (a run's finish, an append outside a run) only once LevelDB holds it and everything before it.
  */
 export type Durability = 'sync' | 'batched' | 'journal' | 'none';
 
@@ -60,7 +62,7 @@ const MAX_GROUP_EVENTS = 4096;
 const READ_BATCH = 1000;
 // classic-level stops a nextv at 16 kB by default, about 50 events: a whole batch per call instead.
 const READ_BATCH_BYTES = 1 << 20;
-// 'journal' mode: LevelDB gets acknowledged groups once this many bytes wait, or BEHIND_MS after the
+// 'journal' mode and 'batched' on disk: LevelDB gets acknowledged groups once this many bytes wait, or BEHIND_MS after the
 // first of them, or at once when a reader, a flush or close waits: one round trip to LevelDB's thread
 // (and one batch) per many awaited appends instead of one per append. The journal holds them meanwhile.
 // Not more: a LevelDB batch past ~128 kB is a buffer malloc maps and unmaps afresh as it grows (page faults on every page).
@@ -68,6 +70,8 @@ const BEHIND_BYTES = 48 << 10;
 const BEHIND_MS = 25;
 
 interface Job {
+  // Acknowledged once the journal holds it (else once LevelDB does).
+  early: boolean;
   events: EventInput[];
   versions: number[];
   blobs: InlineBlob[];
@@ -86,7 +90,7 @@ interface Group {
   hash: string;
 }
 
-/** 'journal' mode: an acknowledged group on its way to LevelDB, with only what LevelDB needs (nothing that keeps the jobs alive). */
+/** 'journal' mode and 'batched' on disk: an acknowledged group on its way to LevelDB, with only what LevelDB needs (nothing that keeps the jobs alive). */
 interface Behind {
   seq: number;
   hash: string;
@@ -143,7 +147,7 @@ export class EventLog implements LedgerLog {
   #claim: string | undefined;
   // Opened by openForAudit: its head was never loaded, so it must never record one.
   #auditOnly = false;
-  // 'journal' mode: the journal, groups acknowledged but not yet in LevelDB, and their blobs.
+  // 'journal' mode and 'batched' on disk: the journal, groups acknowledged but not yet in LevelDB, and their blobs.
   #journal: Journal | undefined;
   #journalScheduled = false;
   #behind: Behind[] = [];
@@ -154,8 +158,12 @@ export class EventLog implements LedgerLog {
   // The last seq LevelDB holds, and callers waiting until it holds a seq.
   #levelSeq = 0;
   #waiters: { seq: number; resolve: () => void; reject: (err: unknown) => void }[] = [];
-  // LevelDB refused events the journal holds: nothing more is taken until the ledger is reopened.
+  // 'journal' mode: LevelDB refused events the journal holds: nothing more is taken until the ledger is reopened.
   #behindError: LineageError | undefined;
+  // 'batched' on disk: the sealed group (and its blobs) that waits for LevelDB before it is
+  // acknowledged; the jobs queued behind it are sealed once it is settled, so that none is ever
+  // sealed on top of an event that may yet be refused.
+  #level: { group: Group; blobs: InlineBlob[] } | undefined;
   readonly location: string;
   /** The ledger folder (or `:memory:`), as error messages name it. */
   readonly ledger: string;
@@ -201,7 +209,7 @@ export class EventLog implements LedgerLog {
     log.#claim = claim;
     try {
       await log.#load();
-      if (durability === 'journal' && !where.memory) log.#journal = new Journal(where.path, log.#head.seq + 1);
+      if ((durability === 'journal' || durability === 'batched') && !where.memory) log.#journal = new Journal(where.path, log.#head.seq + 1);
       log.#levelSeq = log.#head.seq;
     } catch (err) {
       await log.#release();
@@ -262,7 +270,7 @@ export class EventLog implements LedgerLog {
     }
   }
 
-  // A ledger last written in 'journal' mode and not closed cleanly: the journal's events past
+  // A ledger last written with a journal ('journal', or 'batched' on disk) and not closed cleanly: the journal's events past
   // LevelDB's head are written to LevelDB (each checked to continue the chain) and fsynced, then
   // the journal goes. A torn last frame was never acknowledged and is dropped; a damaged one stops the open.
   async #replayJournal(): Promise<void> {
@@ -361,22 +369,38 @@ export class EventLog implements LedgerLog {
 
   /** Appends validated events atomically (all or none), with any inline blobs; resolves with the sealed events. */
   append(events: EventInput[], versions: number[], blobs: InlineBlob[] = []): Promise<LedgerEvent[]> {
+    return this.#enqueue(events, versions, blobs, this.#durability === 'journal');
+  }
+
+  /**
+   * Appends as `append` does, but resolves once the journal holds the events (in `'batched'` and
+   * `'journal'` on disk; elsewhere as `append`): for the appends inside a run scope, whose run's
+   * finish, appended with `append`, then waits until LevelDB holds them all.
+   */
+  appendEarly(events: EventInput[], versions: number[], blobs: InlineBlob[] = []): Promise<LedgerEvent[]> {
+    return this.#enqueue(events, versions, blobs, true);
+  }
+
+  #enqueue(events: EventInput[], versions: number[], blobs: InlineBlob[], early: boolean): Promise<LedgerEvent[]> {
     if (this.#auditOnly) return Promise.reject(new LineageError('LEDGER_CLOSED', `ledger ${this.location} is open for auditing only`));
     if (this.#closed) return Promise.reject(new LineageError('LEDGER_CLOSED', `ledger ${this.location} is closed; open it again to append`));
     if (events.length === 0) return Promise.resolve([]);
     if (this.#journal) {
       if (this.#behindError) return Promise.reject(this.#behindError);
       return new Promise((resolve, reject) => {
-        this.#queue.push({ events, versions, blobs, resolve, reject });
+        this.#queue.push({ early, events, versions, blobs, resolve, reject });
+        // One that waits for LevelDB is sealed and its write started at once, as the writer queue does
+        // without a journal; those that arrive while it is written are sealed once it is settled.
+        if (!early && !this.#level) this.#journalCommit();
         // Appends made in the same tick share one frame (one write) of the journal.
-        if (!this.#journalScheduled) {
+        else if (!this.#journalScheduled) {
           this.#journalScheduled = true;
           queueMicrotask(() => this.#journalCommit());
         }
       });
     }
     return new Promise((resolve, reject) => {
-      this.#queue.push({ events, versions, blobs, resolve, reject });
+      this.#queue.push({ early, events, versions, blobs, resolve, reject });
       if (!this.#writing) this.#writing = this.#drain();
       // Sealing is CPU work: do it while the group before is being written (and fsynced), not after.
       else if (this.#inFlight) this.#prepare();
@@ -403,12 +427,16 @@ export class EventLog implements LedgerLog {
     this.#writing = null;
   }
 
-  /** Seals queued jobs into the next group, on top of the last sealed event (written or not). */
-  #prepare(): void {
+  /**
+   * Seals queued jobs into the next group, on top of the last sealed event (written or not); with
+   * `early`, only the jobs at the front of the queue that are (or are not) acknowledged early.
+   */
+  #prepare(early?: boolean): void {
     while (this.#queue.length > 0) {
       let group = this.#next;
       // A group holds at most MAX_GROUP_EVENTS events, unless a single job is larger.
       if (group && group.count > 0 && group.count + this.#queue[0]!.events.length > MAX_GROUP_EVENTS) return;
+      if (early !== undefined && this.#queue[0]!.early !== early) return;
       const job = this.#queue.shift()!;
       if (!group) {
         let now = new Date().toISOString();
@@ -470,9 +498,8 @@ export class EventLog implements LedgerLog {
       // per-operation sublevel handling, which costs more than the rest of the put (same stored keys).
       const batch = this.#db.batch();
       try {
-        const first = seq - group.bytes.length + 1;
-        for (let i = 0; i < group.bytes.length; i++) batch.put(this.#log.prefixKey(seqKey(first + i), 'utf8'), group.bytes[i]);
-        for (const job of group.jobs) for (const blob of job.blobs) batch.put(this.#blobs.prefixKey(blob.key, 'utf8'), blob.value);
+        putEvents(batch, this.#log, seq - group.bytes.length + 1, group.bytes);
+        for (const job of group.jobs) putBlobs(batch, this.#blobs, job.blobs);
         batch.put('head', { seq, hash }, this.#metaPut);
       } catch (err) {
         await batch.close();
@@ -491,23 +518,26 @@ export class EventLog implements LedgerLog {
     }
     this.#head = { seq, hash };
     this.#lastAt = group.at;
-    if (this.#durability === 'batched') this.#scheduleSync();
-    try {
-      this.#onCommit(group.events.length === 1 ? group.events[0]! : group.events.flat());
-    } finally {
-      for (let i = 0; i < group.jobs.length; i++) group.jobs[i]!.resolve(group.events[i]!);
-    }
+    this.#acknowledge(group);
   }
 
   /**
-   * 'journal' mode: seals the queued jobs, writes each group to the journal synchronously, and
-   * acknowledges it; LevelDB gets it behind. A failed journal write records nothing of its group.
+   * 'journal' mode, and 'batched' on disk: seals the queued jobs, writes each group to the journal
+   * synchronously, and acknowledges the early ones there; LevelDB gets them behind. A group of jobs
+   * that wait for LevelDB ('batched': a run's finish, an append outside a run) is journaled too,
+   * then written to LevelDB with every group before it and acknowledged once that write is done;
+   * nothing is sealed on top of it meanwhile. A failed journal write records nothing of its group.
    */
   #journalCommit(): void {
     this.#journalScheduled = false;
     const journal = this.#journal!;
-    while (this.#queue.length > 0) {
-      this.#prepare();
+    // Appends queued while a group waited for LevelDB: the early ones first, in one frame, then the
+    // others in one group, so that one LevelDB write takes every finish that waited, not one each.
+    // They are concurrent and none is acknowledged yet, so no caller can tell their order.
+    if (this.#durability === 'batched' && this.#queue.length > 1) this.#queue = earlyFirst(this.#queue);
+    while (this.#queue.length > 0 && !this.#level) {
+      const early = this.#queue[0]!.early;
+      this.#prepare(early);
       const group = this.#next;
       this.#next = undefined;
       if (!group || group.jobs.length === 0) continue;
@@ -521,6 +551,12 @@ export class EventLog implements LedgerLog {
         for (const job of group.jobs) job.reject(e);
         continue;
       }
+      if (!early) {
+        // Acknowledged by the LevelDB write that takes it (#writeBehind), with everything before it.
+        this.#level = { group, blobs };
+        this.#kickBehind(true);
+        return;
+      }
       this.#head = { seq: group.seq, hash: group.hash };
       this.#lastAt = group.at;
       const behind: Behind = { seq: group.seq, hash: group.hash, bytes: group.bytes, blobs, size: sizeOf(group.bytes, blobs) };
@@ -528,19 +564,24 @@ export class EventLog implements LedgerLog {
       this.#behindBytes += behind.size;
       for (const blob of blobs) this.#behindBlobs.set(blob.key, blob.value);
       this.#kickBehind(false);
-      this.#scheduleSync();
-      try {
-        this.#onCommit(group.events.length === 1 ? group.events[0]! : group.events.flat());
-      } finally {
-        for (let i = 0; i < group.jobs.length; i++) group.jobs[i]!.resolve(group.events[i]!);
-      }
+      this.#acknowledge(group);
     }
   }
 
-  /** 'journal' mode: starts the write behind now (`now`, or enough waits), or within BEHIND_MS. */
+  /** Records a written group as the head, hands its events to the projection, and resolves its appends. */
+  #acknowledge(group: Group): void {
+    if (this.#durability === 'batched' || this.#durability === 'journal') this.#scheduleSync();
+    try {
+      this.#onCommit(group.events.length === 1 ? group.events[0]! : group.events.flat());
+    } finally {
+      for (let i = 0; i < group.jobs.length; i++) group.jobs[i]!.resolve(group.events[i]!);
+    }
+  }
+
+  /** Starts the write behind now (`now`, or enough waits), or within BEHIND_MS. */
   #kickBehind(now: boolean): void {
-    if (this.#behindRunning || this.#behind.length === 0) return;
-    if (now || this.#behindBytes >= BEHIND_BYTES) {
+    if (this.#behindRunning || (this.#behind.length === 0 && !this.#level)) return;
+    if (now || this.#level || this.#behindBytes >= BEHIND_BYTES) {
       if (this.#behindTimer) {
         clearTimeout(this.#behindTimer);
         this.#behindTimer = undefined;
@@ -556,49 +597,99 @@ export class EventLog implements LedgerLog {
     }
   }
 
-  /** 'journal' mode: writes the acknowledged groups to LevelDB in batches, and drops the journal files LevelDB holds. */
+  /**
+   * Writes the acknowledged groups to LevelDB in batches (the group waiting for LevelDB, if any, in
+   * the last), and drops the journal files LevelDB holds. 'journal' mode: a refused write stops
+   * every append until the ledger is reopened. 'batched': it rejects the waiting group, whose frame
+   * is cut from the journal (nothing of it is recorded); the acknowledged groups stay in the journal
+   * and in memory, and the next write (after LevelDB is reopened) takes them again.
+   */
   async #writeBehind(): Promise<void> {
+    let failed = false;
     try {
       // Groups acknowledged during a write follow at once only if someone waits for them or enough wait; else the timer takes them.
-      for (let first = true; this.#behind.length > 0 && (first || this.#waiters.length > 0 || this.#closed || this.#behindBytes >= BEHIND_BYTES); first = false) {
+      for (let first = true; (this.#behind.length > 0 || this.#level) && (first || this.#level || this.#waiters.length > 0 || this.#closed || this.#behindBytes >= BEHIND_BYTES); first = false) {
         // About BEHIND_BYTES a batch (a group is never split).
         let take = 0;
         for (let bytes = 0; take < this.#behind.length && (take === 0 || bytes + this.#behind[take]!.size <= BEHIND_BYTES); take++) bytes += this.#behind[take]!.size;
         const groups = this.#behind.slice(0, take);
-        const last = groups[groups.length - 1]!;
+        // The waiting group goes with the last of the groups before it.
+        const level = take === this.#behind.length ? this.#level : undefined;
+        const last = level ? level.group : groups[groups.length - 1]!;
         try {
+          if (this.#damaged) await this.#reopen();
           const batch = this.#db.batch();
-          for (const group of groups) {
-            const first = group.seq - group.bytes.length + 1;
-            for (let i = 0; i < group.bytes.length; i++) batch.put(this.#log.prefixKey(seqKey(first + i), 'utf8'), group.bytes[i]);
-            for (const blob of group.blobs) batch.put(this.#blobs.prefixKey(blob.key, 'utf8'), blob.value);
+          for (const group of groups) putEvents(batch, this.#log, group.seq - group.bytes.length + 1, group.bytes);
+          for (const group of groups) putBlobs(batch, this.#blobs, group.blobs);
+          if (level) {
+            putEvents(batch, this.#log, level.group.seq - level.group.bytes.length + 1, level.group.bytes);
+            putBlobs(batch, this.#blobs, level.blobs);
           }
           batch.put('head', { seq: last.seq, hash: last.hash }, this.#metaPut);
           await batch.write({ sync: false });
-          this.#behind.splice(0, groups.length);
-          for (const group of groups) this.#behindBytes -= group.size;
-          this.#levelSeq = last.seq;
-          this.#waiters = this.#waiters.filter((w) => (w.seq <= last.seq ? (w.resolve(), false) : true));
-          for (const group of groups) for (const blob of group.blobs) this.#behindBlobs.delete(blob.key);
-          const retire = this.#journal!.retireUpTo;
-          if (retire > 0 && retire <= last.seq) {
-            await this.#meta.put('synced', last.seq, { sync: true });
-            this.#journal!.retire(last.seq);
-          }
         } catch (err) {
-          this.#behindError = new LineageError('WRITE_FAILED', `ledger ${this.ledger}: LevelDB could not take events its journal holds (${(err as Error)?.message ?? err}); they are safe in the journal and the next open writes them; close and reopen the ledger`, { cause: err });
-          for (const w of this.#waiters.splice(0)) w.reject(this.#behindError);
-          return;
+          failed = true;
+          this.#refused(err, level);
+          break;
         }
+        this.#behind.splice(0, groups.length);
+        for (const group of groups) this.#behindBytes -= group.size;
+        this.#levelSeq = last.seq;
+        for (const group of groups) for (const blob of group.blobs) this.#behindBlobs.delete(blob.key);
+        if (level) {
+          this.#level = undefined;
+          this.#head = { seq: last.seq, hash: last.hash };
+          this.#lastAt = level.group.at;
+          this.#acknowledge(level.group);
+        }
+        this.#waiters = this.#waiters.filter((w) => (w.seq <= last.seq ? (w.resolve(), false) : true));
+        const retire = this.#journal!.retireUpTo;
+        if (retire > 0 && retire <= last.seq) {
+          // A file that stays (the fsync failed) is harmless: the next open skips the events LevelDB holds.
+          const synced = await this.#meta.put('synced', last.seq, { sync: true }).then(() => true, () => false);
+          if (synced) this.#journal!.retire(last.seq);
+        }
+        // Appends queued behind the group just acknowledged: journaled now (another waiting group is taken by the next turn).
+        if (level) this.#journalCommit();
       }
     } finally {
       this.#behindRunning = null;
     }
-    if (!this.#behindError) this.#kickBehind(false);
+    if (this.#behindError) return;
+    // A group sealed after a refusal is tried at once (each try settles one); else after a refusal the
+    // next attempt waits for the next append, read or flush: no loop against a full disk.
+    if (this.#level) this.#kickBehind(true);
+    else if (!failed) this.#kickBehind(false);
   }
 
-  // 'journal' mode: reads and other writes of LevelDB wait until it holds every event acknowledged
-  // so far (not those acknowledged meanwhile: a steady stream of appends must not starve them).
+  /** A write behind that LevelDB refused: see #writeBehind. */
+  #refused(err: unknown, level: { group: Group } | undefined): void {
+    const detail = (err as Error)?.message ?? err;
+    if (this.#durability === 'journal') {
+      this.#behindError = new LineageError('WRITE_FAILED', `ledger ${this.ledger}: LevelDB could not take events its journal holds (${detail}); they are safe in the journal and the next open writes them; close and reopen the ledger`, { cause: err });
+      for (const w of this.#waiters.splice(0)) w.reject(this.#behindError);
+      return;
+    }
+    // LevelDB's write-ahead log may end in a torn record: the next write reopens it first.
+    if (!this.#closed) this.#damaged = true;
+    const closed = this.#closed && !this.#db.status.startsWith('open');
+    if (level) {
+      // Sealed last, journaled last: its frame is the journal's last, and nothing was sealed on top of it.
+      this.#journal!.undoLast();
+      this.#level = undefined;
+      this.#tip = { ...this.#head, at: this.#lastAt };
+      const e = closed
+        ? new LineageError('LEDGER_CLOSED', `ledger ${this.location} closed before the write completed; nothing was recorded`, { cause: err })
+        : new LineageError('WRITE_FAILED', `ledger ${this.ledger}: the write failed and nothing was recorded (${detail}); check disk space and permissions`, { cause: err });
+      for (const job of level.group.jobs) job.reject(e);
+    }
+    const behind = new LineageError('WRITE_FAILED', `ledger ${this.ledger}: LevelDB could not take events its journal holds (${detail}); they are safe in the journal, and the next write or open writes them; check disk space and permissions`, { cause: err });
+    for (const w of this.#waiters.splice(0)) w.reject(behind);
+    if (level) this.#journalCommit();
+  }
+
+  // 'journal' mode and 'batched' on disk: reads and other writes of LevelDB wait until it holds every
+  // event acknowledged so far (not those acknowledged meanwhile: a steady stream of appends must not starve them).
   #caughtUp(): Promise<void> {
     if (this.#behindError) return Promise.reject(this.#behindError);
     const seq = this.#head.seq;
@@ -622,7 +713,8 @@ export class EventLog implements LedgerLog {
   async #syncNow(): Promise<void> {
     try {
       if (this.#journal) await this.#journal.sync();
-      else await this.#meta.put('synced', this.#head.seq, { sync: true });
+      // 'batched': what LevelDB holds is fsynced too (the journal's files go only once LevelDB has fsynced their events).
+      if (this.#durability !== 'journal') await this.#meta.put('synced', this.#levelSeq, { sync: true });
     } catch {
       // A failed background fsync loses nothing a process crash would; the next commit schedules another.
     } finally {
@@ -637,11 +729,7 @@ export class EventLog implements LedgerLog {
    */
   async #recover(jobs: Job[]): Promise<boolean> {
     try {
-      await this.#db.close();
-      await this.#db.open();
-      // Sublevels stay closed when their database closes; new ones follow the reopened database.
-      this.#sublevels();
-      this.#damaged = false;
+      await this.#reopen();
       return true;
     } catch (err) {
       const e = new LineageError('WRITE_FAILED', `ledger ${this.ledger}: it could not recover from an earlier failed write (${(err as { cause?: Error })?.cause?.message ?? (err as Error)?.message ?? err}); nothing was recorded; free disk space, or close and reopen the ledger`, { cause: err });
@@ -650,11 +738,19 @@ export class EventLog implements LedgerLog {
     }
   }
 
+  async #reopen(): Promise<void> {
+    await this.#db.close();
+    await this.#db.open();
+    // Sublevels stay closed when their database closes; new ones follow the reopened database.
+    this.#sublevels();
+    this.#damaged = false;
+  }
+
   /** Appends events as another log stored them (a copy), each checked to continue this chain, with their contents: one atomic batch. */
   async appendRaw(bytes: readonly Uint8Array[], blobs: InlineBlob[] = []): Promise<Head> {
     this.#assertOpen();
     if (this.#auditOnly) throw new LineageError('LEDGER_CLOSED', `ledger ${this.location} is open for auditing only`);
-    if (this.#journal) throw new LineageError('INVALID_ARGUMENT', `ledger ${this.location}: a copy writes in 'sync' or 'batched' mode, not 'journal'`);
+    if (this.#durability === 'journal') throw new LineageError('INVALID_ARGUMENT', `ledger ${this.location}: a copy writes in 'sync' or 'batched' mode, not 'journal'`);
     // Appends queued before this one are written first: the chain is checked against the real head.
     await this.flush();
     if (this.#damaged) throw new LineageError('WRITE_FAILED', `ledger ${this.ledger}: an earlier write failed; open the ledger again`);
@@ -664,16 +760,24 @@ export class EventLog implements LedgerLog {
     if (last.seq > LIMITS.events) throw new LineageError('LIMIT_EXCEEDED', `the ledger would hold ${last.seq} events; the limit is ${LIMITS.events}`);
     const batch = this.#db.batch();
     try {
-      for (let i = 0; i < bytes.length; i++) batch.put(this.#log.prefixKey(seqKey(events[i]!.seq), 'utf8'), bytes[i]);
-      for (const blob of blobs) batch.put(this.#blobs.prefixKey(blob.key, 'utf8'), blob.value);
+      putEvents(batch, this.#log, events[0]!.seq, bytes);
+      putBlobs(batch, this.#blobs, blobs);
       batch.put('head', { seq: last.seq, hash: last.hash }, this.#metaPut);
     } catch (err) {
       await batch.close();
       throw err;
     }
     try {
+      // 'batched' on disk: the journal stays contiguous (a machine crash may cost LevelDB its unsynced tail; the journal's replay restores it).
+      this.#journal?.append(bytes, blobs, last.seq);
+    } catch (err) {
+      await batch.close();
+      throw new LineageError('WRITE_FAILED', `ledger ${this.ledger}: the write to its journal failed and nothing was recorded (${(err as Error)?.message ?? err}); check disk space and permissions`, { cause: err });
+    }
+    try {
       await batch.write({ sync: this.#durability !== 'batched' });
     } catch (err) {
+      this.#journal?.undoLast();
       throw new LineageError('WRITE_FAILED', `ledger ${this.ledger}: the write failed and nothing was recorded (${(err as Error)?.message ?? err}); check disk space and permissions`, { cause: err });
     }
     this.#head = { seq: last.seq, hash: last.hash };
@@ -700,7 +804,7 @@ export class EventLog implements LedgerLog {
   /** Removes one inline blob (a file's content erased by a `file.erased` event): the events stay, the bytes go. */
   async deleteBlob(key: string): Promise<void> {
     this.#assertOpen();
-    // In 'journal' mode the blob (and the erase's own event) may still be on their way to LevelDB:
+    // With a journal the blob (and the erase's own event) may still be on their way to LevelDB:
     // once LevelDB holds them, deleting there is final, and a crash's replay never brings the bytes back.
     await this.flush();
     await this.#blobs.del(key);
@@ -908,6 +1012,8 @@ export class EventLog implements LedgerLog {
     while (this.#writing) await this.#writing;
     // A journal commit queued as a microtask runs before this await resumes.
     if (this.#journalScheduled) await undefined;
+    // A group waiting for LevelDB, and the appends queued behind it (sealed once it is settled).
+    while (this.#level && this.#behindRunning) await this.#behindRunning;
     await this.#caughtUp();
   }
 
@@ -930,13 +1036,13 @@ export class EventLog implements LedgerLog {
       await this.#syncing;
       if (this.#journal) {
         // The journal goes only once LevelDB holds every event and has fsynced them.
-        let held = !this.#behindError;
+        let held = !this.#behindError && this.#behind.length === 0 && !this.#level;
         if (held) await this.#meta.put('synced', this.#head.seq, { sync: true }).catch(() => (held = false));
         this.#journal.close(held);
       }
       await this.#db.close();
       // Best effort: without it the next open merely cannot tell a silently shortened log.
-      if (this.ledger !== ':memory:' && !this.#auditOnly && !this.#behindError) await writeHead(this.ledger, this.#head, this.#durability === 'sync').catch(() => {});
+      if (this.ledger !== ':memory:' && !this.#auditOnly && !this.#behindError && this.#behind.length === 0) await writeHead(this.ledger, this.#head, this.#durability === 'sync').catch(() => {});
     } finally {
       if (this.#claim) OPEN_HERE.delete(this.#claim);
     }
@@ -955,6 +1061,24 @@ function readAhead(it: Db, batch: number): Promise<[string, Uint8Array][]> {
   const next: Promise<[string, Uint8Array][]> = it.nextv(batch);
   next.catch(() => {});
   return next;
+}
+
+/** The jobs acknowledged early, then the others, each in their order (the queue itself when already so). */
+function earlyFirst(queue: Job[]): Job[] {
+  let sorted = true;
+  for (let i = 1; i < queue.length && sorted; i++) if (queue[i]!.early && !queue[i - 1]!.early) sorted = false;
+  return sorted ? queue : [...queue.filter((j) => j.early), ...queue.filter((j) => !j.early)];
+}
+
+/** Puts events `first`, `first + 1`, … into a chained batch, under keys that carry the log sublevel's prefix already. */
+function putEvents(batch: Db, log: Db, first: number, bytes: readonly Uint8Array[]): void {
+  // A put without options skips abstract-level's per-operation sublevel handling, which costs more than the rest of the put (same stored keys).
+  for (let i = 0; i < bytes.length; i++) batch.put(log.prefixKey(seqKey(first + i), 'utf8'), bytes[i]);
+}
+
+/** Puts inline blobs into a chained batch, as putEvents does events. */
+function putBlobs(batch: Db, blobs: Db, values: readonly InlineBlob[]): void {
+  for (const blob of values) batch.put(blobs.prefixKey(blob.key, 'utf8'), blob.value);
 }
 
 /** The key of piece `i` of the checkpoint at `seq`. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as zlib from 'node:zlib';
-import { closeSync, fdatasync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { seqKey } from './keys.js';
 
@@ -180,9 +180,12 @@ function checksum(payload: Uint8Array): number {
 /** The writing end of a journal: appends frames synchronously, begins new files, drops the ones LevelDB holds. */
 export class Journal {
   #dir: string;
-  #fd: number;
+  // -1 until the first frame: a ledger opened only to be read makes no journal.
+  #fd = -1;
   #size = 0;
   #lastSeq = 0;
+  // Where the last frame began, and the last seq before it: what undoLast() goes back to.
+  #undo: { size: number; lastSeq: number } | undefined;
   // Closed files and the last seq each holds.
   #closedFiles: { path: string; lastSeq: number }[] = [];
   #current: string;
@@ -191,12 +194,10 @@ export class Journal {
   // (a frame past 4 kB is an ArrayBuffer of its own, outside Buffer's pool).
   #scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
 
-  /** Begins a fresh journal file in `<ledger>/journal` for events from `nextSeq` on. */
+  /** A journal in `<ledger>/journal` for events from `nextSeq` on; its first file is made by the first append. */
   constructor(ledger: string, nextSeq: number) {
     this.#dir = join(ledger, JOURNAL_DIR);
-    mkdirSync(this.#dir, { recursive: true });
     this.#current = join(this.#dir, seqKey(nextSeq) + SUFFIX);
-    this.#fd = openSync(this.#current, 'w');
   }
 
   /** Set when a failed write could not be undone: nothing more may be appended. */
@@ -210,6 +211,12 @@ export class Journal {
    */
   append(events: readonly Uint8Array[], blobs: readonly { key: string; value: Uint8Array }[], lastSeq: number): void {
     if (this.#broken) throw this.#broken;
+    if (this.#fd < 0) {
+      mkdirSync(this.#dir, { recursive: true });
+      this.#fd = openSync(this.#current, 'w');
+    }
+    // A full file is closed before the next frame, not after one: the last frame written stays in the current file (undoLast).
+    if (this.#size >= JOURNAL_FILE_BYTES) this.#rotate();
     const frame = frameOf(events, blobs, this.#scratch);
     let done = 0;
     try {
@@ -222,13 +229,30 @@ export class Journal {
       }
       throw err;
     }
+    this.#undo = { size: this.#size, lastSeq: this.#lastSeq };
     this.#size += frame.length;
     this.#lastSeq = lastSeq;
-    if (this.#size >= JOURNAL_FILE_BYTES) this.#rotate();
+  }
+
+  /**
+   * Cuts the last frame off again: its events were refused (the LevelDB write that was to acknowledge
+   * them failed) and must not come back at the next open. If the cut fails, nothing more is appended.
+   */
+  undoLast(): void {
+    const undo = this.#undo;
+    if (!undo) return;
+    this.#undo = undefined;
+    try {
+      ftruncateSync(this.#fd, undo.size);
+      this.#size = undo.size;
+      this.#lastSeq = undo.lastSeq;
+    } catch (err) {
+      this.#broken = err as Error;
+    }
   }
 
   // The full file is fsynced and closed (a few ms, once per JOURNAL_FILE_BYTES), and a new one begun.
-  // Never throws: the frame just written is acknowledged whatever happens here.
+  // Never throws: without a new file the current one grows, and the next append tries again.
   #rotate(): void {
     const next = join(this.#dir, seqKey(this.#lastSeq + 1) + SUFFIX);
     let fd: number;
@@ -274,13 +298,14 @@ export class Journal {
   /** fdatasyncs the current file, off the main thread. */
   sync(): Promise<void> {
     const fd = this.#fd;
+    if (fd < 0) return Promise.resolve();
     return new Promise((resolve, reject) => fdatasync(fd, (err) => (err ? reject(err) : resolve())));
   }
 
   /** Closes the file; with `remove` (LevelDB holds and has fsynced every event), deletes every journal file. */
   close(remove: boolean): void {
     try {
-      closeSync(this.#fd);
+      if (this.#fd >= 0) closeSync(this.#fd);
     } catch {
       // Already closed by a failed rotation: nothing to release.
     }
@@ -288,7 +313,7 @@ export class Journal {
   }
 }
 
-/** Deletes a ledger's journal files (after LevelDB holds and has fsynced their events); never throws. */
+/** Deletes a ledger's journal files, and its emptied folder (after LevelDB holds and has fsynced their events); never throws. */
 export function removeJournal(dirOrLedger: string): void {
   const dir = dirOrLedger.endsWith(JOURNAL_DIR) ? dirOrLedger : join(dirOrLedger, JOURNAL_DIR);
   let names: string[];
@@ -304,5 +329,11 @@ export function removeJournal(dirOrLedger: string): void {
     } catch {
       // A file left behind is harmless: its events are in LevelDB, and the next open skips them and tries again.
     }
+  }
+  try {
+    // A cleanly closed ledger keeps the files it had before journals: a folder left (not empty) is harmless.
+    rmdirSync(dir);
+  } catch {
+    // Not empty, or already gone.
   }
 }

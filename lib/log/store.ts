@@ -21,6 +21,12 @@ export interface LedgerLog {
   /** Appends validated events atomically (all or none), with any inline blobs; resolves with the sealed events once committed. */
   append(events: EventInput[], versions: number[], blobs?: InlineBlob[]): Promise<LedgerEvent[]>;
   /**
+   * Appends as `append` does, resolving once the store's journal holds the events, where it has one
+   * (a folder in `'batched'` or `'journal'` mode): the appends of a `ledger.run` scope, whose finish,
+   * appended with `append`, resolves only once the store holds it and everything before it.
+   */
+  appendEarly?(events: EventInput[], versions: number[], blobs?: InlineBlob[]): Promise<LedgerEvent[]>;
+  /**
    * Appends events exactly as another log stored them (a copy), after checking that each continues
    * this log's chain (seq and prev); with the contents they refer to. All or none; resolves with the new head.
    */

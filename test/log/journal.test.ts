@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 // @ts-expect-error: classic-level ships no types for its chained batch module
@@ -235,6 +235,8 @@ test('a journal whose events LevelDB already holds changes nothing, and goes', a
     const first = await open(b.path);
     assert.deepEqual(first.head, b.head);
     await first.close();
+    // A clean close removes the journal's folder with its files: put the same journal back.
+    mkdirSync(dirname(b.journal), { recursive: true });
     writeFileSync(b.journal, journal);
     const again = await open(b.path);
     try {

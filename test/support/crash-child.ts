@@ -1,4 +1,4 @@
-// A child process for the crash tests: appends events from concurrent scoped runs, forever, and
+// A child process for the crash tests: appends events from concurrent scoped runs and outside any run, forever, and
 // writes one line per acknowledged event on stdout, until the parent kills it with SIGKILL.
 //   node crash-child.js LEDGER DURABILITY TAG
 import { writeSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -65,4 +65,13 @@ async function worker(w: number): Promise<void> {
   }
 }
 
-await Promise.all([0, 1, 2, 3, 4, 5].map(worker));
+// Outside any run scope: each add is acknowledged only once LevelDB holds it (in 'batched', as a run's finish).
+async function loose(): Promise<void> {
+  for (let i = 0; ; i++) {
+    const name = `${tag}-loose-${i}.txt`;
+    const file = await ledger.add(new File(contentOf(name, false), { name }));
+    say(`ack loose ${file.id} ${ledger.head.seq} ${name} small`);
+  }
+}
+
+await Promise.all([...[0, 1, 2, 3, 4, 5].map(worker), loose()]);

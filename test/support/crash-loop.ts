@@ -19,12 +19,18 @@ export interface CrashFigures {
   byMode: Record<Durability, number>;
   /** Kills in 'journal' mode after which LevelDB was behind what was acknowledged, and the journal held the rest. */
   journalAhead: number;
+  /** Kills in 'batched' mode after which LevelDB was behind events acknowledged inside runs (the journal held them). */
+  batchedAhead: number;
+  /** Finished runs and adds outside a run checked to be in LevelDB itself ('batched'). */
+  levelChecked: number;
 }
 
 interface Acks {
   opened: number | undefined;
   maxSeq: number;
   files: { id: string; name: string; big: boolean }[];
+  /** Files added outside any run scope. */
+  loose: string[];
   runs: string[];
   inputs: { fileId: string; runId: string }[];
   /** Files whose erase was acknowledged. */
@@ -39,7 +45,7 @@ interface Acks {
  * kill, checks the stored chain and every acknowledged event, and appends again.
  */
 export async function crashLoop(dir: string, kills: number, perLedger = 10, random: () => number = Math.random, progress?: (i: number) => void): Promise<CrashFigures> {
-  const figures: CrashFigures = { kills: 0, killedBeforeOpen: 0, acknowledged: 0, events: 0, byMode: { sync: 0, batched: 0, journal: 0, none: 0 }, journalAhead: 0 };
+  const figures: CrashFigures = { kills: 0, killedBeforeOpen: 0, acknowledged: 0, events: 0, byMode: { sync: 0, batched: 0, journal: 0, none: 0 }, journalAhead: 0, batchedAhead: 0, levelChecked: 0 };
   const tags: string[] = [];
   let path = '';
   for (let i = 0; i < kills; i++) {
@@ -57,7 +63,10 @@ export async function crashLoop(dir: string, kills: number, perLedger = 10, rand
     figures.byMode[mode]++;
     if (acks.opened === undefined) figures.killedBeforeOpen++;
     figures.acknowledged += acks.count;
-    if (await checkAfterCrash(path, acks, tags, i, mode)) figures.journalAhead++;
+    const { ahead, levelChecked } = await checkAfterCrash(path, acks, tags, i, mode);
+    if (ahead && mode === 'journal') figures.journalAhead++;
+    if (ahead && mode === 'batched') figures.batchedAhead++;
+    figures.levelChecked += levelChecked;
     progress?.(i);
   }
   if (path) figures.events += await lastHead(path);
@@ -77,7 +86,8 @@ function runAndKill(path: string, mode: Durability, tag: string, random: () => n
     child.stdout.on('data', (d: string) => {
       const first = !out.includes('\n');
       out += d;
-      if (first && out.includes('\n') && !timer) timer = setTimeout(kill, random() * 150);
+      // 'batched' waits longer, so that kills also land after finished runs (acknowledged once LevelDB holds them).
+      if (first && out.includes('\n') && !timer) timer = setTimeout(kill, random() * (mode === 'batched' ? 400 : 150));
     });
     child.stderr.on('data', (d) => (err += d));
     child.on('error', reject);
@@ -92,7 +102,7 @@ function runAndKill(path: string, mode: Durability, tag: string, random: () => n
 function parseAcks(out: string): Acks {
   // Only whole lines count: a line cut by the kill was never fully acknowledged.
   const lines = out.slice(0, out.lastIndexOf('\n') + 1).split('\n').filter(Boolean);
-  const acks: Acks = { opened: undefined, maxSeq: 0, files: [], runs: [], inputs: [], erased: [], labels: [], started: [], count: 0 };
+  const acks: Acks = { opened: undefined, maxSeq: 0, files: [], loose: [], runs: [], inputs: [], erased: [], labels: [], started: [], count: 0 };
   for (const line of lines) {
     const [what, ...rest] = line.split(' ');
     if (what === 'open') {
@@ -101,8 +111,9 @@ function parseAcks(out: string): Acks {
     }
     acks.count++;
     const [kind, a, b, c, d] = rest as [string, string, string, string, string];
-    if (kind === 'file') {
+    if (kind === 'file' || kind === 'loose') {
       acks.files.push({ id: a, name: c, big: d === 'big' });
+      if (kind === 'loose') acks.loose.push(a);
       acks.maxSeq = Math.max(acks.maxSeq, Number(b));
     } else if (kind === 'erased') {
       acks.erased.push(a);
@@ -125,16 +136,40 @@ async function lastHead(path: string): Promise<number> {
   return (await walkChain(path)).head.seq;
 }
 
-/** Checks the ledger after kill `i`; true when LevelDB was behind an acknowledged event and only the journal held it. */
-async function checkAfterCrash(path: string, acks: Acks, tags: string[], i: number, mode: Durability): Promise<boolean> {
+/**
+ * Checks the ledger after kill `i`: whether LevelDB was behind an acknowledged event (only the journal
+ * held it), and how many acknowledgements were checked to be in LevelDB itself.
+ */
+async function checkAfterCrash(path: string, acks: Acks, tags: string[], i: number, mode: Durability): Promise<{ ahead: boolean; levelChecked: number }> {
   // The stored bytes first, through a raw handle, before the library touches them: LevelDB's chain,
-  // continued by the journal's (a kill in 'journal' mode can leave LevelDB behind what was acknowledged).
+  // continued by the journal's (a kill in 'journal' or 'batched' mode can leave LevelDB behind what was acknowledged).
   const chain = await walkChainAndJournal(path);
   const level = await walkChain(path);
   const ahead = level.head.seq < acks.maxSeq;
-  // Only 'journal' acknowledges before LevelDB has the event.
-  if (mode !== 'journal') assert.ok(!ahead, `after kill ${i} (${mode}): acknowledged seq ${acks.maxSeq} but LevelDB's log ends at ${level.head.seq}`);
+  // 'sync' acknowledges every event only once LevelDB has it.
+  if (mode === 'sync') assert.ok(!ahead, `after kill ${i} (${mode}): acknowledged seq ${acks.maxSeq} but LevelDB's log ends at ${level.head.seq}`);
   assert.equal(chain.broken, undefined, `after kill ${i}: the chain breaks at ${chain.broken?.key}: ${chain.broken?.reason}`);
+  let levelChecked = 0;
+  if (mode === 'batched') {
+    // A finished run's events, and an add outside a run, are acknowledged only once LevelDB holds them
+    // and everything before them: LevelDB's own chain reaches the run's finish, the file's creation.
+    const finishedAt = new Map<string, number>();
+    const createdAt = new Map<string, number>();
+    for (const { env } of chain.events) {
+      if (env.type === 'run.finished') finishedAt.set(env.data.runId as string, env.seq);
+      if (env.type === 'file.created') createdAt.set(env.data.id as string, env.seq);
+    }
+    for (const id of acks.runs) {
+      const seq = finishedAt.get(id);
+      assert.ok(seq !== undefined && seq <= level.head.seq, `after kill ${i} (batched): run ${id} finished at seq ${seq}, but LevelDB's log ends at ${level.head.seq}`);
+      levelChecked++;
+    }
+    for (const id of acks.loose) {
+      const seq = createdAt.get(id);
+      assert.ok(seq !== undefined && seq <= level.head.seq, `after kill ${i} (batched): file ${id}, added outside a run, is at seq ${seq}, but LevelDB's log ends at ${level.head.seq}`);
+      levelChecked++;
+    }
+  }
   assert.ok(chain.head.seq >= acks.maxSeq, `after kill ${i}: acknowledged seq ${acks.maxSeq} but the log ends at ${chain.head.seq}`);
   if (acks.opened !== undefined) assert.ok(chain.head.seq >= acks.opened, `after kill ${i}: the log shrank below ${acks.opened}`);
   checkEvents(chain.events.map((e) => e.env), tags, i);
@@ -171,7 +206,7 @@ async function checkAfterCrash(path: string, acks: Acks, tags: string[], i: numb
   } finally {
     await ledger.close();
   }
-  return ahead;
+  return { ahead, levelChecked };
 }
 
 /** Every stored event passes its schema, and refers only to what came before it (no partial or invented event). */
