@@ -52,8 +52,10 @@ export const marquezRoutes: FastifyPluginAsync<MarquezRoutesOptions> = async (ap
   const headNodes = new HeadNodes(ledger);
   const lastAnswers = new Lru<string, LineageAnswer & { seq: number }>(32);
   const model = async (at: string | undefined): Promise<MarquezModel> => {
-    await identities.refresh();
+    // The snapshot first, then the names up to the head: names read before a write that lands before the
+    // snapshot would miss the entities it linked, and the model (kept per seq) would answer 404 for them.
     const { view } = readPoint(ledger, at);
+    await identities.refresh();
     let m = models.get(view.watermark);
     if (!m) models.set(view.watermark, (m = new MarquezModel(view, identities, identities.builder())));
     return m;
