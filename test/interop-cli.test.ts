@@ -52,6 +52,22 @@ test('export --format openlineage writes valid JSONL that import reads into anot
   assert.deepEqual(stdout.stdout.trimEnd().split('\n').map((l) => JSON.parse(l).run.runId), events.map((e) => e.run.runId));
 });
 
+test('show takes an imported run by its OpenLineage runId (any case), and shows an end before its start as skew', async () => {
+  const db = join(tmp.dir, 'ol');
+  const file = join(tmp.dir, 'skew.jsonl');
+  const runId = '0190d6a2-aaaa-7000-8000-00000000abcd';
+  const ev = (eventType: string, eventTime: string) => ({ eventTime, eventType, producer: 'https://example.org/flink', schemaURL: 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent', run: { runId }, job: { namespace: 'flink', name: 'flink_skewed' } });
+  writeFileSync(file, `${JSON.stringify(ev('COMPLETE', '2024-09-10T12:03:20.000Z'))}\n${JSON.stringify(ev('START', '2024-09-10T12:03:22.000Z'))}\n`);
+  assert.equal((await lineage('--db', db, 'import', file)).code, 0);
+  for (const id of [runId, runId.toUpperCase()]) {
+    const show = await lineage('--db', db, 'show', id);
+    assert.equal(show.code, 0, show.stderr);
+    assert.match(show.stdout, /flink_skewed/);
+    assert.match(show.stdout, /skew/i);
+  }
+  assert.equal((await lineage('--db', db, 'show', '0190d6a2-aaaa-7000-8000-0000000000ff')).code, 1);
+});
+
 test('export --format prov writes a valid PROV-JSON document', async () => {
   const demo = join(tmp.dir, 'demo');
   await lineage('--db', demo, 'demo');

@@ -1,9 +1,11 @@
 import { LineageError } from '../errors.js';
 import { File, type LineageRecord, Run, Transform } from '../model/records.js';
 import type { Reader } from '../reader.js';
+import { importedRunId, UUID_PATTERN } from '../interop/uuid.js';
 
 /**
- * Finds the one record a CLI argument names: an id of a file, run or transform, else a file name,
+ * Finds the one record a CLI argument names: an id of a file, run or transform (or an imported run's
+ * OpenLineage runId), else a file name,
  * else a transform name. Several matches list their ids and ask for one (QUERY_NOT_ONE); none is
  * FILE_NOT_FOUND.
  */
@@ -11,6 +13,11 @@ export function resolveRecord(reader: Pick<Reader, 'select'>, nameOrId: string, 
   for (const model of [File, Run, Transform] as const) {
     const byId = reader.select(model, { id: nameOrId }).first();
     if (byId) return byId;
+  }
+  // An OpenLineage runId (a UUID) names the run an import made of it.
+  if (UUID_PATTERN.test(nameOrId)) {
+    const imported = reader.select(Run, { id: importedRunId(nameOrId) }).first();
+    if (imported) return imported;
   }
   // Names are looked up among the records the trash mode shows (ids find any record).
   const scope = <Q extends { withTrashed(): Q; onlyTrashed(): Q }>(q: Q): Q => (trash === 'with' ? q.withTrashed() : trash === 'only' ? q.onlyTrashed() : q);

@@ -12,7 +12,7 @@ import { View } from '../state/view.js';
 import { LEDGER_FACET, type OpenLineageEventType } from './openlineage-model.js';
 import { readRecords, recordOf, type SplitEvent, splitEvent } from './openlineage-records.js';
 import { checkOpenLineage } from './openlineage-validate.js';
-import { derivedId } from './uuid.js';
+import { derivedId, importedRunId } from './uuid.js';
 import { strip } from '../util/strip.js';
 
 /** Options of `importOpenLineage()`. */
@@ -371,7 +371,7 @@ function merge(events: Parsed[]): MergedRun[] {
 }
 
 function runIdOf(uuid: string): string {
-  return `olr_${uuid.replace(/-/g, '')}`;
+  return importedRunId(uuid);
 }
 function jobName(j: { namespace: string; name: string }): string {
   return `${j.namespace}/${j.name}`;

@@ -29,3 +29,8 @@ export function derivedId(prefix: string, ...parts: string[]): string {
   for (const p of parts) h.update(`${p.length}:${p}\u0000`);
   return `${prefix}${h.digest('hex').slice(0, 32)}`;
 }
+
+/** The ledger id of the run an import made of OpenLineage runId `uuid` (any case). */
+export function importedRunId(uuid: string): string {
+  return `olr_${uuid.toLowerCase().replace(/-/g, '')}`;
+}

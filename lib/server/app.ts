@@ -1,4 +1,4 @@
-import { createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { Ledger } from '../ledger.js';
 import { requireToken } from './auth.js';
@@ -61,7 +61,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
     bodyLimit,
     // Node checks request timeouts every connectionsCheckingInterval (30 s by default): a slow client
     // (one byte at a time) is cut off at about the timeout only if the check runs more often.
-    serverFactory: (handler) => createHttpServer({ requestTimeout, headersTimeout: requestTimeout, connectionsCheckingInterval: Math.max(100, Math.min(1000, requestTimeout / 4)), keepAliveTimeout: 5000 }, handler),
+    serverFactory: (handler) => refuseLargeBeforeContinue(createHttpServer({ requestTimeout, headersTimeout: requestTimeout, connectionsCheckingInterval: Math.max(100, Math.min(1000, requestTimeout / 4)), keepAliveTimeout: 5000 }, handler), handler, bodyLimit),
     // Names in paths are up to LIMITS.nameLength characters, percent-encoded up to 3 bytes each... and beyond.
     // Marquez's web UI asks for `/lineage/?nodeId=` and `/search/?q=`: a trailing slash names the same route.
     routerOptions: { maxParamLength: SERVER_LIMITS.paramChars, ignoreTrailingSlash: true },
@@ -93,4 +93,22 @@ export function createServer(options: ServerOptions): FastifyInstance {
   void app.register(nativeRoutes, { prefix: NATIVE_PREFIX, ledger });
   void app.register(uiRoutes, { ledger });
   return app;
+}
+
+/**
+ * A client that asks `Expect: 100-continue` (curl does for bodies over 1 MB) with a Content-Length
+ * over the limit gets its 413 before it sends the body, not after it started sending it (when the
+ * answer could be lost in the reset of a connection closed under a body still arriving).
+ */
+function refuseLargeBeforeContinue(server: Server, handler: (req: IncomingMessage, res: ServerResponse) => void, bodyLimit: number): Server {
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    if (Number(req.headers['content-length']) > bodyLimit) {
+      const body = JSON.stringify({ code: 'BODY_TOO_LARGE', message: `the body exceeds ${bodyLimit} bytes` });
+      res.writeHead(413, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' }).end(body);
+      return;
+    }
+    res.writeContinue();
+    handler(req, res);
+  });
+  return server;
 }

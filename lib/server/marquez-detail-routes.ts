@@ -50,14 +50,22 @@ export const marquezDetailRoutes: FastifyPluginAsync<MarquezDetailOptions> = asy
       const m = await model(q.asOf);
       const states = q.lastRunStates?.split(',').map((s) => s.trim().toUpperCase()).filter((s) => s !== '');
       for (const s of states ?? []) if (!RUN_STATES.includes(s)) throw new LineageError('INVALID_ARGUMENT', `lastRunStates holds ${RUN_STATES.join(', ')}, not ${JSON.stringify(s.slice(0, 32))}`);
-      let jobs = m.namespaces().flatMap((ns) => m.jobNames(ns.name)).map((n) => m.job(n));
-      if (states) jobs = jobs.filter((j) => states.includes(j.latestRun?.state ?? 'NEW'));
-      return { jobs: jobs.slice(q.offset, q.offset + q.limit), totalCount: jobs.length };
+      let names = m.namespaces().flatMap((ns) => m.jobNames(ns.name));
+      // Facets are read for the jobs answered; a filter on states needs every job's (ABORTED is known from its events).
+      if (states) {
+        await m.loadRecorded(ledger.log, { jobs: names });
+        names = names.filter((n) => states.includes(m.job(n).latestRun?.state ?? 'NEW'));
+      }
+      const page = names.slice(q.offset, q.offset + q.limit);
+      await m.loadRecorded(ledger.log, { jobs: page });
+      return { jobs: page.map((n) => m.job(n)), totalCount: names.length };
     },
   );
 
   app.get<{ Params: { namespace: string; job: string }; Querystring: Page }>('/api/v1/namespaces/:namespace/jobs/:job/versions', { schema: { params: jobParams, querystring: { type: 'object', properties: page } } }, async (request) => {
-    const versions = (await model(request.query.asOf)).jobVersions(jobName(request.params));
+    const m = await model(request.query.asOf);
+    await m.loadRecorded(ledger.log, { jobs: [jobName(request.params)] });
+    const versions = m.jobVersions(jobName(request.params));
     return { versions: versions.slice(request.query.offset, request.query.offset + request.query.limit), totalCount: versions.length };
   });
 
@@ -74,10 +82,10 @@ export const marquezDetailRoutes: FastifyPluginAsync<MarquezDetailOptions> = asy
   app.get<{ Params: { namespace: string; dataset: string }; Querystring: Page }>('/api/v1/namespaces/:namespace/datasets/:dataset/versions', { schema: { params: dsParams, querystring: { type: 'object', properties: page } } }, async (request) => {
     const q = request.query;
     const m = await model(q.asOf);
-    const all = m.filesOf(datasetName(request.params));
-    const wanted = [...all].reverse().slice(q.offset, q.offset + q.limit);
+    const name = m.resolveDataset(datasetName(request.params));
+    const wanted = [...m.filesOf(name)].reverse().slice(q.offset, q.offset + q.limit);
     const facets = await recordedFacetsOf(ledger, m, wanted);
-    const versions = m.datasetVersions(datasetName(request.params), (f) => facets.get(f.id) ?? {});
+    const versions = m.datasetVersions(name, (f) => facets.get(f.id) ?? {});
     return { versions: versions.slice(q.offset, q.offset + q.limit), totalCount: versions.length };
   });
 
@@ -86,16 +94,19 @@ export const marquezDetailRoutes: FastifyPluginAsync<MarquezDetailOptions> = asy
     { schema: { params: { type: 'object', properties: { ...dsParams.properties, version }, required: ['namespace', 'dataset', 'version'] }, querystring: { type: 'object', properties: { asOf } } } },
     async (request) => {
       const m = await model(request.query.asOf);
-      const file = m.filesOf(datasetName(request.params)).find((f) => m.versionOf(f) === request.params.version);
+      const name = m.resolveDataset(datasetName(request.params));
+      const file = m.filesOf(name).find((f) => m.versionOf(f) === request.params.version);
       if (!file) throw new LineageError('FILE_NOT_FOUND', `dataset ${request.params.namespace}:${request.params.dataset} has no version ${request.params.version}`);
       const facets = await recordedFacetsOf(ledger, m, [file]);
-      return m.datasetVersions(datasetName(request.params), (f) => facets.get(f.id) ?? {}).find((v) => v.version === request.params.version);
+      return m.datasetVersions(name, (f) => facets.get(f.id) ?? {}).find((v) => v.version === request.params.version);
     },
   );
 
   app.get<{ Params: { id: string }; Querystring: { asOf?: string } }>('/api/v1/jobs/runs/:id', { schema: { params: runParams, querystring: { type: 'object', properties: { asOf } } } }, async (request) => {
     const m = await model(request.query.asOf);
-    return m.run(runOf(m, request.params.id));
+    const run = runOf(m, request.params.id);
+    await m.loadRecorded(ledger.log, { runs: [run] });
+    return m.run(run);
   });
 
   app.get<{ Params: { id: string }; Querystring: { type: 'run' | 'job'; asOf?: string } }>(

@@ -119,8 +119,10 @@ export function resolveNode(model: MarquezModel, id: string): { type: 'job' | 'd
   for (let i = rest.indexOf(':'); i > 0; i = rest.indexOf(':', i + 1)) {
     const name = { namespace: rest.slice(0, i), name: rest.slice(i + 1) };
     if (name.name === '') continue;
-    const found = type === 'job' ? model.transformsOf(name).length > 0 : model.filesOf(name).length > 0;
-    if (found) return { type, name };
+    if (type === 'job' && model.transformsOf(name).length > 0) return { type, name };
+    // A dataset named by a symlink (a Hive table of a storage path) is the dataset it names.
+    const dataset = type === 'dataset' ? model.resolveDataset(name) : undefined;
+    if (dataset && model.filesOf(dataset).length > 0) return { type, name: dataset };
   }
   throw new LineageError(type === 'job' ? 'TRANSFORM_NOT_FOUND' : 'FILE_NOT_FOUND', `no ${type} ${id.slice(0, 1100)} in this snapshot`);
 }

@@ -5,7 +5,9 @@ import type { OpenLineageFacets } from '../interop/openlineage-model.js';
 import type { FileRow, RunRow, TransformRow } from '../state/rows.js';
 import type { View } from '../state/view.js';
 import type { Identities, OlName } from './identities.js';
-import { schemaFields } from './marquez-records.js';
+import type { DeclaredIds } from '../interop/facets.js';
+import type { EventSource } from '../log/source.js';
+import { describedBy, lifecycle, recordedJob, recordedRun, type RecordedRun, schemaFields } from './marquez-records.js';
 
 // The shapes of Marquez's API (marquez.service.models: Namespace, Job, JobData, Run, Dataset,
 // DatasetData), field for field, so that Marquez's web UI and clients read them unchanged.
@@ -24,7 +26,7 @@ export interface MarquezRun {
   updatedAt: string;
   nominalStartTime: string | null;
   nominalEndTime: string | null;
-  state: 'RUNNING' | 'COMPLETED' | 'FAILED';
+  state: 'RUNNING' | 'COMPLETED' | 'FAILED' | 'ABORTED';
   startedAt: string;
   endedAt: string | null;
   durationMs: number | null;
@@ -144,11 +146,44 @@ export class MarquezModel {
   readonly #runs = new Map<string, MarquezRun>();
   readonly #runsOf = new WeakMap<readonly TransformRow[], RunRow[]>();
   #byUuid: Map<string, RunRow> | undefined;
+  // What producers sent, read from the log by loadRecorded() (null: nothing was recorded for it).
+  readonly #recordedRuns = new Map<string, RecordedRun | null>();
+  readonly #recordedJobs = new Map<string, { facets: OpenLineageFacets; declared?: DeclaredIds } | null>();
 
   constructor(view: View, ids: Identities, builder: EventBuilder) {
     this.view = view;
     this.#ids = ids;
     this.#builder = builder;
+  }
+
+  /**
+   * Reads what producers sent for these jobs (their job facets, the datasets a JobEvent declared) and
+   * for their latest runs and these runs (run facets, nominal times, ABORT, input and output facets),
+   * once per model, so that job(), jobData() and run() answer with them as Marquez does. Facets live in
+   * the log, not in memory: a read that shows them loads them first.
+   */
+  async loadRecorded(log: EventSource, { jobs = [], runs = [] }: { jobs?: readonly OlName[]; runs?: readonly RunRow[] }): Promise<void> {
+    const wanted = [...runs];
+    for (const n of jobs) {
+      const transforms = this.transformsOf(n);
+      const last = transforms[transforms.length - 1];
+      if (last && !this.#recordedJobs.has(last.id)) this.#recordedJobs.set(last.id, (await recordedJob(log, this.view, last.id)) ?? null);
+      wanted.push(...this.runsOf(transforms).slice(0, LATEST_RUNS));
+    }
+    for (const r of wanted) {
+      if (this.#recordedRuns.has(r.id)) continue;
+      this.#recordedRuns.set(r.id, (await recordedRun(log, this.view, r.id)) ?? null);
+      // A run answered before its facets were read is answered again with them.
+      this.#runs.delete(r.id);
+    }
+  }
+
+  /** A dataset's own name, or, for a name its `symlinks` facet gave it (a Hive table of a storage path), the name it is known by. */
+  resolveDataset(name: OlName): OlName {
+    if (this.filesOf(name).length > 0) return name;
+    const aliased = this.view.fileAliased(name.namespace, name.name);
+    const f = aliased === undefined ? undefined : this.view.file(aliased);
+    return f ? this.datasetName(f) : name;
   }
 
   /** The OpenLineage name of a transform (its job). */
@@ -220,7 +255,7 @@ export class MarquezModel {
     const data = this.jobData(name, transforms);
     const latest = this.runsOf(transforms).slice(0, LATEST_RUNS);
     const last = transforms[transforms.length - 1]!;
-    const facets = (latest[0] && this.#event(latest[0]).job.facets) ?? {};
+    const facets = this.#recordedJobs.get(last.id)?.facets ?? (latest[0] && this.#event(latest[0]).job.facets) ?? {};
     return { ...data, latestRuns: latest.map((r) => this.run(r)), facets, currentVersion: last.version, labels: [], tags: this.#tags('transform', transforms) };
   }
 
@@ -235,6 +270,10 @@ export class MarquezModel {
     }
     const first = transforms[0]!;
     const last = transforms[transforms.length - 1]!;
+    const recorded = this.#recordedJobs.get(last.id);
+    // A JobEvent's declared datasets are the job's too (static lineage), as Marquez shows them.
+    for (const id of recorded?.declared?.inputIds ?? []) addId(inputs, this.datasetName(this.view.file(id)!));
+    for (const id of recorded?.declared?.outputIds ?? []) addId(outputs, this.datasetName(this.view.file(id)!));
     const updatedAt = maxTime(last.createdAt, runs[0] ? (runs[0].finishedAt ?? runs[0].startedAt) : undefined);
     const parent = runs[0]?.parentRunId === undefined ? undefined : this.view.run(runs[0].parentRunId);
     const parentJob = parent && this.view.transform(parent.transformId);
@@ -251,7 +290,7 @@ export class MarquezModel {
       inputs: [...inputs.values()],
       outputs: [...outputs.values()],
       location: location(last.reference),
-      description: null,
+      description: describedBy(recorded?.facets),
       latestRun: runs[0] ? this.run(runs[0]) : null,
     };
   }
@@ -268,22 +307,29 @@ export class MarquezModel {
     const event = this.#event(r);
     const job = t ? this.jobName(t) : { namespace: this.#builder.namespace, name: r.transformId };
     const ended = r.finishedAt ?? null;
+    const recorded = this.#recordedRuns.get(r.id) ?? undefined;
+    const facets = recorded?.run ?? event.run.facets ?? {};
+    const nominal = facets.nominalTime as { nominalStartTime?: unknown; nominalEndTime?: unknown } | undefined;
+    const duration = ended === null ? null : Date.parse(ended) - Date.parse(r.startedAt);
+    // ABORT and FAIL both end a run as failed in the ledger; Marquez tells them apart.
+    const aborted = r.status === 'failed' && recorded !== undefined && recorded.eventTypes.includes('ABORT') && !recorded.eventTypes.includes('FAIL');
     return {
       id: event.run.runId,
       createdAt: r.startedAt,
       updatedAt: ended ?? r.startedAt,
-      nominalStartTime: null,
-      nominalEndTime: null,
-      state: r.status === 'completed' ? 'COMPLETED' : r.status === 'failed' ? 'FAILED' : 'RUNNING',
+      nominalStartTime: typeof nominal?.nominalStartTime === 'string' ? nominal.nominalStartTime : null,
+      nominalEndTime: typeof nominal?.nominalEndTime === 'string' ? nominal.nominalEndTime : null,
+      state: r.status === 'completed' ? 'COMPLETED' : aborted ? 'ABORTED' : r.status === 'failed' ? 'FAILED' : 'RUNNING',
       startedAt: r.startedAt,
       endedAt: ended,
-      durationMs: ended === null ? null : Date.parse(ended) - Date.parse(r.startedAt),
+      // An end stamped before its start (clocks of two hosts) is stored as given: its duration is unknown, never negative.
+      durationMs: duration !== null && duration >= 0 ? duration : null,
       args: args(r.params),
       jobVersion: { ...job, version: t?.version ?? '' },
-      inputDatasetVersions: this.view.inputsOf(r.id).map((id) => this.#version(this.view.file(id)!)),
-      outputDatasetVersions: this.view.outputsOf(r.id).map((id) => this.#version(this.view.file(id)!)),
+      inputDatasetVersions: this.view.inputsOf(r.id).map((id) => this.#version(this.view.file(id)!, recorded?.datasets.get(id))),
+      outputDatasetVersions: this.view.outputsOf(r.id).map((id) => this.#version(this.view.file(id)!, recorded?.datasets.get(id))),
       context: {},
-      facets: event.run.facets ?? {},
+      facets,
     };
   }
 
@@ -362,7 +408,7 @@ export class MarquezModel {
         fields: schemaFields(facets),
         tags: [],
         lastModifiedAt: run?.status === 'completed' ? (run.finishedAt ?? null) : null,
-        description: null,
+        description: describedBy(facets),
         lifecycleState: lifecycle(facets),
         createdByRun: run ? this.run(run) : null,
         facets,
@@ -419,10 +465,11 @@ export class MarquezModel {
     return [...out];
   }
 
-  #version(f: FileRow): MarquezDatasetVersion {
+  /** A file as a run's input or output: its version, and its facets with those the run's events gave it (`recorded`) over them. */
+  #version(f: FileRow, recorded?: OpenLineageFacets): MarquezDatasetVersion {
     const ds = this.#builder.dataset(f);
     const version = (ds.facets?.version as { datasetVersion?: string } | undefined)?.datasetVersion ?? f.id;
-    return { datasetVersionId: { namespace: ds.namespace, name: ds.name, version }, facets: ds.facets ?? {} };
+    return { datasetVersionId: { namespace: ds.namespace, name: ds.name, version }, facets: recorded ? { ...ds.facets, ...recorded } : (ds.facets ?? {}) };
   }
 
   #event(r: RunRow) {
@@ -493,10 +540,4 @@ function args(params: RunRow['params']): Record<string, string> {
 
 function location(reference: string | undefined): string | null {
   return reference !== undefined && /^[a-z][a-z0-9+.-]*:\/\//i.test(reference) ? reference : null;
-}
-
-// OpenLineage's lifecycleStateChange dataset facet (CREATE, OVERWRITE, DROP, …), as Marquez reads it.
-function lifecycle(facets: OpenLineageFacets): string | null {
-  const state = (facets.lifecycleStateChange as { lifecycleStateChange?: unknown } | undefined)?.lifecycleStateChange;
-  return typeof state === 'string' ? state : null;
 }

@@ -1,4 +1,5 @@
 import type { OpenLineageFacets } from '../interop/openlineage-model.js';
+import { declaredOf, type DeclaredIds, facetsOf } from '../interop/facets.js';
 import { readRecords } from '../interop/openlineage-records.js';
 import type { EventSource } from '../log/source.js';
 import type { View } from '../state/view.js';
@@ -9,18 +10,54 @@ type Json = Record<string, unknown>;
 // Marquez shows an entity's facets merged over every event that carried them, later events winning
 // facet by facet. The ledger keeps those events verbatim (openlineage.event), so the merge reads them.
 
-/** The run facets (`run`) or job facets (`job`) of a run's recorded OpenLineage events, merged in log order; undefined for a run that was never imported. */
-export async function recordedRunFacets(log: EventSource, view: View, runId: string, side: 'run' | 'job'): Promise<Facets | undefined> {
+/** What producers sent about one run, merged over its recorded events in log order (later facets of a name win). */
+export interface RecordedRun {
+  run: Facets;
+  job: Facets;
+  /** The OpenLineage event types recorded for it (START, RUNNING, COMPLETE, ABORT, FAIL, OTHER). */
+  eventTypes: string[];
+  /** By file id: the dataset facets, and the input or output facets, this run's events gave that file. */
+  datasets: Map<string, Facets>;
+}
+
+/** A run's recorded OpenLineage events, merged (Marquez's Run facets and its dataset versions' facets); undefined for a run that was never imported. */
+export async function recordedRun(log: EventSource, view: View, runId: string): Promise<RecordedRun | undefined> {
   const p = view.projection;
   const i = p.runs.indexOf(runId);
   if (i < 0) return undefined;
   const seqs = p.runFacets.seqs(i, view.watermark, []);
   if (seqs.length === 0) return undefined;
-  const merged: Facets = {};
-  for (const { event } of await readRecords(log, [...seqs].sort((a, b) => a - b))) {
-    Object.assign(merged, ((event[side] as Json | undefined)?.facets as Facets | undefined) ?? {});
+  const out: RecordedRun = { run: {}, job: {}, eventTypes: [], datasets: new Map() };
+  for (const { data, event } of await readRecords(log, [...seqs].sort((a, b) => a - b))) {
+    Object.assign(out.run, ((event.run as Json | undefined)?.facets as Facets | undefined) ?? {});
+    Object.assign(out.job, ((event.job as Json | undefined)?.facets as Facets | undefined) ?? {});
+    if (typeof event.eventType === 'string') out.eventTypes.push(event.eventType);
+    for (const [list, ids, roleKey] of [[event.inputs, data.inputIds, 'inputFacets'], [event.outputs, data.outputIds, 'outputFacets']] as const) {
+      if (!Array.isArray(list) || !ids) continue;
+      ids.forEach((id, k) => {
+        const d = list[k] as Json | undefined;
+        const merged = out.datasets.get(id) ?? {};
+        Object.assign(merged, (d?.facets as Facets | undefined) ?? {}, (d?.[roleKey] as Facets | undefined) ?? {});
+        out.datasets.set(id, merged);
+      });
+    }
   }
-  return merged;
+  return out;
+}
+
+/** The run facets (`run`) or job facets (`job`) of a run's recorded OpenLineage events, merged in log order; undefined for a run that was never imported. */
+export async function recordedRunFacets(log: EventSource, view: View, runId: string, side: 'run' | 'job'): Promise<Facets | undefined> {
+  return (await recordedRun(log, view, runId))?.[side];
+}
+
+/** A job's (transform's) recorded facets, from its run events and JobEvents, merged in log order, and what its latest JobEvent declared; undefined when nothing was recorded for it. */
+export async function recordedJob(log: EventSource, view: View, transformId: string): Promise<{ facets: Facets; declared?: DeclaredIds } | undefined> {
+  const p = view.projection;
+  const i = p.transforms.indexOf(transformId);
+  if (i < 0 || p.transformFacets.seqs(i, view.watermark, []).length === 0) return undefined;
+  const declared = await declaredOf(log, view, transformId);
+  // Recorded facets are what producers sent: OpenLineage facets, as the events were validated.
+  return { facets: (await facetsOf(log, view, 'transform', transformId)) as Facets, ...(declared ? { declared } : {}) };
 }
 
 /** The dataset facets a file (one dataset version) got in the recorded OpenLineage events that named it, merged in log order; undefined when none did. */
@@ -50,4 +87,16 @@ export function schemaFields(facets: Facets | undefined): { name: string; type: 
   return fields
     .filter((f): f is Json => f !== null && typeof f === 'object' && typeof (f as Json).name === 'string')
     .map((f) => ({ name: f.name as string, type: typeof f.type === 'string' ? f.type : null, tags: [], description: typeof f.description === 'string' ? f.description : null }));
+}
+
+/** Marquez's description of a job or dataset: its `documentation` facet's. */
+export function describedBy(facets: Facets | undefined): string | null {
+  const d = (facets?.documentation as { description?: unknown } | undefined)?.description;
+  return typeof d === 'string' ? d : null;
+}
+
+/** Marquez's lifecycle state of a dataset: its `lifecycleStateChange` facet's (CREATE, OVERWRITE, DROP, …). */
+export function lifecycle(facets: Facets): string | null {
+  const state = (facets.lifecycleStateChange as { lifecycleStateChange?: unknown } | undefined)?.lifecycleStateChange;
+  return typeof state === 'string' ? state : null;
 }

@@ -9,7 +9,7 @@ import { type LineageAnswer, marquezLineageJson, resolveNode } from './marquez-l
 import { Lru } from './lru.js';
 import { marquezDetailRoutes } from './marquez-detail-routes.js';
 import { MarquezModel, nodeId } from './marquez-model.js';
-import { recordedFileFacets, schemaFields } from './marquez-records.js';
+import { describedBy, lifecycle, recordedFileFacets, schemaFields } from './marquez-records.js';
 
 /** Options of the Marquez-shaped read API. */
 export interface MarquezRoutesOptions {
@@ -52,8 +52,10 @@ export const marquezRoutes: FastifyPluginAsync<MarquezRoutesOptions> = async (ap
   const headNodes = new HeadNodes(ledger);
   const lastAnswers = new Lru<string, LineageAnswer & { seq: number }>(32);
   const model = async (at: string | undefined): Promise<MarquezModel> => {
-    await identities.refresh();
+    // The snapshot first, then the names up to the head: names read before a write that lands before the
+    // snapshot would miss the entities it linked, and the model (kept per seq) would answer 404 for them.
     const { view } = readPoint(ledger, at);
+    await identities.refresh();
     let m = models.get(view.watermark);
     if (!m) models.set(view.watermark, (m = new MarquezModel(view, identities, identities.builder())));
     return m;
@@ -101,11 +103,15 @@ export const marquezRoutes: FastifyPluginAsync<MarquezRoutesOptions> = async (ap
   app.get<{ Params: { namespace: string }; Querystring: Page }>('/api/v1/namespaces/:namespace/jobs', { schema: { params: nsParams, querystring: { type: 'object', properties: page } } }, async (request) => {
     const m = await model(request.query.asOf);
     const names = m.jobNames(request.params.namespace);
-    return { jobs: slice(names, request.query).map((n) => m.job(n)), totalCount: names.length };
+    const wanted = slice(names, request.query);
+    await m.loadRecorded(ledger.log, { jobs: wanted });
+    return { jobs: wanted.map((n) => m.job(n)), totalCount: names.length };
   });
 
   app.get<{ Params: { namespace: string; job: string }; Querystring: { asOf?: string } }>('/api/v1/namespaces/:namespace/jobs/:job', { schema: { params: jobParams, querystring: { type: 'object', properties: { asOf } } } }, async (request) => {
-    return (await model(request.query.asOf)).job(jobName(request.params));
+    const m = await model(request.query.asOf);
+    await m.loadRecorded(ledger.log, { jobs: [jobName(request.params)] });
+    return m.job(jobName(request.params));
   });
 
   app.get<{ Params: { namespace: string; job: string }; Querystring: Page }>('/api/v1/namespaces/:namespace/jobs/:job/runs', { schema: { params: jobParams, querystring: { type: 'object', properties: page } } }, async (request) => {
@@ -113,17 +119,20 @@ export const marquezRoutes: FastifyPluginAsync<MarquezRoutesOptions> = async (ap
     const job = jobName(request.params);
     m.job(job); // 404 for an unknown job, as Marquez answers
     const runs = m.runsOf(m.transformsOf(job));
-    return { runs: slice(runs, request.query).map((r) => m.run(r)), totalCount: runs.length };
+    const wanted = slice(runs, request.query);
+    await m.loadRecorded(ledger.log, { runs: wanted });
+    return { runs: wanted.map((r) => m.run(r)), totalCount: runs.length };
   });
 
   /** A Marquez Dataset with the facets (schema, column lineage, …) producers sent for its latest version, verbatim, over the ones the ledger gives its files; in the list as in the single answer, as Marquez gives them. */
-  async function withRecorded(m: MarquezModel, name: { namespace: string; name: string }) {
+  async function withRecorded(m: MarquezModel, asked: { namespace: string; name: string }) {
+    const name = m.resolveDataset(asked);
     const dataset = m.dataset(name);
     const files = m.filesOf(name);
     const recorded = await recordedFileFacets(ledger.log, m.view, files[files.length - 1]!.id);
     if (!recorded) return dataset;
     const facets = { ...dataset.facets, ...recorded };
-    return { ...dataset, facets, fields: schemaFields(facets) };
+    return { ...dataset, facets, fields: schemaFields(facets), description: describedBy(facets), lastLifecycleState: lifecycle(facets) };
   }
 
   app.get<{ Params: { namespace: string }; Querystring: Page }>('/api/v1/namespaces/:namespace/datasets', { schema: { params: nsParams, querystring: { type: 'object', properties: page } } }, async (request) => {
