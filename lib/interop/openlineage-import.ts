@@ -12,6 +12,7 @@ import { View } from '../state/view.js';
 import { LEDGER_FACET, type OpenLineageEventType } from './openlineage-model.js';
 import { readRecords, recordOf, type SplitEvent, splitEvent } from './openlineage-records.js';
 import { checkOpenLineage } from './openlineage-validate.js';
+import { parseEventText } from './raw-facets.js';
 import { derivedId } from './uuid.js';
 import { strip } from '../util/strip.js';
 
@@ -214,7 +215,8 @@ function readInput(input: string | Uint8Array | readonly unknown[]): { values: {
     const raw = lines[i]!.replace(/\r$/, '');
     if (raw.trim() === '') continue;
     try {
-      values.push({ line: i + 1, value: JSON.parse(raw) });
+      // Large facets whose text is what JSON.stringify writes are kept as that text, not parsed.
+      values.push({ line: i + 1, value: parseEventText(raw) });
     } catch (err) {
       values.push({ line: i + 1, error: `not JSON: ${(err as Error).message}` });
     }
