@@ -4,6 +4,8 @@ import { suite } from 'uvu';
 import { importOpenLineage, open, toOpenLineage } from 'lineage-ledger';
 import { LARGE_FACET_BYTES, splitEvent } from '../lib/interop/openlineage-records.js';
 import { parseEventText, rawFacetBytes } from '../lib/interop/raw-facets.js';
+import { sha256OfText } from '../lib/util/sha256-text.js';
+import { createHash } from 'node:crypto';
 
 const test = suite('OpenLineage events read from text, large facets unparsed');
 
@@ -133,6 +135,14 @@ test('JSONL with large facets imports to the same ledger as the parsed events: t
     await fromText.close();
     await fromValues.close();
   }
+});
+
+test('property: the digest of an import\'s text, hashed a slice at a time, is SHA-256 of its UTF-8 whatever the slices cut (surrogate pairs, lone halves)', () => {
+  const text = fc.array(fc.oneof(fc.string({ unit: 'binary' }), fc.constantFrom('\u{1F600}', '\ud800', '\udc00', 'é', '\n')), { maxLength: 40 }).map((parts) => parts.join(''));
+  fc.assert(
+    fc.property(text, fc.integer({ min: 1, max: 9 }), (t, slice) => sha256OfText(t, slice) === createHash('sha256').update(t).digest('hex')),
+    { numRuns: 2000 },
+  );
 });
 
 test.run();

@@ -14,6 +14,7 @@ import { readRecords, recordOf, type SplitEvent, splitEvent } from './openlineag
 import { checkOpenLineage } from './openlineage-validate.js';
 import { parseEventText } from './raw-facets.js';
 import { derivedId } from './uuid.js';
+import { sha256OfText } from '../util/sha256-text.js';
 import { strip } from '../util/strip.js';
 
 /** Options of `importOpenLineage()`. */
@@ -221,7 +222,7 @@ function readInput(input: string | Uint8Array | readonly unknown[]): { values: {
       values.push({ line: i + 1, error: `not JSON: ${(err as Error).message}` });
     }
   }
-  return { values, digest: createHash('sha256').update(text).digest('hex') };
+  return { values, digest: sha256OfText(text) };
 }
 
 type Facets = Record<string, Record<string, unknown> | undefined>;
