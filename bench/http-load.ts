@@ -18,18 +18,22 @@ const SCHEMA = 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEve
 export const benchEvent = (i: number, type = 'START') =>
   JSON.stringify({ eventTime: new Date().toISOString(), eventType: type, producer: 'https://example.org/bench', schemaURL: SCHEMA, run: { runId: randomUUID() }, job: { namespace: 'bench', name: `job-${i % 50}` }, inputs: [{ namespace: 's3://lake', name: `in-${i}.parquet` }], outputs: [{ namespace: 's3://lake', name: `out-${i}.parquet` }] });
 
+/** POSTs one JSON body to 127.0.0.1:`port` through `agent`; resolves with the status. */
+export function postOnce(agent: Agent, port: number, path: string, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 /** `clients` concurrent clients post `total` events to `path`; every answer must be `expect`. */
 export async function load(port: number, path: string, clients: number, total: number, expect = 201): Promise<LoadResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
-  const post = (body: string) =>
-    new Promise<number>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
+  const post = (body: string) => postOnce(agent, port, path, body);
   const bodies = Array.from({ length: total }, (_, i) => benchEvent(i));
   const lat: number[] = [];
   let next = 0;

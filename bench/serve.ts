@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { createServer, File, importOpenLineage, open } from 'lineage-ledger';
 import { checkOpenLineage } from '../lib/interop/openlineage-validate.js';
 import { summarize } from './harness.js';
-import { benchEvent, load as loadHere, loadInWorker } from './http-load.js';
+import { benchEvent, load as loadHere, loadInWorker, postOnce } from './http-load.js';
 
 const reps = Number(process.argv[2] ?? 3);
 const part = process.argv[3];
@@ -23,17 +23,7 @@ const event = benchEvent;
 const agent = new Agent({ keepAlive: true, maxSockets: 256 });
 const load = (port: number, path: string, clients: number, total: number) => (threaded ? loadInWorker(port, path, clients, total) : loadHere(port, path, clients, total));
 
-/** POSTs one body; resolves with the status. */
-function postOnce(port: number, path: string, body: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const postOne = (port: number, path: string, body: string) => postOnce(agent, port, path, body);
 function getOnce(port: number, path: string): Promise<number> {
   return new Promise((resolve, reject) => {
     request({ host: '127.0.0.1', port, path, agent }, (res) => {
@@ -146,7 +136,7 @@ try {
         const j = (i * 7) % 50;
         const inGraph = i % 2 === 0;
         const write = { eventTime: new Date().toISOString(), eventType: 'COMPLETE', producer: 'https://example.org/bench', schemaURL: SCHEMA, run: { runId: randomUUID() }, job: { namespace: 'g', name: inGraph ? `c${c}-j${j}` : `elsewhere-${i}` }, inputs: [{ namespace: 'g', name: inGraph ? (j === 0 ? 'src' : `c${c}-d${j - 1}`) : `x-${i}` }], outputs: [{ namespace: 'g', name: inGraph ? `c${c}-d${j}` : `y-${i}` }] };
-        if ((await postOnce(port, '/api/v1/lineage', JSON.stringify(write))) !== 201) throw new Error('write failed');
+        if ((await postOne(port, '/api/v1/lineage', JSON.stringify(write))) !== 201) throw new Error('write failed');
         let t = performance.now();
         if ((await getOnce(port, path)) !== 200) throw new Error('lineage read failed');
         afterWrite.push(performance.now() - t);

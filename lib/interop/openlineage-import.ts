@@ -408,7 +408,8 @@ async function knownRuns(ledger: Ledger, view: View, parsed: Parsed[], statics: 
     const [rel, i] = e.job ? [p.transformFacets, p.transforms.indexOf(transformId(e.job))] : [p.fileFacets, p.files.indexOf(fileId(e.dataset!))];
     if (i >= 0) rel.seqs(i, view.watermark, seqs);
   }
-  for (const { data, event } of await readRecords(ledger.log, [...new Set(seqs)])) {
+  // Only ids, types and digests are read here, never a facet: large facets stay in the store.
+  for (const { data, event } of await readRecords(ledger.log, [...new Set(seqs)], () => false)) {
     known.digests.add(data.digest);
     if (data.kind !== 'run') continue;
     const job = event.job as { namespace: string; name: string };
