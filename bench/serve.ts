@@ -2,7 +2,7 @@
 // clients over loopback, beside a bare node:http endpoint that only parses and validates the same
 // events (the floor of any receiver in Node), and in-process importOpenLineage; then the latency of
 // a 1,000-node Marquez lineage read over HTTP beside the in-process ledger.lineage() of that graph.
-// Run: npm run build && node dist/bench/serve.js [repetitions] [receiver|lineage]   (npm run bench:serve; both parts by default)
+// Run: npm run build && node dist/bench/serve.js [repetitions] [receiver|lineage] [--clients-thread]   (npm run bench:serve; both parts by default)
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, createServer as createHttpServer, request } from 'node:http';
@@ -12,25 +12,18 @@ import { join } from 'node:path';
 import { createServer, File, importOpenLineage, open } from 'lineage-ledger';
 import { checkOpenLineage } from '../lib/interop/openlineage-validate.js';
 import { summarize } from './harness.js';
+import { benchEvent, load as loadHere, loadInWorker, postOnce } from './http-load.js';
 
 const reps = Number(process.argv[2] ?? 3);
 const part = process.argv[3];
+// --clients-thread: the clients run in a worker thread, as real clients run in processes of their own.
+const threaded = process.argv.includes('--clients-thread');
 const SCHEMA = 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent';
-const event = (i: number, type = 'START') =>
-  JSON.stringify({ eventTime: new Date().toISOString(), eventType: type, producer: 'https://example.org/bench', schemaURL: SCHEMA, run: { runId: randomUUID() }, job: { namespace: 'bench', name: `job-${i % 50}` }, inputs: [{ namespace: 's3://lake', name: `in-${i}.parquet` }], outputs: [{ namespace: 's3://lake', name: `out-${i}.parquet` }] });
+const event = benchEvent;
 const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+const load = (port: number, path: string, clients: number, total: number) => (threaded ? loadInWorker(port, path, clients, total) : loadHere(port, path, clients, total));
 
-/** POSTs one body; resolves with the status. */
-function postOnce(port: number, path: string, body: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const postOne = (port: number, path: string, body: string) => postOnce(agent, port, path, body);
 function getOnce(port: number, path: string): Promise<number> {
   return new Promise((resolve, reject) => {
     request({ host: '127.0.0.1', port, path, agent }, (res) => {
@@ -40,28 +33,6 @@ function getOnce(port: number, path: string): Promise<number> {
       .on('error', reject)
       .end();
   });
-}
-
-/** `clients` concurrent clients post `total` events; events/s and per-request latency percentiles. */
-async function load(port: number, path: string, clients: number, total: number) {
-  const bodies = Array.from({ length: total }, (_, i) => event(i));
-  const lat: number[] = [];
-  let next = 0;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      while (next < total) {
-        const body = bodies[next++]!;
-        const t = performance.now();
-        const status = await postOnce(port, path, body);
-        lat.push(performance.now() - t);
-        if (status !== 201) throw new Error(`status ${status}`);
-      }
-    }),
-  );
-  const s = (performance.now() - t0) / 1000;
-  lat.sort((a, b) => a - b);
-  return { perSec: total / s, p50: lat[Math.floor(lat.length * 0.5)]!, p99: lat[Math.floor(lat.length * 0.99)]! };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'lineage-bench-serve-'));
@@ -79,7 +50,7 @@ const barePort = (bare.address() as AddressInfo).port;
 
 try {
   if (part !== 'lineage') {
-    console.log(`OpenLineage receiver, ${reps} repetitions (medians; the machine is shared, compare within a row):`);
+    console.log(`OpenLineage receiver, ${reps} repetitions (medians; the machine is shared, compare within a row), clients ${threaded ? 'in a worker thread' : 'in this thread'}:`);
     console.log('clients  events  lineage serve: ev/s  p50 ms  p99 ms | bare parse+validate: ev/s  p50 ms  p99 ms | serve/bare');
     for (const clients of [1, 16, 64]) {
       const total = clients === 1 ? 500 : 3000;
@@ -165,7 +136,7 @@ try {
         const j = (i * 7) % 50;
         const inGraph = i % 2 === 0;
         const write = { eventTime: new Date().toISOString(), eventType: 'COMPLETE', producer: 'https://example.org/bench', schemaURL: SCHEMA, run: { runId: randomUUID() }, job: { namespace: 'g', name: inGraph ? `c${c}-j${j}` : `elsewhere-${i}` }, inputs: [{ namespace: 'g', name: inGraph ? (j === 0 ? 'src' : `c${c}-d${j - 1}`) : `x-${i}` }], outputs: [{ namespace: 'g', name: inGraph ? `c${c}-d${j}` : `y-${i}` }] };
-        if ((await postOnce(port, '/api/v1/lineage', JSON.stringify(write))) !== 201) throw new Error('write failed');
+        if ((await postOne(port, '/api/v1/lineage', JSON.stringify(write))) !== 201) throw new Error('write failed');
         let t = performance.now();
         if ((await getOnce(port, path)) !== 200) throw new Error('lineage read failed');
         afterWrite.push(performance.now() - t);

@@ -12,7 +12,9 @@ import { View } from '../state/view.js';
 import { LEDGER_FACET, type OpenLineageEventType } from './openlineage-model.js';
 import { readRecords, recordOf, type SplitEvent, splitEvent } from './openlineage-records.js';
 import { checkOpenLineage } from './openlineage-validate.js';
+import { parseEventText } from './raw-facets.js';
 import { derivedId, importedRunId } from './uuid.js';
+import { sha256OfText } from '../util/sha256-text.js';
 import { strip } from '../util/strip.js';
 
 /** Options of `importOpenLineage()`. */
@@ -214,12 +216,13 @@ function readInput(input: string | Uint8Array | readonly unknown[]): { values: {
     const raw = lines[i]!.replace(/\r$/, '');
     if (raw.trim() === '') continue;
     try {
-      values.push({ line: i + 1, value: JSON.parse(raw) });
+      // Large facets whose text is what JSON.stringify writes are kept as that text, not parsed.
+      values.push({ line: i + 1, value: parseEventText(raw) });
     } catch (err) {
       values.push({ line: i + 1, error: `not JSON: ${(err as Error).message}` });
     }
   }
-  return { values, digest: createHash('sha256').update(text).digest('hex') };
+  return { values, digest: sha256OfText(text) };
 }
 
 type Facets = Record<string, Record<string, unknown> | undefined>;
@@ -405,7 +408,8 @@ async function knownRuns(ledger: Ledger, view: View, parsed: Parsed[], statics: 
     const [rel, i] = e.job ? [p.transformFacets, p.transforms.indexOf(transformId(e.job))] : [p.fileFacets, p.files.indexOf(fileId(e.dataset!))];
     if (i >= 0) rel.seqs(i, view.watermark, seqs);
   }
-  for (const { data, event } of await readRecords(ledger.log, [...new Set(seqs)])) {
+  // Only ids, types and digests are read here, never a facet: large facets stay in the store.
+  for (const { data, event } of await readRecords(ledger.log, [...new Set(seqs)], () => false)) {
     known.digests.add(data.digest);
     if (data.kind !== 'run') continue;
     const job = event.job as { namespace: string; name: string };

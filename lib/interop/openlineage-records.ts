@@ -4,6 +4,7 @@ import { LineageError } from '../errors.js';
 import type { JsonValue, OpenLineageBlobRef, OpenLineageEventRecorded } from '../events/types.js';
 import { canonicalJson, canonicalOrdered, knownCanonical } from '../log/canonical.js';
 import { jsonBytes, jsonSizeWithin } from './json-bytes.js';
+import { rawFacetBytes } from './raw-facets.js';
 import type { InlineBlob } from '../log/event-log.js';
 import type { LedgerLog } from '../log/store.js';
 
@@ -57,6 +58,12 @@ export function splitEvent(event: Json): SplitEvent {
   const slots: Slot[] = [];
   let total = 0;
   for (const s of facetSlots(event)) {
+    // A large facet left unparsed (parseEventText) comes with its bytes, those JSON.stringify would write.
+    const raw = rawFacetBytes(s.value);
+    if (raw) {
+      slots.push({ ...s, size: raw.length, bytes: raw });
+      continue;
+    }
     const size = jsonSizeWithin(s.value, LARGE_FACET_BYTES);
     if (size < 0) {
       // Large: a blob whatever the rest weighs (its bytes are its size).

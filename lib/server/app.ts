@@ -72,14 +72,15 @@ export function createServer(options: ServerOptions): FastifyInstance {
   installErrorHandlers(app);
   trackRequests(app, options.maxConcurrent ?? SERVER_LIMITS.concurrentRequests);
   if (options.token !== undefined) requireToken(app, options.token);
-  installJsonBody(app, { bodyLimit, inflatedLimit: options.inflatedLimit ?? Math.max(4 * bodyLimit, SERVER_LIMITS.bodyBytes) });
+  const limits = { bodyLimit, inflatedLimit: options.inflatedLimit ?? Math.max(4 * bodyLimit, SERVER_LIMITS.bodyBytes) };
+  installJsonBody(app, limits);
   // Silent: not even the line's object is made, on every request.
   if (options.logLevel !== 'silent') app.addHook('onResponse', async (request, reply) => {
     request.log.info({ method: request.method, url: request.url.slice(0, 512), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100, seq: ledger.head.seq }, 'request');
   });
 
   const identities = new Identities(ledger, options.namespace === undefined ? {} : { namespace: options.namespace });
-  void app.register(openLineageReceiver, { ledger, readOnly: options.readOnly });
+  void app.register(openLineageReceiver, { ledger, readOnly: options.readOnly, limits });
   void app.register(marquezRoutes, { ledger, identities, maxDepth: options.maxLineageDepth ?? SERVER_LIMITS.lineageDepth, maxNodes: options.maxLineageNodes ?? SERVER_LIMITS.lineageNodes });
   if (options.readOnly) {
     // The native API's writes are POSTs; its reads by POST (a batch of seqs, verify) change nothing.

@@ -12,21 +12,31 @@ export interface BodyLimits {
   inflatedLimit: number;
 }
 
+/** Reads a body's JSON text (decoded from `bytes`) with `parse` (fastify's own parser), or in a way of its own that uses it. */
+export type BodyReader = (text: string, parse: (text: string) => unknown, bytes: Buffer) => unknown;
+
 /**
  * Parses JSON bodies, plain or with `Content-Encoding: gzip` (the OpenLineage Python client's HTTP
  * transport compresses). The bytes on the wire are capped by fastify's bodyLimit; decompression is
  * capped by zlib's maxOutputLength, so a gzip bomb stops at the limit with 413 and never fills memory.
- * JSON is read by fastify's own parser (which rejects `__proto__` and `constructor.prototype` keys).
+ * JSON is read by fastify's own parser (which rejects `__proto__` and `constructor.prototype` keys),
+ * through `read` when given (installed in a plugin, it applies to that plugin's routes only).
  */
-export function installJsonBody(app: FastifyInstance, limits: BodyLimits): void {
+export function installJsonBody(app: FastifyInstance, limits: BodyLimits, read: BodyReader = (text, parse) => parse(text)): void {
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: limits.bodyLimit }, async (request: FastifyRequest, raw: string | Buffer) => {
     const bytes = await decode(request, raw as Buffer, limits.inflatedLimit);
     if (bytes.length === 0) throw new HttpError('BAD_REQUEST', 'the body is empty; send one JSON value');
-    return new Promise((resolve, reject) => {
-      parseJson(request, bytes.toString('utf8'), (err: Error | null, value?: unknown) => (err ? reject(new HttpError('BAD_REQUEST', `the body is not JSON: ${err.message}`)) : resolve(value)));
-    });
+    // fastify's JSON parser answers through its callback before it returns.
+    const parse = (text: string): unknown => {
+      let result: { err: Error | null; value?: unknown } | undefined;
+      parseJson(request, text, (err: Error | null, value?: unknown) => (result = { err, value }));
+      if (!result) throw new HttpError('INTERNAL', 'the JSON parser did not answer at once');
+      if (result.err) throw new HttpError('BAD_REQUEST', `the body is not JSON: ${result.err.message}`);
+      return result.value;
+    };
+    return read(bytes.toString('utf8'), parse, bytes);
   });
 }
 

@@ -2,13 +2,17 @@ import type { FastifyPluginAsync } from 'fastify';
 import { LineageError } from '../errors.js';
 import type { Ledger } from '../ledger.js';
 import { checkOpenLineage } from '../interop/openlineage-validate.js';
+import { parseEventText } from '../interop/raw-facets.js';
 import { HttpError } from './http-errors.js';
 import { ImportQueue } from './import-queue.js';
+import { type BodyLimits, installJsonBody } from './json-body.js';
 
 /** Options of the OpenLineage receiver. */
 export interface ReceiverOptions {
   ledger: Ledger;
   readOnly?: boolean;
+  /** The server's body limits, as sent and once decompressed. */
+  limits: BodyLimits;
 }
 
 /**
@@ -18,8 +22,11 @@ export interface ReceiverOptions {
  * (static lineage) is recorded the same way, as `lineage import` records it: a dataset's facets, a job's declared inputs and outputs.
  * An invalid event is 400 with the validation message, and nothing is written.
  */
-export const openLineageReceiver: FastifyPluginAsync<ReceiverOptions> = async (app, { ledger, readOnly }) => {
+export const openLineageReceiver: FastifyPluginAsync<ReceiverOptions> = async (app, { ledger, readOnly, limits }) => {
   const queue = new ImportQueue(ledger);
+  // This plugin's own body parser: a large facet whose bytes are what JSON.stringify writes is kept
+  // as those bytes (its blob), never parsed and written again.
+  installJsonBody(app, limits, parseEventText);
   app.post('/api/v1/lineage', async (request, reply) => {
     if (readOnly) throw new HttpError('READ_ONLY', 'this server is read-only (started with readOnly); it records no lineage');
     const event = request.body;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { suite } from 'uvu';
-import { File, Run, Transform, type Ledger, type ServerOptions } from 'lineage-ledger';
+import { File, importOpenLineage, Run, toOpenLineage, Transform, type Ledger, type ServerOptions } from 'lineage-ledger';
 import { backends } from '../helpers.js';
 import { dataset, get, newRunId, post, runEvent, serving, type Serving } from '../support/serve.js';
 
@@ -63,6 +63,20 @@ for (const backend of backends()) {
       const res = await post(`${server.url}/api/v1/lineage`, runEvent(newRunId(), 'START', 'zipped'), { gzip: true });
       assert.equal(res.status, 201);
       assert.equal(ledger.select(Transform).one().name, 'zipped');
+    }));
+
+  test('events with large facets, plain, gzipped or indented, are recorded as the import records them: every facet back, and importing them again adds nothing', () =>
+    withServer(async (ledger, server) => {
+      const plan = (n: number) => ({ _producer: 'https://example.org/spark', _schemaURL: 'https://example.org/plan.json', plan: Array.from({ length: 400 }, (_, i) => ({ class: 'Project', id: i, name: `c${i}é${n}`, nullable: i % 2 === 0 })) });
+      const events = [0, 1, 2].map((n) => runEvent(newRunId(), 'COMPLETE', `plan${n}`, { run: undefined, outputs: [{ ...dataset(`t${n}`), facets: { schema: plan(n) } }] }, '2026-01-01T00:00:00.000Z'));
+      for (const [i, e] of events.entries()) e.run = { runId: newRunId(), facets: { 'spark.logicalPlan': plan(i) } };
+      const options = [{}, { gzip: true }, { raw: JSON.stringify(events[2], null, 2) }];
+      for (const [i, e] of events.entries()) assert.equal((await post(`${server.url}/api/v1/lineage`, e, options[i])).status, 201);
+      const exported = await toOpenLineage(ledger);
+      assert.deepEqual(exported, events);
+      const again = await importOpenLineage(ledger, events);
+      assert.equal(again.duplicates, 3);
+      assert.equal(again.appended, 0);
     }));
 
   test('invalid events get 400 with the validation message, and nothing is written', () =>
