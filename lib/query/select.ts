@@ -192,23 +192,25 @@ export class Query<R extends LineageRecord> {
 
   /** Exactly one matching record, else QUERY_NOT_ONE. */
   one(): R {
-    if (!this.#plain()) return this.#exactlyOne(this.#collect(this.#offset, Math.min(2, this.#limit ?? 2)).length, () => this.#collect(this.#offset, 1)[0]!);
+    if (!this.#plain()) {
+      const found = this.#collect(this.#offset, Math.min(2, this.#limit ?? 2));
+      if (found.length !== 1) throw this.#notOne(found.length);
+      return found[0]!;
+    }
     const s = Scratch.take();
     try {
       const hits = this.#hits(s);
       const j = this.#offset;
-      return this.#exactlyOne(Math.max(0, Math.min(hits.n - j, this.#limit ?? 2, 2)), () => this.#record(hits, j));
+      const found = Math.max(0, Math.min(hits.n - j, this.#limit ?? 2, 2));
+      if (found !== 1) throw this.#notOne(found);
+      return this.#record(hits, j);
     } finally {
       s.release();
     }
   }
 
-  /** `make()` when `found` is 1, else QUERY_NOT_ONE. */
-  #exactlyOne(found: number, make: () => R): R {
-    if (found !== 1) {
-      throw new LineageError('QUERY_NOT_ONE', `expected exactly one ${this.#kind}, found ${found === 0 ? 'none' : 'several'}; narrow the query or use all()`);
-    }
-    return make();
+  #notOne(found: number): LineageError {
+    return new LineageError('QUERY_NOT_ONE', `expected exactly one ${this.#kind}, found ${found === 0 ? 'none' : 'several'}; narrow the query or use all()`);
   }
 
   /** How many records match. */
