@@ -15,9 +15,24 @@ export abstract class Reader {
   /** @internal The log that `history()` and `events()` read. */
   protected abstract get eventLog(): EventSource;
 
+  /** The query of each whole model (`select(Run)`), made once: queries are immutable, and most joins start from one. */
+  readonly #bare = new Map<Model, unknown>();
+  #bareBinding: Binding | undefined;
+
   /** Starts a query over a model: `select(File, { name: 'output.bam' })`. */
   select<M extends Model>(model: M, where?: Where): Query<RecordOf<M>> {
-    return Query.start(this.binding, model, where);
+    const binding = this.binding;
+    if (where !== undefined) return Query.start(binding, model, where);
+    if (binding !== this.#bareBinding) {
+      this.#bare.clear();
+      this.#bareBinding = binding;
+    }
+    let q = this.#bare.get(model) as Query<RecordOf<M>> | undefined;
+    if (q === undefined) {
+      q = Query.start(binding, model);
+      this.#bare.set(model, q);
+    }
+    return q;
   }
 
   /** The lineage graph around a record: files, runs and transforms, and the edges between them. */

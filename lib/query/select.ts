@@ -19,10 +19,12 @@ export type Where = Readonly<Record<string, unknown>>;
 export type RecordOf<M extends Model> = InstanceType<M>;
 
 type Kind = 'transform' | 'run' | 'file';
+/** A join: the model joined, its where clause, the relation followed, and the join before it (a list from the last join back). */
 interface Step {
-  kind: Kind;
-  where: Where | undefined;
-  via: Via;
+  readonly kind: Kind;
+  readonly where: Where | undefined;
+  readonly via: Via;
+  readonly prev: Step | undefined;
 }
 type Order = { field: string; dir: 'asc' | 'desc' };
 
@@ -58,10 +60,10 @@ export type TrashMode = 'hide' | 'with' | 'only';
  */
 export class Query<R extends LineageRecord> {
   readonly #binding: Binding;
-  /** The first step (the selected model) is kept in fields, the joins after it in a list. */
+  /** The first step (the selected model) is kept in fields, the joins after it as a list from the last. */
   readonly #kind: Kind;
   readonly #where: Where | undefined;
-  readonly #joins: readonly Step[];
+  readonly #last: Step | undefined;
   readonly #predicates: readonly ((r: R) => boolean)[];
   readonly #order: Order | undefined;
   readonly #limit: number | undefined;
@@ -69,11 +71,11 @@ export class Query<R extends LineageRecord> {
   readonly #trash: TrashMode;
 
   /** @internal */
-  constructor(binding: Binding, kind: Kind, where: Where | undefined, joins: readonly Step[] = NONE, predicates: readonly ((r: R) => boolean)[] = NONE, order?: Order, limit?: number, offset = 0, trash: TrashMode = 'hide') {
+  constructor(binding: Binding, kind: Kind, where: Where | undefined, last?: Step, predicates: readonly ((r: R) => boolean)[] = NONE, order?: Order, limit?: number, offset = 0, trash: TrashMode = 'hide') {
     this.#binding = binding;
     this.#kind = kind;
     this.#where = where;
-    this.#joins = joins;
+    this.#last = last;
     this.#predicates = predicates;
     this.#order = order;
     this.#limit = limit;
@@ -88,12 +90,12 @@ export class Query<R extends LineageRecord> {
     return new Query(binding, kind, where);
   }
 
-  #with(patch: { joins?: readonly Step[]; predicates?: readonly ((r: R) => boolean)[]; order?: Order; limit?: number; offset?: number; trash?: TrashMode }): Query<R> {
+  #with(patch: { predicates?: readonly ((r: R) => boolean)[]; order?: Order; limit?: number; offset?: number; trash?: TrashMode }): Query<R> {
     return new Query<R>(
       this.#binding,
       this.#kind,
       this.#where,
-      patch.joins ?? this.#joins,
+      this.#last,
       patch.predicates ?? this.#predicates,
       'order' in patch ? patch.order : this.#order,
       'limit' in patch ? patch.limit : this.#limit,
@@ -136,10 +138,10 @@ export class Query<R extends LineageRecord> {
     checkWhere(kind, where);
     const via = options?.via ?? 'outputs';
     if (via !== 'outputs' && via !== 'inputs') throw new LineageError('QUERY_INVALID', `join(..., { via }) takes 'outputs' or 'inputs', not ${show(via)}`);
-    const joins = this.#joins;
-    const prev = joins.length ? joins[joins.length - 1]!.kind : this.#kind;
-    if (prev === kind) throw new LineageError('QUERY_INVALID', `cannot join ${kind} to ${kind}: join a different model`);
-    return new Query<R>(this.#binding, this.#kind, this.#where, [...joins, { kind, where, via }], this.#predicates, this.#order, this.#limit, this.#offset, this.#trash);
+    const last = this.#last;
+    if ((last ? last.kind : this.#kind) === kind) throw new LineageError('QUERY_INVALID', `cannot join ${kind} to ${kind}: join a different model`);
+    // One step object per join, linked to the one before: no list of steps copied per call.
+    return new Query<R>(this.#binding, this.#kind, this.#where, { kind, where, via, prev: last }, this.#predicates, this.#order, this.#limit, this.#offset, this.#trash);
   }
 
   /** Keeps records for which the predicate holds, or whose fields equal the given values. */
@@ -176,49 +178,81 @@ export class Query<R extends LineageRecord> {
 
   /** The first matching record, or undefined. */
   first(): R | undefined {
-    return this.#collect(this.#offset, 1)[0];
+    if (!this.#plain()) return this.#collect(this.#offset, 1)[0];
+    // No filter or order on records: the record at the offset is the only one made, and no list.
+    const s = Scratch.take();
+    try {
+      const hits = this.#hits(s);
+      const j = this.#offset;
+      return j < hits.n && this.#limit !== 0 ? this.#record(hits, j) : undefined;
+    } finally {
+      s.release();
+    }
   }
 
   /** Exactly one matching record, else QUERY_NOT_ONE. */
   one(): R {
-    const found = this.#collect(this.#offset, Math.min(2, this.#limit ?? 2));
-    if (found.length !== 1) {
-      throw new LineageError('QUERY_NOT_ONE', `expected exactly one ${this.#kind}, found ${found.length === 0 ? 'none' : 'several'}; narrow the query or use all()`);
+    if (!this.#plain()) {
+      const found = this.#collect(this.#offset, Math.min(2, this.#limit ?? 2));
+      if (found.length !== 1) throw this.#notOne(found.length);
+      return found[0]!;
     }
-    return found[0]!;
+    const s = Scratch.take();
+    try {
+      const hits = this.#hits(s);
+      const j = this.#offset;
+      const found = Math.max(0, Math.min(hits.n - j, this.#limit ?? 2, 2));
+      if (found !== 1) throw this.#notOne(found);
+      return this.#record(hits, j);
+    } finally {
+      s.release();
+    }
+  }
+
+  #notOne(found: number): LineageError {
+    return new LineageError('QUERY_NOT_ONE', `expected exactly one ${this.#kind}, found ${found === 0 ? 'none' : 'several'}; narrow the query or use all()`);
   }
 
   /** How many records match. */
   count(): number {
-    return this.#predicates.length === 0 ? this.#hits().idx.length : this.#collect(0, undefined).length;
+    if (this.#predicates.length !== 0) return this.#collect(0, undefined).length;
+    const s = Scratch.take();
+    try {
+      return this.#hits(s).n;
+    } finally {
+      s.release();
+    }
+  }
+
+  /** True when no predicate or order needs the records themselves: the window is cut from the hits. */
+  #plain(): boolean {
+    return this.#predicates.length === 0 && this.#order === undefined;
+  }
+
+  /** A record of hit `j`, with what is known of it. */
+  #record(hits: Hits, j: number): R {
+    const i = hits.idx[j]!;
+    const kind = this.#kind;
+    return recordOf(this.#binding, kind, tableOf(this.#binding.view.projection, kind).idOf(i), i, hits.row(j)) as R;
   }
 
   #collect(offset: number, limit: number | undefined): R[] {
-    const kind = this.#kind;
-    const binding = this.#binding;
-    if (this.#predicates.length === 0 && !this.#order) {
-      const where = this.#where;
-      if (this.#joins.length === 0 && where && typeof where.id === 'string' && onlyKey(where, 'id') && this.#trash !== 'only') {
-        // One entity by id: a single index lookup finds its integer, its creation seq whether it
-        // exists; its row is made only when a field of the record is read.
-        const view = binding.view;
-        const table = tableOf(view.projection, kind);
-        const i = table.indexOf(where.id);
-        return seenAt(table, i, view.watermark) && offset === 0 && limit !== 0 ? [recordOf(binding, kind, where.id, i) as R] : [];
-      }
-      // No filter or order on records: make records for the requested window only.
-      const hits = this.#hits();
-      const table = tableOf(binding.view.projection, kind);
-      const end = limit === undefined ? hits.idx.length : Math.min(hits.idx.length, offset + limit);
+    const plain = this.#plain();
+    let records: R[];
+    const s = Scratch.take();
+    try {
+      const hits = this.#hits(s);
+      // Without filters or order on records, records are made for the requested window only.
+      const from = plain ? offset : 0;
+      const end = plain && limit !== undefined ? Math.min(hits.n, offset + limit) : hits.n;
       // Sized at once: most answers are one record, and push() would make room for 17.
-      const out: R[] = new Array(Math.max(0, end - offset));
-      for (let j = offset; j < end; j++) out[j - offset] = hits.record(binding, kind, table, j) as R;
-      return out;
+      records = new Array(Math.max(0, end - from));
+      for (let j = from; j < end; j++) records[j - from] = this.#record(hits, j);
+    } finally {
+      // Let go before any predicate runs: a predicate is user code, and may query.
+      s.release();
     }
-    const hits = this.#hits();
-    const table = tableOf(binding.view.projection, kind);
-    let records: R[] = new Array(hits.idx.length);
-    for (let j = 0; j < records.length; j++) records[j] = hits.record(binding, kind, table, j) as R;
+    if (plain) return records;
     for (const p of this.#predicates) records = records.filter(p);
     if (this.#order) {
       const { field, dir } = this.#order;
@@ -234,81 +268,181 @@ export class Query<R extends LineageRecord> {
   }
 
   /**
-   * The entities that match: the last step's candidates, then, join by join back to the first
-   * model, their distinct neighbours that match each step; over the tables' integers.
+   * The entities that match, in `s`: the last step's candidates, then, join by join back to the
+   * first model, their distinct neighbours that match each step; over the tables' integers.
    */
-  #hits(): Hits {
+  #hits(s: Scratch): Hits {
     const view = this.#binding.view;
-    const joins = this.#joins;
-    if (joins.length === 0) return this.#trashFilter(candidates(view, this.#kind, this.#where));
+    let hits = s.a;
+    let step = this.#last;
+    if (!step) {
+      candidates(view, this.#kind, this.#where, hits);
+      return this.#trashFilter(hits);
+    }
     const p = view.projection;
     const w = view.watermark;
-    const last = joins[joins.length - 1]!;
-    let hits = candidates(view, last.kind, last.where);
-    // Step s is the first model for s = 0, else join s - 1.
-    for (let s = joins.length - 1; s >= 0; s--) {
-      const from = joins[s]!;
-      const toKind = s === 0 ? this.#kind : joins[s - 1]!.kind;
-      const reached = REACHED.reset();
-      const xs = hits.idx;
-      for (let j = 0; j < xs.length; j++) neighbours(p, w, from.kind, xs[j]!, toKind, from.via, reached);
-      hits = filterHits(view, toKind, new Hits(reached.take()), s === 0 ? this.#where : joins[s - 1]!.where);
+    candidates(view, step.kind, step.where, hits);
+    for (; step; step = step.prev) {
+      const toKind = step.prev ? step.prev.kind : this.#kind;
+      const next = hits === s.a ? s.b : s.a;
+      s.reach(next);
+      for (let j = 0; j < hits.n; j++) neighbours(p, w, step.kind, hits.idx[j]!, toKind, step.via, s);
+      hits = filterHits(view, toKind, next, step.prev ? step.prev.where : this.#where);
     }
-    if (hits.idx.length > 1) hits.sortByCreation(tableOf(p, this.#kind));
+    if (hits.n > 1) hits.sortByCreation(tableOf(p, this.#kind));
     return this.#trashFilter(hits);
   }
 
-  /** The hits the trash mode lets through (a query by id alone sees trashed records too). */
+  /** Keeps the hits the trash mode lets through (a query by id alone sees trashed records too). */
   #trashFilter(hits: Hits): Hits {
     const mode = this.#trash;
     const view = this.#binding.view;
     const trash = view.projection.lifecycle.trash;
     if (mode === 'with' || (mode === 'hide' && trash.empty)) return hits;
     const where = this.#where;
-    if (mode === 'hide' && this.#joins.length === 0 && where && typeof where.id === 'string' && onlyKey(where, 'id')) return hits;
+    if (mode === 'hide' && !this.#last && where && typeof where.id === 'string' && onlyKey(where, 'id')) return hits;
     const kind = this.#kind;
     const table = tableOf(view.projection, kind);
     const w = view.watermark;
-    const out = new Hits();
-    for (let j = 0; j < hits.idx.length; j++) {
+    let k = 0;
+    for (let j = 0; j < hits.n; j++) {
       const i = hits.idx[j]!;
       const trashed = trash.state(kind, table.idOf(i), w) !== undefined;
-      if (trashed === (mode === 'only')) out.push(i, hits.row(j));
+      if (trashed === (mode === 'only')) hits.move(j, k++);
     }
-    return out;
+    hits.n = k;
+    return hits;
   }
 }
 
 /**
- * Distinct integers, in the order first reached. One instance serves every join step (a step runs
- * no user code, so none begins while another is under way); `take()` hands out an exact copy.
+ * The integers a query step found, in order, with the rows a filter read (undefined: not read).
+ * Kept between queries (see Scratch): `n` says how many of `idx` are this query's.
  */
-class Reached {
-  /** The integers reached, in order. */
-  readonly xs: number[] = [];
-  #seen: Set<number> | undefined;
+class Hits {
+  idx: number[] = [];
+  n = 0;
+  #rows: (Row | undefined)[] = [];
+  #hasRows = false;
 
-  /** This set, emptied. */
-  reset(): this {
-    this.xs.length = 0;
-    this.#seen = undefined;
+  /** These hits, emptied. */
+  clear(): this {
+    if (this.#hasRows) this.#rows.fill(undefined, 0, this.n);
+    this.n = 0;
+    this.#hasRows = false;
     return this;
   }
 
-  /** The integers reached, as an array of their own. */
-  take(): number[] {
-    return this.xs.slice();
+  push(index: number, row: Row | undefined): void {
+    const n = this.n;
+    this.idx[n] = index;
+    if (row !== undefined && !this.#hasRows) {
+      this.#hasRows = true;
+      this.#rows.fill(undefined, 0, n);
+    }
+    if (this.#hasRows) this.#rows[n] = row;
+    this.n = n + 1;
   }
 
+  /** Puts `index` (with `row`, when read) at position `k` (≤ `n`), for filtering in place. */
+  set(k: number, index: number, row: Row | undefined): void {
+    this.idx[k] = index;
+    if (row !== undefined && !this.#hasRows) {
+      this.#hasRows = true;
+      this.#rows.fill(undefined, 0, this.n);
+    }
+    if (this.#hasRows) this.#rows[k] = row;
+  }
+
+  /** Moves hit `from` to position `to` (≤ `from`), for filtering in place. */
+  move(from: number, to: number): void {
+    this.idx[to] = this.idx[from]!;
+    if (this.#hasRows) this.#rows[to] = this.#rows[from];
+  }
+
+  /** The row of hit `j` if it was read. */
+  row(j: number): Row | undefined {
+    return this.#hasRows ? this.#rows[j] : undefined;
+  }
+
+  /** True when hits `0..n` hold `x`: a scan, for the few hits most steps reach. */
+  includes(x: number): boolean {
+    const idx = this.idx;
+    for (let j = 0; j < this.n; j++) if (idx[j] === x) return true;
+    return false;
+  }
+
+  /** Sorts the hits by the seq that created each, keeping the order of ties. */
+  sortByCreation(table: EntityTable): void {
+    const idx = this.idx;
+    const n = this.n;
+    let sorted = true;
+    for (let j = 1; j < n && sorted; j++) sorted = table.createdSeq(idx[j - 1]!) <= table.createdSeq(idx[j]!);
+    if (sorted) return;
+    const order: { j: number; seq: number }[] = new Array(n);
+    for (let j = 0; j < n; j++) order[j] = { j, seq: table.createdSeq(idx[j]!) };
+    order.sort((a, b) => a.seq - b.seq || a.j - b.j);
+    const was = idx.slice(0, n);
+    for (let j = 0; j < n; j++) idx[j] = was[order[j]!.j]!;
+    if (this.#hasRows) {
+      const rows = this.#rows.slice(0, n);
+      for (let j = 0; j < n; j++) this.#rows[j] = rows[order[j]!.j];
+    }
+  }
+
+  /** Lets go of rows, and of lists grown large by one query (the next queries mostly need a few). */
+  release(): void {
+    this.clear();
+    if (this.idx.length > 4096) {
+      this.idx = [];
+      this.#rows = [];
+    }
+  }
+}
+
+/**
+ * The working lists of one query's evaluation: two hits that steps alternate between, and what a
+ * step has reached. One instance serves every query (an evaluation runs no user code, so none
+ * begins while another is under way); a query that finds it taken makes its own.
+ */
+class Scratch {
+  readonly a = new Hits();
+  readonly b = new Hits();
+  #busy = false;
+  /** Where the current step adds what it reaches; beyond 16 entries a set says what is there. */
+  #into: Hits = this.a;
+  #seen: Set<number> | undefined;
+
+  /** The shared instance if free, else a new one; `release()` it when done. */
+  static take(): Scratch {
+    const s = SCRATCH.#busy ? new Scratch() : SCRATCH;
+    s.#busy = true;
+    return s;
+  }
+
+  release(): void {
+    this.a.release();
+    this.b.release();
+    this.#seen = undefined;
+    this.#busy = false;
+  }
+
+  /** Starts a step that adds what it reaches to `into`, emptied. */
+  reach(into: Hits): void {
+    this.#into = into.clear();
+    this.#seen = undefined;
+  }
+
+  /** Adds `x` (-1: nothing) unless the step reached it already. */
   add(x: number): void {
     if (x < 0) return;
-    const xs = this.xs;
+    const into = this.#into;
     if (this.#seen) {
       if (this.#seen.has(x)) return;
       this.#seen.add(x);
-    } else if (xs.includes(x)) return;
-    else if (xs.length === 16) this.#seen = new Set(xs).add(x);
-    xs.push(x);
+    } else if (into.includes(x)) return;
+    else if (into.n === 16) this.#seen = new Set(into.idx.slice(0, 16)).add(x);
+    into.push(x, undefined);
   }
 
   /** Adds the targets of `x` in `rel` as of `w`. */
@@ -317,50 +451,7 @@ class Reached {
   }
 }
 
-const REACHED = new Reached();
-
-/**
- * The entities a query step found, in order, as their tables' integers (ids are looked up only for
- * the records returned), with their rows where a filter read them (undefined: not read).
- */
-class Hits {
-  idx: number[];
-  #rows: (Row | undefined)[] | undefined;
-
-  constructor(idx: number[] = []) {
-    this.idx = idx;
-  }
-
-  push(index: number, row: Row | undefined): void {
-    const n = this.idx.length;
-    this.idx.push(index);
-    if (row !== undefined || this.#rows) (this.#rows ??= new Array(n).fill(undefined)).push(row);
-  }
-
-  /** The row of hit `j` if it was read. */
-  row(j: number): Row | undefined {
-    return this.#rows?.[j];
-  }
-
-  /** A record of hit `j` of `table`, with what is known of it. */
-  record(binding: Binding, kind: Kind, table: EntityTable, j: number): LineageRecord {
-    const i = this.idx[j]!;
-    return recordOf(binding, kind, table.idOf(i), i, this.#rows?.[j]);
-  }
-
-  /** Sorts the hits by the seq that created each, keeping the order of ties. */
-  sortByCreation(table: EntityTable): void {
-    const idx = this.idx;
-    let sorted = true;
-    for (let j = 1; j < idx.length && sorted; j++) sorted = table.createdSeq(idx[j - 1]!) <= table.createdSeq(idx[j]!);
-    if (sorted) return;
-    const order = idx.map((i, j) => ({ j, seq: table.createdSeq(i) }));
-    order.sort((a, b) => a.seq - b.seq || a.j - b.j);
-    const rows = this.#rows;
-    this.idx = order.map((o) => idx[o.j]!);
-    this.#rows = rows && order.map((o) => rows[o.j]);
-  }
-}
+const SCRATCH = new Scratch();
 
 type Row = TransformRow | RunRow | FileRow;
 interface EntityTable {
@@ -396,43 +487,45 @@ function checkWhere(kind: Kind, where: Where | undefined): void {
   }
 }
 
-/** The entities of `kind` that match `where`, using the name and id indexes where they apply. */
-function candidates(view: View, kind: Kind, where: Where | undefined): Hits {
+/** Puts in `hits` the entities of `kind` that match `where`, using the name and id indexes where they apply. */
+function candidates(view: View, kind: Kind, where: Where | undefined, hits: Hits): void {
   const p = view.projection;
   const w = view.watermark;
-  let hits: Hits;
+  hits.clear();
   // The field an index answered exactly; when it is the only one, the rows need no second look.
   let indexed: string | undefined;
   if (where && typeof where.id === 'string') {
     const i = tableOf(p, kind).indexOf(where.id);
     // Whether it exists, from its creation seq: its row is made only if a field is read.
-    hits = new Hits(seenAt(tableOf(p, kind), i, w) ? [i] : []);
+    if (seenAt(tableOf(p, kind), i, w)) hits.push(i, undefined);
     indexed = 'id';
   } else if (where && typeof where.name === 'string' && kind === 'file') {
-    hits = new Hits(view.fileIndexesNamed(nfc(where.name)));
+    pushAll(hits, view.fileIndexesNamed(nfc(where.name)));
     indexed = 'name';
   } else if (where && typeof where.name === 'string' && kind === 'transform') {
-    hits = new Hits(p.transformsNamed(nfc(where.name), w));
+    pushAll(hits, p.transformsNamed(nfc(where.name), w));
     indexed = 'name';
   } else if (where && typeof where.key === 'string' && kind === 'file') {
     const files = p.files;
-    hits = new Hits(view.filesWithKey(where.key).map((id) => files.indexOf(id)));
+    for (const id of view.filesWithKey(where.key)) hits.push(files.indexOf(id), undefined);
   } else if (where && typeof where.hash === 'string' && kind === 'file') {
-    hits = new Hits(p.files.withHash(where.hash, w));
+    pushAll(hits, p.files.withHash(where.hash, w));
     indexed = 'hash';
   } else if (where && where.label !== undefined) {
     const table = tableOf(p, kind);
-    hits = new Hits(labelCandidates(view, kind, where.label, (i) => table.createdSeq(i)));
+    pushAll(hits, labelCandidates(view, kind, where.label, (i) => table.createdSeq(i)));
     indexed = 'label';
   } else {
     const order = kind === 'file' ? p.fileOrder : kind === 'run' ? p.runOrder : p.transformOrder;
     const n = order.countAt(w);
-    const idx: number[] = new Array(n);
-    for (let j = 0; j < n; j++) idx[j] = order.at(j);
-    hits = new Hits(idx);
+    for (let j = 0; j < n; j++) hits.push(order.at(j), undefined);
   }
-  if (indexed !== undefined && onlyKey(where!, indexed)) return hits;
-  return filterHits(view, kind, hits, where);
+  if (indexed !== undefined && onlyKey(where!, indexed)) return;
+  filterHits(view, kind, hits, where);
+}
+
+function pushAll(hits: Hits, xs: readonly number[]): void {
+  for (let j = 0; j < xs.length; j++) hits.push(xs[j]!, undefined);
 }
 
 function onlyKey(where: Where, key: string): boolean {
@@ -443,20 +536,21 @@ function onlyKey(where: Where, key: string): boolean {
 // Row fields that hold a relation, by the record field that exposes it.
 const RELATION_FIELDS: Record<string, string> = { run: 'runId', parent: 'parentRunId', revises: 'revises' };
 
-/** The hits that exist in the view and match `where`, with their integers and rows. */
+/** Keeps, in place, the hits that exist in the view and match `where`, with the rows read; returns `hits`. */
 function filterHits(view: View, kind: Kind, hits: Hits, where: Where | undefined): Hits {
   if (!where) return hits;
   const entries = Object.entries(where);
   if (entries.length === 0) return hits;
   const table = tableOf(view.projection, kind);
   const w = view.watermark;
-  const out = new Hits();
-  for (let j = 0; j < hits.idx.length; j++) {
+  let k = 0;
+  for (let j = 0; j < hits.n; j++) {
     const i = hits.idx[j]!;
     const row = (hits.row(j) ?? table.at(i, w)) as Record<string, unknown> | undefined;
-    if (row && matchesRow(view, kind, row, entries)) out.push(i, row as unknown as Row);
+    if (row && matchesRow(view, kind, row, entries)) hits.set(k++, i, row as unknown as Row);
   }
-  return out;
+  hits.n = k;
+  return hits;
 }
 
 function matchesRow(view: View, kind: Kind, row: Record<string, unknown>, entries: [string, unknown][]): boolean {
@@ -518,7 +612,7 @@ function matchesRecord(record: LineageRecord, where: Where): boolean {
 }
 
 /** Adds to `out` the neighbours (of kind `to`) of entity `x` of kind `from`, over runs' outputs or inputs. */
-function neighbours(p: Projection, w: number, from: Kind, x: number, to: Kind, via: Via, out: Reached): void {
+function neighbours(p: Projection, w: number, from: Kind, x: number, to: Kind, via: Via, out: Scratch): void {
   const runFiles = via === 'inputs' ? p.runInputs : p.runOutputs;
   const fileRuns = via === 'inputs' ? p.fileConsumers : p.fileProducers;
   if (from === 'run' && to === 'transform') out.add(transformOf(p, w, x));

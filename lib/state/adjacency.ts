@@ -2,41 +2,44 @@ import { ensure } from './columns.js';
 
 /**
  * An append-only relation between dense integer ids (a source's targets, in the order added, each
- * stamped with the seq that added it). The edges live in flat Int32Arrays, linked per source in
+ * stamped with the seq that added it). The edges live in one flat Int32Array, linked per source in
  * append order: 12 bytes per edge and 8 per source, no object per list, and a walk that reads
  * integers only. Seqs of one source never decrease, so a watermark cuts each list at a prefix.
+ *
+ * An edge's target, seq and link to the next edge sit side by side (and a source's first and last
+ * edge too): over a large ledger the edges a query follows are far apart, and one cache line then
+ * serves all of an edge's reads instead of one line per column.
  */
 export class Adjacency {
-  #to = new Int32Array(64);
-  #seq = new Int32Array(64);
-  /** The next edge of the same source, as its index + 1 (0: none). */
-  #next = new Int32Array(64);
+  /** Per edge, three slots: target, seq, and the next edge of the same source as a handle (0: none). */
+  #e = new Int32Array(3 * 64);
   #edges = 0;
-  /** Per source: its first and last edge, as index + 1 (0: none). */
-  #first = new Int32Array(64);
-  #last = new Int32Array(64);
+  /** Per source, two slots: its first and last edge, as handles (0: none). */
+  #ends = new Int32Array(2 * 64);
 
   /**
    * A relation holding the edges from[e] → to[e] stamped seq[e], in this order (which must keep
-   * each source's seqs non-decreasing, as a log does): the arrays are adopted, the links made in
-   * one pass, instead of one push per edge.
+   * each source's seqs non-decreasing, as a log does): the edges are laid out and linked in one
+   * pass, instead of one push per edge.
    */
   static fromEdges(from: Int32Array<ArrayBuffer>, seq: Int32Array<ArrayBuffer>, to: Int32Array<ArrayBuffer>, sources: number): Adjacency {
     const a = new Adjacency();
     const n = seq.length;
-    a.#to = to;
-    a.#seq = seq;
-    a.#next = new Int32Array(n);
-    a.#edges = n;
-    a.#first = new Int32Array(Math.max(sources, 1));
-    a.#last = new Int32Array(Math.max(sources, 1));
+    const e3 = new Int32Array(Math.max(3 * n, 3));
+    const ends = new Int32Array(2 * Math.max(sources, 1));
     for (let e = 0; e < n; e++) {
-      const f = from[e]!;
-      const last = a.#last[f]!;
-      if (last === 0) a.#first[f] = e + 1;
-      else a.#next[last - 1] = e + 1;
-      a.#last[f] = e + 1;
+      const h = 3 * e + 3;
+      e3[h - 3] = to[e]!;
+      e3[h - 2] = seq[e]!;
+      const f = 2 * from[e]!;
+      const last = ends[f + 1]!;
+      if (last === 0) ends[f] = h;
+      else e3[last - 1] = h;
+      ends[f + 1] = h;
     }
+    a.#e = e3;
+    a.#edges = n;
+    a.#ends = ends;
     return a;
   }
 
@@ -47,65 +50,71 @@ export class Adjacency {
 
   /** How many sources may have edges (every source is below this). */
   get sources(): number {
-    return this.#first.length;
+    return this.#ends.length >> 1;
   }
 
   /** Adds the edge from → to, stamped with `seq`. */
   push(from: number, seq: number, to: number): void {
-    const e = this.#edges;
-    if (e >= this.#to.length) {
-      this.#to = ensure(this.#to, e + 1);
-      this.#seq = ensure(this.#seq, e + 1);
-      this.#next = ensure(this.#next, e + 1);
-    }
-    if (from >= this.#first.length) {
-      this.#first = ensure(this.#first, from + 1);
-      this.#last = ensure(this.#last, from + 1);
-    }
-    this.#to[e] = to;
-    this.#seq[e] = seq;
-    this.#edges = e + 1;
-    const last = this.#last[from]!;
-    if (last === 0) this.#first[from] = e + 1;
-    else this.#next[last - 1] = e + 1;
-    this.#last[from] = e + 1;
+    const h = 3 * this.#edges + 3;
+    if (h > this.#e.length) this.#e = ensure(this.#e, h);
+    const f = 2 * from;
+    if (f + 2 > this.#ends.length) this.#ends = ensure(this.#ends, f + 2);
+    const e = this.#e;
+    const ends = this.#ends;
+    e[h - 3] = to;
+    e[h - 2] = seq;
+    this.#edges++;
+    const last = ends[f + 1]!;
+    if (last === 0) ends[f] = h;
+    else e[last - 1] = h;
+    ends[f + 1] = h;
   }
 
   /** The first edge of `from`, as a handle for `target`, `stamp` and `after` (0: none). */
   first(from: number): number {
-    return from < this.#first.length ? this.#first[from]! : 0;
+    const f = 2 * from;
+    return f < this.#ends.length ? this.#ends[f]! : 0;
   }
 
   /** The seq of the last edge of `from` (0: none). */
   lastStamp(from: number): number {
-    const last = from < this.#last.length ? this.#last[from]! : 0;
-    return last === 0 ? 0 : this.#seq[last - 1]!;
+    const f = 2 * from;
+    const last = f < this.#ends.length ? this.#ends[f + 1]! : 0;
+    return last === 0 ? 0 : this.#e[last - 2]!;
   }
 
   /** The edge after `edge` of the same source (0: none). */
   after(edge: number): number {
-    return this.#next[edge - 1]!;
+    return this.#e[edge - 1]!;
   }
 
   /** The target of `edge`. */
   target(edge: number): number {
-    return this.#to[edge - 1]!;
+    return this.#e[edge - 3]!;
   }
 
   /** The seq that added `edge`. */
   stamp(edge: number): number {
-    return this.#seq[edge - 1]!;
+    return this.#e[edge - 2]!;
   }
 
   /** The edges a snapshot at `watermark` sees (a prefix: seqs never decrease), in the order added. */
   edgesAt(watermark: number): { from: Int32Array; seq: Int32Array; to: Int32Array } {
+    const a = this.#e;
     let n = this.#edges;
-    while (n > 0 && this.#seq[n - 1]! > watermark) n--;
+    while (n > 0 && a[3 * n - 2]! > watermark) n--;
     const from = new Int32Array(n);
-    for (let s = 0; s < this.#first.length; s++) {
-      for (let e = this.#first[s]!; e !== 0 && e <= n; e = this.#next[e - 1]!) from[e - 1] = s;
+    const seq = new Int32Array(n);
+    const to = new Int32Array(n);
+    const ends = this.#ends;
+    for (let s = 0; 2 * s < ends.length; s++) {
+      for (let h = ends[2 * s]!; h !== 0 && h <= 3 * n; h = a[h - 1]!) from[h / 3 - 1] = s;
     }
-    return { from, seq: this.#seq.slice(0, n), to: this.#to.slice(0, n) };
+    for (let e = 0; e < n; e++) {
+      to[e] = a[3 * e]!;
+      seq[e] = a[3 * e + 1]!;
+    }
+    return { from, seq, to };
   }
 
   /** Appends to `out` the targets of `from` that a snapshot at `watermark` sees, in order; returns `out`. */
@@ -126,4 +135,3 @@ export class Adjacency {
     return false;
   }
 }
-
