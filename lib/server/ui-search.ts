@@ -11,7 +11,8 @@ import { type RecordRef, refOf } from './ui-api.js';
 //   the transform name of each run) match by prefix and, from 3 characters on, anywhere inside (a
 //   trigram index over the names);
 // - ids, content hashes and storage keys (other than those made of the hash) match by prefix, as
-//   git abbreviates.
+//   git abbreviates: from 4 characters, as git's shortest abbreviation, so that a short word typed
+//   does not turn up the records whose random id happens to start with it.
 // Each term is stamped with the seq it appeared at, so a snapshot (`asOf`) sees exactly the terms of
 // its own past. It is built on the first search from the projection's tables (in memory, no log
 // read), then kept up incrementally: each search first indexes the events appended since the last.
@@ -24,6 +25,8 @@ const BUILD_SLICE = 20_000;
 const EXACT = 0;
 const PREFIX = 1;
 const INSIDE = 2;
+// The shortest prefix of an id, hash or storage key that finds it (git's minimum abbreviation).
+const MIN_KEY_PREFIX = 4;
 
 /** Counts of what the index holds, for benchmarks and tests. */
 export interface SearchIndexStats {
@@ -96,7 +99,7 @@ export class SearchIndex {
     // query over a million names costs no more than a precise one. The sorted range of terms that
     // start with the needle begins with those equal to it: the exact matches.
     const cap = limit * 2;
-    const sources: Iterable<number>[] = [this.#prefixed(needle), needle.length >= 3 ? this.#inside(needle) : []];
+    const sources: Iterable<number>[] = [this.#prefixed(needle, needle.length >= MIN_KEY_PREFIX), needle.length >= 3 ? this.#inside(needle) : []];
     for (const ords of sources) {
       let taken = 0;
       for (const ord of ords) {
@@ -292,8 +295,8 @@ export class SearchIndex {
     this.#sortedTerms = outTerms;
   }
 
-  // Terms starting with the needle, in order (so those equal to it first).
-  *#prefixed(needle: string): Iterable<number> {
+  // Terms starting with the needle, in order (so those equal to it first); names only, unless `keys`.
+  *#prefixed(needle: string, keys: boolean): Iterable<number> {
     const terms = this.#sortedTerms;
     let lo = 0;
     let hi = terms.length;
@@ -302,7 +305,11 @@ export class SearchIndex {
       if (terms[mid]! < needle) lo = mid + 1;
       else hi = mid;
     }
-    for (let i = lo; i < terms.length && terms[i]!.startsWith(needle); i++) yield this.#sorted[i]!;
+    for (let i = lo; i < terms.length && terms[i]!.startsWith(needle); i++) {
+      const ord = this.#sorted[i]!;
+      // Only name terms are in #termOf (ids and hashes skip the map), so it tells the two apart.
+      if (keys || this.#termOf.get(terms[i]!) === ord) yield ord;
+    }
   }
 
   // Names holding the needle not at their start: the rarest of its trigrams gives the candidates.

@@ -67,6 +67,11 @@ for (const backend of backends()) {
     try {
       assert.deepEqual((await hits(ln, reads.hash!.slice(0, 10))).map((h) => h.id), [reads.id]);
       assert.deepEqual((await hits(ln, reads.id.slice(0, 8))).map((h) => h.id), [reads.id]);
+      assert.deepEqual((await hits(ln, reads.id.slice(0, 4))).map((h) => h.id), [reads.id], 'four characters of an id find it');
+      for (const short of [reads.id.slice(0, 3), reads.hash!.slice(0, 2)]) {
+        const found = (await hits(ln, short)).map((h) => h.id);
+        assert.ok(!found.includes(reads.id) || 'reads.fastq'.startsWith(short.toLowerCase()), `"${short}" is too short to find a record by its id or hash`);
+      }
       assert.deepEqual((await hits(ln, reads.id)).map((h) => h.id), [reads.id]);
       assert.deepEqual(await hits(ln, reads.hash!.slice(5, 20)), [], 'a hash matches from its start only');
       const t = await hits(ln, 'align-reads v2');
