@@ -114,6 +114,17 @@ const floor = summarize(
   }),
 );
 console.log(`  floor: JSON.stringify + SHA-256 of the ${large.length} large facets alone take ${floor.median.toFixed(0)} ms, ${((floor.median / p.median) * 100).toFixed(0)}% of the whole import without facets`);
+// What the import's check of standard facets against their own schemas costs, alone (CPU, ten passes a sample).
+const { checkStandardFacets } = await import('../lib/interop/standard-facets.js');
+if (heavy.some((e) => checkStandardFacets(e))) throw new Error('a bench event has an invalid standard facet');
+const facetCheck = summarize(
+  Array.from({ length: REPS }, () => {
+    const c0 = cpuMs();
+    for (let k = 0; k < 10; k++) for (const e of heavy) checkStandardFacets(e);
+    return (cpuMs() - c0) / 10;
+  }),
+);
+console.log(`  standard facets checked against their own schemas, alone: CPU median ${facetCheck.median.toFixed(1)} ms for the ${N} facet-heavy events, ${((facetCheck.median / summarize(cpu.facets!).median) * 100).toFixed(1)}% of their import's CPU (parsed events)`);
 
 // The receiver: the same events POSTed one per request by 16 clients to `lineage serve`'s
 // POST /api/v1/lineage on a ledger folder, facet-heavy against no facets, interleaved.

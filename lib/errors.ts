@@ -6,6 +6,7 @@ export const ERROR_CODES = {
   LEDGER_FORMAT: 'the ledger was written by an unknown, newer format version',
   LEDGER_NOT_FOUND: 'no ledger exists at that path (the CLI\'s reading commands never create one)',
   INVALID_EVENT: 'an event failed its JSON Schema and was not written',
+  INVALID_FACET: 'a standard OpenLineage facet failed its own schema; nothing of its event was written (the message names the event and the facet)',
   INVALID_ARGUMENT: 'an argument has the wrong type or value',
   LIMIT_EXCEEDED: 'a name, params object or content exceeds a documented limit',
   TRANSFORM_NOT_FOUND: 'no transform has that name',

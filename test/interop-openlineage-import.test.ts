@@ -192,6 +192,29 @@ test('--strict rejects the whole import when one line is invalid, and writes not
   }
 });
 
+test('a standard facet that fails its own schema is listed with INVALID_FACET and nothing of its event is written; custom facets are not checked; --strict rejects the whole import', async () => {
+  const ln = await open({ memory: true });
+  try {
+    const base = { _producer: P, _schemaURL: 'https://example.org/facet.json' };
+    const badSchema = { ...ds('orders'), facets: { schema: { ...base, fields: [{ type: 'int' }] } } };
+    const text = [
+      JSON.stringify(ev(U1, 'START', '2024-01-01T00:00:00Z', 'ok', { run: { runId: U1, facets: { custom: { ...base, fields: 'anything' } } }, inputs: [ds('in')] })),
+      JSON.stringify(ev(U2, 'COMPLETE', '2024-01-01T00:00:00Z', 'bad', { outputs: [badSchema] })),
+      JSON.stringify(ev(U3, 'START', '2024-01-01T00:00:00Z', 'orphan', { run: { runId: U3, facets: { parent: { ...base, run: { runId: U2 }, job: { namespace: 'airflow' } } } } })),
+    ].join('\n');
+    await assert.rejects(importOpenLineage(ln, text, { strict: true }), (err: unknown) => isLineageError(err, 'IMPORT_INVALID') && /line 2: RunEvent .*\/outputs\/0\/facets\/schema/.test((err as Error).message));
+    assert.equal(ln.head.seq, 0);
+    const report = await importOpenLineage(ln, text, { source: 'facets.jsonl' });
+    assert.deepEqual(report.skipped.map((s) => [s.line, s.code]), [[2, 'INVALID_FACET'], [3, 'INVALID_FACET']]);
+    assert.equal(report.skipped[0]!.message, `RunEvent ${U2} of job airflow/bad: /outputs/0/facets/schema/fields/0 must have required property 'name' (standard facet SchemaDatasetFacet 1-2-0)`);
+    assert.match(report.skipped[1]!.message, /\/run\/facets\/parent\/job must have required property 'name' \(standard facet ParentRunFacet 1-2-0\)/);
+    assert.deepEqual(ln.select(Transform).all().map((t) => t.name), ['ok']);
+    assert.deepEqual(ln.select(File).all().map((f) => f.name), ['in']);
+  } finally {
+    await ln.close();
+  }
+});
+
 test('the RunEvent samples of the OpenLineage repository import without error, and so do the facet samples inside a run event', async () => {
   const ln = await open({ memory: true });
   try {

@@ -12,6 +12,7 @@ import { View } from '../state/view.js';
 import { LEDGER_FACET, type OpenLineageEventType } from './openlineage-model.js';
 import { readRecords, recordOf, type SplitEvent, splitEvent } from './openlineage-records.js';
 import { checkOpenLineage } from './openlineage-validate.js';
+import { checkStandardFacets } from './standard-facets.js';
 import { parseEventText } from './raw-facets.js';
 import { derivedId, importedRunId } from './uuid.js';
 import { sha256OfText } from '../util/sha256-text.js';
@@ -29,6 +30,8 @@ export interface ImportOptions {
 export interface SkippedLine {
   line: number;
   message: string;
+  /** `INVALID_FACET` when a standard facet failed its own schema (the message names the event and the facet's path); absent for any other invalid line. */
+  code?: 'INVALID_FACET';
 }
 
 /** A RunEvent refused because its runId already belongs to another job (never merged into that job's run). */
@@ -155,7 +158,10 @@ export async function importOpenLineage(ledger: Ledger, input: string | Uint8Arr
     const split = value !== null && typeof value === 'object' && !Array.isArray(value) ? splitEvent(value as { [key: string]: JsonValue }) : undefined;
     arrayDigest?.update(split ? split.digest : (JSON.stringify(value) ?? 'undefined')).update('\n');
     const checked = checkOpenLineage(split ? split.copy : value);
+    // Standard facets against their own schemas, on the event itself (its copy holds stubs of large facets).
+    const facet = checked.kind === 'invalid' || !split ? undefined : checkStandardFacets(value);
     if (checked.kind === 'invalid' || !split) skipped.push({ line, message: checked.kind === 'invalid' ? checked.message : '/ must be object' });
+    else if (facet) skipped.push({ line, code: 'INVALID_FACET', message: `${eventName(value as RawStatic & Partial<RawEvent>)}: ${facet.message}` });
     else {
       try {
         if (checked.kind === 'run') parsed.push(parseRunEvent(line, value as RawEvent, split));
@@ -257,6 +263,13 @@ interface StaticEvent {
   dataset?: DatasetRef;
   inputs: DatasetRef[];
   outputs: DatasetRef[];
+}
+
+// How a message names an event: its run and job, or the job or dataset of a static event.
+function eventName(e: RawStatic & Partial<RawEvent>): string {
+  if (e.run) return `RunEvent ${e.run.runId} of job ${e.job?.namespace}/${e.job?.name}`;
+  if (e.job) return `JobEvent of job ${e.job.namespace}/${e.job.name}`;
+  return `DatasetEvent of dataset ${e.dataset?.namespace}/${e.dataset?.name}`;
 }
 
 function parseStatic(line: number, e: RawStatic, split: SplitEvent): StaticEvent | undefined {

@@ -2,14 +2,25 @@ import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { OPENLINEAGE_SPEC_ID as CORE_ID, openLineageSchemas } from './openlineage-schemas.js';
 
+let shared: Ajv2020 | undefined;
 let compiled: { root: ValidateFunction; runEvent: ValidateFunction } | undefined;
 
-function validators(): { root: ValidateFunction; runEvent: ValidateFunction } {
-  if (!compiled) {
+/** The one Ajv instance that holds the vendored OpenLineage schemas (the core spec and the standard facets), each compiled on first use. */
+export function openLineageAjv(): Ajv2020 {
+  if (!shared) {
     // The spec carries `example` annotations that strict mode would reject as unknown keywords.
     const ajv = new Ajv2020({ strict: false, allErrors: false });
     (addFormats as unknown as (a: Ajv2020) => void)(ajv);
-    ajv.addSchema(openLineageSchemas().get(CORE_ID)!);
+    // The core first: the facet schemas refer to it by its `$id`.
+    for (const schema of openLineageSchemas().values()) ajv.addSchema(schema);
+    shared = ajv;
+  }
+  return shared;
+}
+
+function validators(): { root: ValidateFunction; runEvent: ValidateFunction } {
+  if (!compiled) {
+    const ajv = openLineageAjv();
     compiled = { root: ajv.getSchema(CORE_ID)!, runEvent: ajv.getSchema(`${CORE_ID}#/$defs/RunEvent`)! };
   }
   return compiled;

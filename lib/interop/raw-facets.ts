@@ -9,10 +9,13 @@
 import { isUtf8 } from 'node:buffer';
 import { LARGE_FACET_BYTES } from './openlineage-records.js';
 import { LEDGER_FACET } from './openlineage-model.js';
+import { standardFacetNames } from './standard-facets.js';
 
 // Facets the importer reads fields of (the run's parent and error, a job's version and source, a
-// dataset's version and symlinks, our own): parsed as usual whatever their size.
+// dataset's version and symlinks, our own), and the standard facets it validates against their own
+// schemas (a large `schema` or `columnLineage`): parsed as usual whatever their size.
 const READ_BY_IMPORT = new Set(['parent', 'errorMessage', 'sourceCodeLocation', 'version', 'symlinks', LEDGER_FACET.run, LEDGER_FACET.transform, LEDGER_FACET.file]);
+const parsedAnyway = (name: string) => READ_BY_IMPORT.has(name) || standardFacetNames().has(name);
 
 // The JSON bytes of a facet that was left unparsed, by the stub that stands for it in the parsed event.
 const RAW = new WeakMap<object, Buffer>();
@@ -181,7 +184,7 @@ class Scanner {
     ownLevel = -1;
     if (!exact || s.charCodeAt(start) !== 0x7b || end - start <= LARGE_FACET_BYTES) return;
     const name = JSON.parse(`"${rawKey}"`) as string;
-    if (READ_BY_IMPORT.has(name)) return;
+    if (parsedAnyway(name)) return;
     const stub = stubOf(s, ownKeys);
     extra = extraAfter;
     // Latin-1 writes an ASCII slice as it is, many times faster than UTF-8 writes a sliced string.

@@ -8,6 +8,7 @@ import { isLineageError } from '../errors.js';
 export const HTTP_STATUS: Readonly<Record<string, number>> = {
   // The caller's input.
   INVALID_EVENT: 400,
+  INVALID_FACET: 400,
   INVALID_ARGUMENT: 400,
   IMPORT_INVALID: 400,
   QUERY_INVALID: 400,

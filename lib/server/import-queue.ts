@@ -71,11 +71,11 @@ export class ImportQueue {
       report = await importOpenLineage(this.#ledger, batch.map((w) => w.event), { strict: true, source: 'http' });
     } catch (err) {
       if (!isLineageError(err, 'IMPORT_INVALID') || !Array.isArray(err.cause)) throw err;
-      const invalid = new Map((err.cause as SkippedLine[]).map((s) => [s.line, s.message]));
+      const invalid = new Map((err.cause as SkippedLine[]).map((s) => [s.line, s]));
       const rest = batch.filter((w, i) => {
-        const message = invalid.get(i + 1);
-        if (message !== undefined) w.reject(new LineageError('INVALID_EVENT', `${message} (nothing was recorded from this event)`));
-        return message === undefined;
+        const skipped = invalid.get(i + 1);
+        if (skipped !== undefined) w.reject(new LineageError(skipped.code ?? 'INVALID_EVENT', `${skipped.message} (nothing was recorded from this event)`));
+        return skipped === undefined;
       });
       if (rest.length > 0) await this.#import(rest);
       return;

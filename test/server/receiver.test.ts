@@ -104,6 +104,52 @@ for (const backend of backends()) {
       assert.equal(ledger.head.seq, 0);
     }));
 
+  test('standard facets are validated against their own schemas: each kind of invalid one is 400 INVALID_FACET naming the event and the facet, and nothing of it is written', () =>
+    withServer(async (ledger, server) => {
+      const url = `${server.url}/api/v1/lineage`;
+      const base = { _producer: 'https://example.org/producer', _schemaURL: 'https://example.org/schema.json' };
+      const id = newRunId();
+      const cases: [Record<string, unknown>, RegExp][] = [
+        [runEvent(id, 'START', 'etl', { run: { runId: id, facets: { parent: { ...base, job: { namespace: 'tests', name: 'dag' } } } } }), /\/run\/facets\/parent must have required property 'run' \(standard facet ParentRunFacet/],
+        [runEvent(id, 'START', 'etl', { run: { runId: id, facets: { parent: { ...base, run: { runId: 'not-a-uuid' }, job: { namespace: 'tests', name: 'dag' } } } } }), /\/run\/facets\/parent\/run\/runId must match format "uuid"/],
+        [runEvent(id, 'FAIL', 'etl', { run: { runId: id, facets: { errorMessage: { ...base, message: 42, programmingLanguage: 'python' } } } }), /\/run\/facets\/errorMessage\/message must be string/],
+        [runEvent(id, 'START', 'etl', { job: { namespace: 'tests', name: 'etl', facets: { jobType: { ...base, integration: 'SPARK', jobType: 'QUERY' } } } }), /\/job\/facets\/jobType must have required property 'processingType'/],
+        [runEvent(id, 'START', 'etl', { inputs: [{ ...dataset('raw'), facets: { schema: { ...base, fields: 'id int' } } }] }), /\/inputs\/0\/facets\/schema\/fields must be array/],
+        [runEvent(id, 'COMPLETE', 'etl', { outputs: [{ ...dataset('out'), facets: { columnLineage: { ...base, fields: { id: { inputFields: [{ namespace: 's3://lake', name: 'raw' }] } } } } }] }), /\/outputs\/0\/facets\/columnLineage\/fields\/id\/inputFields\/0 must have required property 'field'/],
+        [{ eventTime: new Date().toISOString(), producer: base._producer, schemaURL: 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/DatasetEvent', dataset: { ...dataset('raw'), facets: { lifecycleStateChange: { ...base, lifecycleStateChange: 'EXPLODED' } } } }, /DatasetEvent of dataset s3:\/\/lake\/raw: \/dataset\/facets\/lifecycleStateChange\/lifecycleStateChange must be equal to one of the allowed values/],
+        [{ eventTime: new Date().toISOString(), producer: base._producer, schemaURL: 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/JobEvent', job: { namespace: 'tests', name: 'etl', facets: { documentation: { ...base } } } }, /JobEvent of job tests\/etl: \/job\/facets\/documentation must have required property 'description'/],
+      ];
+      for (const [body, message] of cases) {
+        const res = await post(url, body);
+        assert.equal(res.status, 400, JSON.stringify(res.body));
+        const b = res.body as { code: string; message: string };
+        assert.equal(b.code, 'INVALID_FACET');
+        assert.match(b.message, message);
+        if (body.run) assert.match(b.message, new RegExp(`RunEvent ${id} of job tests/etl`));
+      }
+      assert.equal(ledger.head.seq, 0);
+    }));
+
+  test('valid standard facets, deleted ones, custom facets of any shape and dataset facets sent as input or output facets are all recorded', () =>
+    withServer(async (ledger, server) => {
+      const base = { _producer: 'https://example.org/producer', _schemaURL: 'https://example.org/schema.json' };
+      const parentId = newRunId();
+      const id = newRunId();
+      const schema = { ...base, fields: [{ name: 'id', type: 'int' }, { name: 'address', type: 'struct', fields: [{ name: 'city', type: 'string' }] }] };
+      const event = runEvent(id, 'COMPLETE', 'etl', {
+        run: { runId: id, facets: { parent: { ...base, run: { runId: parentId }, job: { namespace: 'tests', name: 'dag' } }, myOwn: { ...base, parent: 'not a run' } } },
+        job: { namespace: 'tests', name: 'etl', facets: { jobType: { ...base, processingType: 'BATCH', integration: 'DBT', jobType: 'MODEL' }, documentation: { ...base, _deleted: true } } },
+        inputs: [{ ...dataset('raw'), facets: { schema }, inputFacets: { schema: { ...base, fields: 'a custom input facet that shares a name' } } }],
+        outputs: [{ ...dataset('out'), facets: { schema, lifecycleStateChange: { ...base, _deleted: true } } }],
+      });
+      const res = await post(`${server.url}/api/v1/lineage`, event);
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      const run = ledger.select(Run).all().find((r) => r.transform.name === 'etl')!;
+      assert.deepEqual(run.inputs.map((f) => f.name), ['raw']);
+      assert.equal(run.parent?.transform.name, 'dag');
+      assert.deepEqual(await toOpenLineage(ledger).then((all) => all.find((e) => (e.run as { runId?: string } | undefined)?.runId === id)), event);
+    }));
+
   test('posted at once, valid events go in together and an invalid one among them is refused alone', () =>
     withServer(async (ledger, server) => {
       const url = `${server.url}/api/v1/lineage`;

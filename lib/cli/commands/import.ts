@@ -25,7 +25,7 @@ export function registerImport(program: Command): void {
       await withLedger(program, async (ledger) => {
         const report = await importOpenLineage(ledger, input, { strict: opts.strict, source: file === '-' ? 'stdin' : basename(file) });
         if (opts.json) return printJson(report);
-        for (const s of report.skipped) process.stderr.write(`lineage: line ${s.line} skipped: ${s.message}\n`);
+        for (const s of report.skipped) process.stderr.write(`lineage: line ${s.line} skipped${s.code ? ` (${s.code})` : ''}: ${s.message}\n`);
         for (const c of report.conflicts) process.stderr.write(`lineage: line ${c.line} refused (RUN_JOB_CONFLICT): runId ${c.runId} belongs to job ${c.existingJob}, not ${c.job}\n`);
         const c = report.created;
         process.stdout.write(
