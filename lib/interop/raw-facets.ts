@@ -38,7 +38,6 @@ export function parseEventText(text: string, parse: (text: string) => unknown = 
   if (text.length <= LARGE_FACET_BYTES) return parse(text);
   let found: Found[];
   try {
-    extra = 0;
     found = new Scanner(text).event();
   } catch {
     // Not JSON, or nested past the stack: the parser says what is wrong, or parses it whole.
@@ -89,6 +88,24 @@ type Place = 'top' | 'holder' | 'list' | 'item' | 'facets';
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
+/** What one scan of a text keeps track of (one per parseEventText call, so that scans never share state). */
+class ScanState {
+  /** Cleared by skipValue when the text it skipped is not exactly what JSON.stringify writes for its value. */
+  exact = true;
+  /** Cleared by skipString on a character past ASCII. */
+  ascii = true;
+  /** Counted by skipString: UTF-8 bytes past one per character, in the strings skipped so far (only strings hold characters past ASCII). */
+  extra = 0;
+  /** The level (in keyStart) of the facet being skipped, and where its own keys `_…` start in the text. */
+  ownLevel = -1;
+  readonly ownKeys: number[] = [];
+  /** The containers open while skipping: 1 an object, 2 an array; for objects, the hashes of their keys so far. */
+  readonly kinds: number[] = [];
+  readonly keyStart: number[] = [];
+  readonly keyHashes: number[] = [];
+  readonly keySets: (Set<number> | undefined)[] = [];
+}
+
 /**
  * One pass over an event's text: checks that it is JSON and finds its large facets whose text is
  * exactly JSON.stringify's. The few containers on the way to facets are walked here (their keys
@@ -99,16 +116,17 @@ class Scanner {
   readonly #s: string;
   #i = 0;
   readonly #found: Found[] = [];
+  readonly #st = new ScanState();
 
   constructor(text: string) {
     this.#s = text;
   }
 
   event(): Found[] {
-    this.#i = skipSpace(this.#s, this.#i);
+    this.#i = skipSpace(this.#st, this.#s, this.#i);
     if (this.#s.charCodeAt(this.#i) !== 0x7b) throw new SyntaxError('not an object');
     this.#object('top', []);
-    this.#i = skipSpace(this.#s, this.#i);
+    this.#i = skipSpace(this.#st, this.#s, this.#i);
     if (this.#i !== this.#s.length) throw new SyntaxError('text after the value');
     return this.#found;
   }
@@ -116,29 +134,29 @@ class Scanner {
   // A value at `place`, at `path`: containers on the way to facets are walked, the rest skipped.
   #value(place: Place | undefined, path: (string | number)[]): void {
     const s = this.#s;
-    this.#i = skipSpace(s, this.#i);
+    this.#i = skipSpace(this.#st, s, this.#i);
     const c = s.charCodeAt(this.#i);
     if (place !== undefined && c === 0x7b) this.#object(place, path);
     else if (place === 'list' && c === 0x5b) this.#list(path);
-    else this.#i = skipValue(s, this.#i);
+    else this.#i = skipValue(this.#st, s, this.#i);
   }
 
   #object(place: Place, path: (string | number)[]): void {
     const s = this.#s;
-    this.#i = skipSpace(s, this.#i + 1);
+    this.#i = skipSpace(this.#st, s, this.#i + 1);
     if (s.charCodeAt(this.#i) === 0x7d) {
       this.#i++;
       return;
     }
     const keys = new Set<string>();
     for (;;) {
-      this.#i = skipSpace(s, this.#i);
+      this.#i = skipSpace(this.#st, s, this.#i);
       const k0 = this.#i;
-      this.#i = skipString(s, k0);
+      this.#i = skipString(this.#st, s, k0);
       const rawKey = s.slice(k0 + 1, this.#i - 1);
       if (keys.has(rawKey)) throw new SyntaxError('duplicate key on the way to facets');
       keys.add(rawKey);
-      this.#i = skipSpace(s, this.#i);
+      this.#i = skipSpace(this.#st, s, this.#i);
       if (s.charCodeAt(this.#i) !== 0x3a) throw new SyntaxError('expected :');
       this.#i++;
       if (place === 'facets') this.#facet(path, rawKey);
@@ -146,7 +164,7 @@ class Scanner {
         const next = nextPlace(place, path, rawKey);
         this.#value(next, next === undefined ? path : [...path, rawKey]);
       }
-      this.#i = skipSpace(s, this.#i);
+      this.#i = skipSpace(this.#st, s, this.#i);
       const c = s.charCodeAt(this.#i++);
       if (c === 0x7d) return;
       if (c !== 0x2c) throw new SyntaxError('expected , or }');
@@ -155,14 +173,14 @@ class Scanner {
 
   #list(path: (string | number)[]): void {
     const s = this.#s;
-    this.#i = skipSpace(s, this.#i + 1);
+    this.#i = skipSpace(this.#st, s, this.#i + 1);
     if (s.charCodeAt(this.#i) === 0x5d) {
       this.#i++;
       return;
     }
     for (let n = 0; ; n++) {
       this.#value('item', [...path, n]);
-      this.#i = skipSpace(s, this.#i);
+      this.#i = skipSpace(this.#st, s, this.#i);
       const c = s.charCodeAt(this.#i++);
       if (c === 0x5d) return;
       if (c !== 0x2c) throw new SyntaxError('expected , or ]');
@@ -172,23 +190,23 @@ class Scanner {
   // The facet named `rawKey` (as written) of the facets container at `path`.
   #facet(path: (string | number)[], rawKey: string): void {
     const s = this.#s;
-    const start = (this.#i = skipSpace(s, this.#i));
-    exact = true;
-    ascii = true;
+    const start = (this.#i = skipSpace(this.#st, s, this.#i));
+    this.#st.exact = true;
+    this.#st.ascii = true;
     // The facet's own keys are those of the object skipValue opens first.
-    ownLevel = kinds.length + 1;
-    ownKeys.length = 0;
-    const extraBefore = extra;
-    const end = (this.#i = skipValue(s, start));
-    const extraAfter = extra;
-    ownLevel = -1;
-    if (!exact || s.charCodeAt(start) !== 0x7b || end - start <= LARGE_FACET_BYTES) return;
+    this.#st.ownLevel = this.#st.kinds.length + 1;
+    this.#st.ownKeys.length = 0;
+    const extraBefore = this.#st.extra;
+    const end = (this.#i = skipValue(this.#st, s, start));
+    const extraAfter = this.#st.extra;
+    this.#st.ownLevel = -1;
+    if (!this.#st.exact || s.charCodeAt(start) !== 0x7b || end - start <= LARGE_FACET_BYTES) return;
     const name = JSON.parse(`"${rawKey}"`) as string;
     if (parsedAnyway(name)) return;
-    const stub = stubOf(s, ownKeys);
-    extra = extraAfter;
+    const stub = stubOf(this.#st, s, this.#st.ownKeys);
+    this.#st.extra = extraAfter;
     // Latin-1 writes an ASCII slice as it is, many times faster than UTF-8 writes a sliced string.
-    if (stub !== undefined) this.#found.push({ start, end, stub, path: [...path, name], encoding: ascii ? 'latin1' : 'utf8', extraBefore, extraAfter });
+    if (stub !== undefined) this.#found.push({ start, end, stub, path: [...path, name], encoding: this.#st.ascii ? 'latin1' : 'utf8', extraBefore, extraAfter });
   }
 }
 
@@ -203,69 +221,56 @@ function nextPlace(place: Place, path: (string | number)[], rawKey: string): Pla
   return undefined;
 }
 
-// Cleared by skipValue when the text it skipped is not exactly what JSON.stringify writes for its value.
-let exact = true;
-// Cleared by skipString on a character past ASCII.
-let ascii = true;
-// Counted by skipString: UTF-8 bytes past one per character, in the strings skipped so far (only strings hold characters past ASCII).
-let extra = 0;
-// The level (in keyStart) of the facet being skipped, and where its own keys `_…` start in the text.
-let ownLevel = -1;
-const ownKeys: number[] = [];
 
-function skipSpace(s: string, i: number): number {
-  for (let c = s.charCodeAt(i); c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09; c = s.charCodeAt(++i)) exact = false;
+function skipSpace(st: ScanState, s: string, i: number): number {
+  for (let c = s.charCodeAt(i); c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09; c = s.charCodeAt(++i)) st.exact = false;
   return i;
 }
 
-// The containers open while skipping: 1 an object, 2 an array; for objects, the hashes of their keys so far.
 const OBJECT = 1;
 const ARRAY = 2;
-const kinds: number[] = [];
-const keyStart: number[] = [];
-const keyHashes: number[] = [];
-const keySets: (Set<number> | undefined)[] = [];
 // Keys of one object compared one by one up to this many, then through a set of their hashes.
 const FEW_KEYS = 16;
 
 /**
- * The end of the JSON value at `i` of `s` (iteratively: any depth). Clears `exact` when its text is
+ * The end of the JSON value at `i` of `s` (iteratively: any depth). Clears `st.exact` when its text is
  * not what JSON.stringify would write for the parsed value: whitespace, escapes it would not write,
  * numbers it would write otherwise, and (conservatively) keys that repeat or share a hash, keys
  * that start with a digit (V8 orders integer keys first), `__proto__` and `constructor`.
  */
-function skipValue(s: string, i: number): number {
+function skipValue(st: ScanState, s: string, i: number): number {
+  const { kinds, keyStart, keySets, keyHashes } = st;
   const base = kinds.length;
   const hashBase = keyHashes.length;
   try {
     for (;;) {
       // A value.
-      i = skipSpace(s, i);
+      i = skipSpace(st, s, i);
       let c = s.charCodeAt(i);
       if (c === 0x7b || c === 0x5b) {
-        i = skipSpace(s, i + 1);
+        i = skipSpace(st, s, i + 1);
         const close = c === 0x7b ? 0x7d : 0x5d;
         if (s.charCodeAt(i) === close) i++;
         else {
           kinds.push(c === 0x7b ? OBJECT : ARRAY);
           keyStart.push(keyHashes.length);
           keySets.push(undefined);
-          if (c === 0x7b) i = key(s, i);
+          if (c === 0x7b) i = key(st, s, i);
           continue;
         }
-      } else if (c === QUOTE) i = skipString(s, i);
+      } else if (c === QUOTE) i = skipString(st, s, i);
       else if (c === 0x74) i = literal(s, i, 'true');
       else if (c === 0x66) i = literal(s, i, 'false');
       else if (c === 0x6e) i = literal(s, i, 'null');
-      else i = skipNumber(s, i);
+      else i = skipNumber(st, s, i);
       // After a value: close what ends here, until a comma or the end.
       for (;;) {
         if (kinds.length === base) return i;
-        i = skipSpace(s, i);
+        i = skipSpace(st, s, i);
         c = s.charCodeAt(i++);
         const kind = kinds[kinds.length - 1];
         if (c === 0x2c) {
-          if (kind === OBJECT) i = key(s, i);
+          if (kind === OBJECT) i = key(st, s, i);
           break;
         }
         if (c !== (kind === OBJECT ? 0x7d : 0x5d)) throw new SyntaxError('expected , or a closing bracket');
@@ -283,28 +288,29 @@ function skipValue(s: string, i: number): number {
 }
 
 // A key and its colon, checked against the other keys of its object; returns where its value starts.
-function key(s: string, i: number): number {
-  i = skipSpace(s, i);
+function key(st: ScanState, s: string, i: number): number {
+  const { keyStart, keySets, keyHashes } = st;
+  i = skipSpace(st, s, i);
   const k0 = i;
-  i = skipString(s, i);
+  i = skipString(st, s, i);
   // The hash of the key as written (collisions only make it look repeated: the ordinary path then).
   let h = 0;
   for (let j = k0 + 1; j < i - 1; j++) h = (Math.imul(h, 31) + s.charCodeAt(j)) | 0;
   const first = s.charCodeAt(k0 + 1);
-  if ((first >= 0x30 && first <= 0x39) || ((first === 0x5f || first === 0x63) && (s.startsWith('"__proto__"', k0) || s.startsWith('"constructor"', k0)))) exact = false;
-  if (keyStart.length === ownLevel && first === 0x5f) ownKeys.push(k0);
+  if ((first >= 0x30 && first <= 0x39) || ((first === 0x5f || first === 0x63) && (s.startsWith('"__proto__"', k0) || s.startsWith('"constructor"', k0)))) st.exact = false;
+  if (keyStart.length === st.ownLevel && first === 0x5f) st.ownKeys.push(k0);
   const top = keyStart.length - 1;
   const from = keyStart[top]!;
   let set = keySets[top];
   if (set) {
-    if (set.has(h)) exact = false;
+    if (set.has(h)) st.exact = false;
     set.add(h);
   } else {
-    for (let j = from; j < keyHashes.length; j++) if (keyHashes[j] === h) exact = false;
+    for (let j = from; j < keyHashes.length; j++) if (keyHashes[j] === h) st.exact = false;
     keyHashes.push(h);
     if (keyHashes.length - from > FEW_KEYS) keySets[top] = set = new Set(keyHashes.slice(from));
   }
-  i = skipSpace(s, i);
+  i = skipSpace(st, s, i);
   if (s.charCodeAt(i) !== 0x3a) throw new SyntaxError('expected :');
   return i + 1;
 }
@@ -314,7 +320,7 @@ function literal(s: string, i: number, word: string): number {
   return i + word.length;
 }
 
-function skipNumber(s: string, i: number): number {
+function skipNumber(st: ScanState, s: string, i: number): number {
   const start = i;
   if (s.charCodeAt(i) === 0x2d) i++;
   const d0 = i;
@@ -340,12 +346,12 @@ function skipNumber(s: string, i: number): number {
   // A short integer (not -0) is written back as it is; anything else only if it reads back the same.
   if (plain && i - d0 <= 15 && !(d0 > start && s.charCodeAt(d0) === 0x30)) return i;
   const token = s.slice(start, i);
-  if (String(Number(token)) !== token) exact = false;
+  if (String(Number(token)) !== token) st.exact = false;
   return i;
 }
 
 // The end of the string at `i`.
-function skipString(s: string, i: number): number {
+function skipString(st: ScanState, s: string, i: number): number {
   if (s.charCodeAt(i) !== QUOTE) throw new SyntaxError('expected a string');
   i++;
   for (;;) {
@@ -356,7 +362,7 @@ function skipString(s: string, i: number): number {
       if (e === QUOTE || e === BACKSLASH || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74) i += 2;
       else if (e === 0x2f) {
         // `\/`: JSON.stringify writes a plain `/`.
-        exact = false;
+        st.exact = false;
         i += 2;
       } else if (e === 0x75) {
         const hex = s.slice(i + 2, i + 6);
@@ -364,7 +370,7 @@ function skipString(s: string, i: number): number {
         const code = parseInt(hex, 16);
         // JSON.stringify escapes only control characters without a short form, in lower case
         // (lone surrogates too, but telling those apart is left to the ordinary path).
-        if (!(code < 0x20 && code !== 0x08 && code !== 0x09 && code !== 0x0a && code !== 0x0c && code !== 0x0d && hex === hex.toLowerCase())) exact = false;
+        if (!(code < 0x20 && code !== 0x08 && code !== 0x09 && code !== 0x0a && code !== 0x0c && code !== 0x0d && hex === hex.toLowerCase())) st.exact = false;
         i += 6;
       } else throw new SyntaxError('bad escape');
       continue;
@@ -372,18 +378,18 @@ function skipString(s: string, i: number): number {
     // NaN past the end: not `>= 0x20` either.
     if (!(c >= 0x20)) throw new SyntaxError(Number.isNaN(c) ? 'unterminated string' : 'control character in a string');
     if (c >= 0x80) {
-      ascii = false;
+      st.ascii = false;
       // Two bytes up to U+07FF, three in the rest of the BMP, four for a surrogate pair (two characters).
-      extra += c < 0x800 ? 1 : c >= 0xd800 && c <= 0xdbff ? 1 : 2;
+      st.extra += c < 0x800 ? 1 : c >= 0xd800 && c <= 0xdbff ? 1 : 2;
     }
     if (c >= 0xd800 && c <= 0xdfff) {
       // A lone surrogate is escaped by JSON.stringify: only a well-formed pair is written as it is.
       const d = s.charCodeAt(i + 1);
       if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
-        extra++;
+        st.extra++;
         i += 2;
       } else {
-        exact = false;
+        st.exact = false;
         i++;
       }
       continue;
@@ -402,12 +408,12 @@ function isDigit(c: number): boolean {
  * members as written (what validation reads of a facet), from its own keys that start with `_` (at
  * `keys` in `s`); undefined when one of them is a container.
  */
-function stubOf(s: string, keys: readonly number[]): string | undefined {
+function stubOf(st: ScanState, s: string, keys: readonly number[]): string | undefined {
   const parts: string[] = [];
   for (const k0 of keys) {
     const name = ['"_producer":', '"_schemaURL":', '"_deleted":'].find((n) => s.startsWith(n, k0));
     if (name === undefined) continue;
-    const end = scalarEnd(s, k0 + name.length);
+    const end = scalarEnd(st, s, k0 + name.length);
     if (end === undefined) return undefined;
     parts.push(s.slice(k0, end));
   }
@@ -415,7 +421,7 @@ function stubOf(s: string, keys: readonly number[]): string | undefined {
 }
 
 // Where a string, number or literal starting at `i` of compact JSON ends; undefined for a container.
-function scalarEnd(text: string, i: number): number | undefined {
+function scalarEnd(st: ScanState, text: string, i: number): number | undefined {
   const c = text.charCodeAt(i);
   if (c === 0x7b || c === 0x5b) return undefined;
   if (c !== QUOTE) {
@@ -423,5 +429,5 @@ function scalarEnd(text: string, i: number): number | undefined {
     while (j < text.length && text.charCodeAt(j) !== 0x2c && text.charCodeAt(j) !== 0x7d) j++;
     return j;
   }
-  return skipString(text, i);
+  return skipString(st, text, i);
 }

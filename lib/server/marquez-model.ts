@@ -7,7 +7,7 @@ import type { View } from '../state/view.js';
 import type { Identities, OlName } from './identities.js';
 import type { DeclaredIds } from '../interop/facets.js';
 import type { EventSource } from '../log/source.js';
-import { describedBy, lifecycle, recordedJob, recordedRun, type RecordedRun, schemaFields } from './marquez-records.js';
+import { describedBy, lifecycle, recordedJob, recordedRuns, type RecordedRun, schemaFields } from './marquez-records.js';
 
 // The shapes of Marquez's API (marquez.service.models: Namespace, Job, JobData, Run, Dataset,
 // DatasetData), field for field, so that Marquez's web UI and clients read them unchanged.
@@ -170,11 +170,13 @@ export class MarquezModel {
       if (last && !this.#recordedJobs.has(last.id)) this.#recordedJobs.set(last.id, (await recordedJob(log, this.view, last.id)) ?? null);
       wanted.push(...this.runsOf(transforms).slice(0, LATEST_RUNS));
     }
-    for (const r of wanted) {
-      if (this.#recordedRuns.has(r.id)) continue;
-      this.#recordedRuns.set(r.id, (await recordedRun(log, this.view, r.id)) ?? null);
+    const missing = [...new Set(wanted.filter((r) => !this.#recordedRuns.has(r.id)).map((r) => r.id))];
+    // One read of the log for all of them, not one per run.
+    const recorded = await recordedRuns(log, this.view, missing);
+    for (const id of missing) {
+      this.#recordedRuns.set(id, recorded.get(id) ?? null);
       // A run answered before its facets were read is answered again with them.
-      this.#runs.delete(r.id);
+      this.#runs.delete(id);
     }
   }
 

@@ -22,27 +22,44 @@ export interface RecordedRun {
 
 /** A run's recorded OpenLineage events, merged (Marquez's Run facets and its dataset versions' facets); undefined for a run that was never imported. */
 export async function recordedRun(log: EventSource, view: View, runId: string): Promise<RecordedRun | undefined> {
+  return (await recordedRuns(log, view, [runId])).get(runId);
+}
+
+/** The recorded OpenLineage events of several runs, read from the log in one call and merged per run; runs never imported are absent. */
+export async function recordedRuns(log: EventSource, view: View, runIds: readonly string[]): Promise<Map<string, RecordedRun>> {
   const p = view.projection;
-  const i = p.runs.indexOf(runId);
-  if (i < 0) return undefined;
-  const seqs = p.runFacets.seqs(i, view.watermark, []);
-  if (seqs.length === 0) return undefined;
-  const out: RecordedRun = { run: {}, job: {}, eventTypes: [], datasets: new Map() };
-  for (const { data, event } of await readRecords(log, [...seqs].sort((a, b) => a - b))) {
-    Object.assign(out.run, ((event.run as Json | undefined)?.facets as Facets | undefined) ?? {});
-    Object.assign(out.job, ((event.job as Json | undefined)?.facets as Facets | undefined) ?? {});
-    if (typeof event.eventType === 'string') out.eventTypes.push(event.eventType);
-    for (const [list, ids, roleKey] of [[event.inputs, data.inputIds, 'inputFacets'], [event.outputs, data.outputIds, 'outputFacets']] as const) {
-      if (!Array.isArray(list) || !ids) continue;
-      ids.forEach((id, k) => {
-        const d = list[k] as Json | undefined;
-        const merged = out.datasets.get(id) ?? {};
-        Object.assign(merged, (d?.facets as Facets | undefined) ?? {}, (d?.[roleKey] as Facets | undefined) ?? {});
-        out.datasets.set(id, merged);
-      });
+  // The runs each recorded event belongs to (by the index of the events that name each run).
+  const runsOf = new Map<number, string[]>();
+  for (const runId of runIds) {
+    const i = p.runs.indexOf(runId);
+    if (i >= 0) for (const seq of p.runFacets.seqs(i, view.watermark, [])) runsOf.set(seq, [...(runsOf.get(seq) ?? []), runId]);
+  }
+  const runs = new Map<string, RecordedRun>();
+  // Log order, so that later facets of a name win within each run.
+  for (const { seq, data, event } of await readRecords(log, [...runsOf.keys()].sort((a, b) => a - b))) {
+    for (const runId of runsOf.get(seq)!) {
+      let out = runs.get(runId);
+      if (!out) runs.set(runId, (out = { run: {}, job: {}, eventTypes: [], datasets: new Map() }));
+      mergeRecorded(out, data, event);
     }
   }
-  return out;
+  return runs;
+}
+
+// One recorded event into what is known of its run: facets of a name replace earlier ones.
+function mergeRecorded(out: RecordedRun, data: { inputIds?: string[]; outputIds?: string[] }, event: Json): void {
+  Object.assign(out.run, ((event.run as Json | undefined)?.facets as Facets | undefined) ?? {});
+  Object.assign(out.job, ((event.job as Json | undefined)?.facets as Facets | undefined) ?? {});
+  if (typeof event.eventType === 'string') out.eventTypes.push(event.eventType);
+  for (const [list, ids, roleKey] of [[event.inputs, data.inputIds, 'inputFacets'], [event.outputs, data.outputIds, 'outputFacets']] as const) {
+    if (!Array.isArray(list) || !ids) continue;
+    ids.forEach((id, k) => {
+      const d = list[k] as Json | undefined;
+      const merged = out.datasets.get(id) ?? {};
+      Object.assign(merged, (d?.facets as Facets | undefined) ?? {}, (d?.[roleKey] as Facets | undefined) ?? {});
+      out.datasets.set(id, merged);
+    });
+  }
 }
 
 /** The run facets (`run`) or job facets (`job`) of a run's recorded OpenLineage events, merged in log order; undefined for a run that was never imported. */
