@@ -12,7 +12,7 @@ import { migrate } from './pg-schema.js';
 import { checkContinues } from './raw-append.js';
 import { canonicalJson } from './canonical.js';
 import { SequencerSeat } from './pg-lead.js';
-import { blobRows, checkBatchIds, CommitUnknown, announcedBatches, announcedHead, lookUpBatches, type Pass, type PgJob, sequencePass, submitPending } from './pg-sequencer.js';
+import { blobRows, checkBatchIds, CommitUnknown, announcedBatches, announcedHead, lookUpBatches, type Pass, type PassRead, type PgJob, sequencePass, submitPending } from './pg-sequencer.js';
 import type { PgTarget } from './pg-url.js';
 import type { LedgerLog } from './store.js';
 
@@ -73,6 +73,8 @@ export class PgLog implements LedgerLog {
   #seat: SequencerSeat | undefined;
   // A writer notified a pending batch (or the seat was just taken): a pass is due.
   #pendingSignal = false;
+  // What the last pass read as it committed, for the pass right after it (cleared when the seat goes idle or a pass fails).
+  #ahead: PassRead | undefined;
   #triedLead = 0;
   // When this process last sequenced anything (it gives an idle seat up).
   #ledAt = 0;
@@ -190,7 +192,7 @@ export class PgLog implements LedgerLog {
         for (const w of this.#idle.splice(0)) w();
       };
       this.#queue.push({
-        batch: id, events, versions, data, blobs,
+        batch: id, events, versions, data, blobs, fresh: batch === undefined,
         resolve: (e) => done || (settle(), resolve(e)),
         reject: (e) => done || (settle(), reject(e)),
       });
@@ -211,7 +213,10 @@ export class PgLog implements LedgerLog {
     for (;;) {
       if (this.#seat?.held) {
         // Once closing, other processes' batches are left to the next holder: close() must not wait on them.
-        if (this.#queue.length === 0 && (!this.#pendingSignal || this.#closed)) break;
+        if (this.#queue.length === 0 && (!this.#pendingSignal || this.#closed)) {
+          this.#ahead = undefined;
+          break;
+        }
         this.#pendingSignal = false;
         await this.#sequence(this.#takeGroup());
       } else {
@@ -261,10 +266,14 @@ export class PgLog implements LedgerLog {
   /** One sequencing pass with these jobs of this process (see sequencePass). */
   async #sequence(jobs: Job[]): Promise<void> {
     const seat = this.#seat!;
+    const ahead = this.#ahead;
+    this.#ahead = undefined;
     let pass: Pass;
     try {
-      pass = await sequencePass(seat.client, this.#target.ledger, jobs);
+      pass = await sequencePass(seat.client, this.#target.ledger, jobs, ahead);
     } catch (err) {
+      // Sent once: whatever became of them, a retry looks their ids up.
+      for (const j of jobs) j.fresh = false;
       const cause = err instanceof CommitUnknown ? err.cause : err;
       if (err instanceof CommitUnknown) for (const j of jobs) j.unknown = true;
       if (err instanceof LineageError) {
@@ -290,8 +299,10 @@ export class PgLog implements LedgerLog {
       this.#queue.unshift(...jobs);
       return;
     }
+    for (const j of jobs) j.fresh = false;
     if (pass.announced.length > 0) this.#ledAt = Date.now();
-    if (pass.full) this.#pendingSignal = true;
+    this.#ahead = pass.next;
+    if (pass.full || (pass.next?.pending.length ?? 0) > 0) this.#pendingSignal = true;
     const deferred = jobs.filter((_, i) => pass.own[i] === undefined);
     if (deferred.length > 0) this.#queue.unshift(...deferred);
     this.#announce(pass.announced);
@@ -319,6 +330,7 @@ export class PgLog implements LedgerLog {
 
   /** Commits jobs to lineage_pending, retrying while the database is unreachable; they then wait for their seqs. */
   async #submit(jobs: Job[]): Promise<void> {
+    for (const j of jobs) j.fresh = false;
     const started = Date.now();
     let reached = jobs.some((j) => j.unknown);
     for (let attempt = 0; ; attempt++) {
