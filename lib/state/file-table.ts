@@ -148,6 +148,17 @@ export class FileTable extends ColumnTable<FileRow> {
     return this.#chain(this.#byName.get(name), this.#prevName, watermark);
   }
 
+  /** The one file named `name` (in NFC, or normalized here) that a snapshot at `watermark` sees: -1 when none, -2 when several (no array made). */
+  namedOne(name: string, watermark: number): number {
+    let found = -1;
+    for (let i = this.#byName.getNfc(name); i >= 0; i = this.#prevName[i]!) {
+      if (this.#seq[i]! > watermark) continue;
+      if (found >= 0) return -2;
+      found = i;
+    }
+    return found;
+  }
+
   /** The files with content hash `hash` that a snapshot at `watermark` sees, in creation order. */
   withHash(hash: string, watermark: number): number[] {
     return this.#chain(this.#byHash.get(hash), this.#prevHash, watermark);
