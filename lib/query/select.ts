@@ -273,12 +273,9 @@ export class Query<R extends LineageRecord> {
     const w = view.watermark;
     const f = view.fileIndexNamed(name);
     if (f < 0) return f === NONE ? NONE : SLOW;
-    const producers = p.fileProducers;
-    const e = producers.first(f);
-    if (e === 0 || producers.stamp(e) > w) return NONE;
-    const next = producers.after(e);
-    if (next !== 0 && producers.stamp(next) <= w) return SLOW;
-    const x = kind === 'run' ? producers.target(e) : transformOf(p, w, producers.target(e));
+    const r = producerOf(p, f, w);
+    if (r < 0) return r;
+    const x = kind === 'run' ? r : transformOf(p, w, r);
     if (x < 0) return NONE;
     const trash = p.lifecycle.trash;
     if (!trash.empty && trash.state(kind, tableOf(p, kind).idOf(x), w) !== undefined) return NONE;
@@ -673,6 +670,17 @@ function neighbours(p: Projection, w: number, from: Kind, x: number, to: Kind, v
   } else if (from === 'transform' && to === 'file') {
     for (const r of p.runsOfTransform(x, w, [])) out.addTargets(runFiles, r, w);
   } else throw new LineageError('QUERY_INVALID', `no relation from ${from} to ${to}`);
+}
+
+/** The run that produced file `f` (seen at `w`) as of `w`: NONE, or SLOW when other runs re-created it. */
+function producerOf(p: Projection, f: number, w: number): number {
+  const producers = p.fileProducers;
+  // No file re-created anywhere: each file's producers are its run column, stamped with its creation.
+  if (producers.size === p.files.produced) return p.files.runOf(f);
+  const e = producers.first(f);
+  if (e === 0 || producers.stamp(e) > w) return NONE;
+  const next = producers.after(e);
+  return next !== 0 && producers.stamp(next) <= w ? SLOW : producers.target(e);
 }
 
 /** The integer of run `r`'s transform, or -1 when the run does not exist at `w`. */

@@ -56,6 +56,8 @@ export class FileTable extends ColumnTable<FileRow> {
    */
   #memo: FileRow | undefined;
   #memoOf = -1;
+  /** How many files have a producing run in their run column. */
+  #produced = 0;
   /** Suffixes are few: each is held once, not once per file. */
   readonly #suffixes = new Map<string, string>();
 
@@ -92,6 +94,8 @@ export class FileTable extends ColumnTable<FileRow> {
     this.#suffix[i] = this.#intern(suffix);
     this.#size[i] = size;
     this.#hash[i] = hash;
+    if (again && this.#run[i]! >= 0) this.#produced--;
+    if (run >= 0) this.#produced++;
     this.#run[i] = run;
     this.#otherKeys.delete(i);
     this.#keyKind[i] = keyKind;
@@ -125,6 +129,14 @@ export class FileTable extends ColumnTable<FileRow> {
   /** The name of entity `i` (a file has one version: no watermark needed), or undefined when never created. */
   nameOf(i: number): string | undefined {
     return this.createdSeq(i) === 0 ? undefined : this.#name[i]!;
+  }
+
+  /**
+   * How many files have a producing run in their run column: when the producer relation holds as
+   * many edges, no file was re-created by another run, and each file's run column is its one producer.
+   */
+  get produced(): number {
+    return this.#produced;
   }
 
   /** The run that created entity `i`, or -1. */
@@ -236,6 +248,7 @@ export class FileTable extends ColumnTable<FileRow> {
         throw new Error(`checkpoint file ${i} is malformed`);
       }
       c.suffix[i] = t.#intern(suffix);
+      if (run >= 0) t.#produced++;
     }
     t.#seq = c.seq;
     t.#size = c.size;
