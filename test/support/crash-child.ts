@@ -3,7 +3,7 @@
 //   node crash-child.js LEDGER DURABILITY TAG [sparse]
 // sparse: one scoped run at a time, with pauses between runs, beside the adds outside any run: in
 // 'batched', LevelDB has caught up with the runs' appends between runs, so the adds outside a run
-// then skip the journal and the journal's frames have gaps.
+// then skip the journal, and those LevelDB fsyncs before the next run's first frame leave gaps in it.
 import { writeSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { open, File, Transform, type Durability } from 'lineage-ledger';
@@ -66,7 +66,8 @@ async function worker(w: number): Promise<void> {
       return r;
     }, { reference: `ref-${tag}-${w}`, referenceType: 'crash' });
     say(`ack run-finished ${run.id} ${ledger.head.seq}`);
-    if (sparse) await new Promise((r) => setTimeout(r, 20 + Math.random() * 60));
+    // Longer than the 200 ms within which LevelDB is fsynced: the adds outside a run made before the fsync ride in no frame.
+    if (sparse) await new Promise((r) => setTimeout(r, 250 + Math.random() * 100));
   }
 }
 

@@ -99,7 +99,8 @@ function runAndKill(path: string, mode: Durability, tag: string, random: () => n
       const first = !out.includes('\n');
       out += d;
       // 'batched' waits longer, so that kills also land after finished runs (acknowledged once LevelDB holds them).
-      if (first && out.includes('\n') && !timer) timer = setTimeout(kill, random() * (mode === 'batched' ? 400 : 150));
+      // A sparse child pauses 250–350 ms between runs: it is given time for a few.
+      if (first && out.includes('\n') && !timer) timer = setTimeout(kill, sparse ? 300 + random() * 1200 : random() * (mode === 'batched' ? 400 : 150));
     });
     child.stderr.on('data', (d) => (err += d));
     child.on('error', reject);
