@@ -287,9 +287,9 @@ function skipValue(b: Uint8Array, i: number, st: Skip): number {
   let depth = 0;
   let nh = 0;
   for (;;) {
-    // A value.
-    i = skipSpace(b, i, st);
-    let c = b[i];
+    // A value (white space is rare: tested here before a call).
+    let c = b[i]!;
+    if (c <= 0x20) c = b[(i = skipSpace(b, i, st))]!;
     if (c === OPEN_OBJECT) {
       i = skipSpace(b, i + 1, st);
       if (b[i] === CLOSE_OBJECT) i++;
@@ -319,8 +319,9 @@ function skipValue(b: Uint8Array, i: number, st: Skip): number {
     // After a value: close what ends here, until a comma or the end.
     for (;;) {
       if (depth === 0) return i;
-      i = skipSpace(b, i, st);
-      c = b[i++];
+      c = b[i]!;
+      if (c <= 0x20) c = b[(i = skipSpace(b, i, st))]!;
+      i++;
       const kind = st.kinds[depth - 1];
       if (c === COMMA) {
         if (kind === OBJECT) i = key(b, i, st, depth, nh++);
@@ -336,13 +337,17 @@ function skipValue(b: Uint8Array, i: number, st: Skip): number {
 // A key (the `n`th hash of the scan) of the object open at `depth` and its colon, checked against the
 // object's other keys; returns where its value starts.
 function key(b: Uint8Array, i: number, st: Skip, depth: number, n: number): number {
-  i = skipSpace(b, i, st);
+  if (b[i]! <= 0x20) i = skipSpace(b, i, st);
   if (b[i] !== QUOTE) throw new SyntaxError('expected a string');
   const k0 = i;
   // The hash of the key as written (collisions only make it look repeated: the ordinary path then).
   let h = 0;
   for (i++; ; ) {
-    const c = b[i]!;
+    let c = b[i]!;
+    while (c > QUOTE && c !== BACKSLASH) {
+      h = (Math.imul(h, 31) + c) | 0;
+      c = b[++i]!;
+    }
     if (c === QUOTE) break;
     if (c === BACKSLASH) {
       const e = escape(b, i, st);
@@ -426,7 +431,9 @@ function skipString(b: Uint8Array, i: number, st: Skip): number {
   if (b[i] !== QUOTE) throw new SyntaxError('expected a string');
   i++;
   for (;;) {
-    const c = b[i]!;
+    let c = b[i]!;
+    // Most bytes are above `"` and not `\`: two comparisons each (past the end, undefined, stops it too).
+    while (c > QUOTE && c !== BACKSLASH) c = b[++i]!;
     if (c === QUOTE) return i + 1;
     if (c === BACKSLASH) i = escape(b, i, st);
     // Past the end (undefined) is not `>= 0x20` either.
