@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { suite } from 'uvu';
 import { importOpenLineage, open, toOpenLineage } from 'lineage-ledger';
 import { LARGE_FACET_BYTES, splitEvent } from '../lib/interop/openlineage-records.js';
-import { parseEventText, rawFacetBytes } from '../lib/interop/raw-facets.js';
+import { parseEventBytes, parseEventText, rawFacetBytes } from '../lib/interop/raw-facets.js';
 import { sha256OfText } from '../lib/util/sha256-text.js';
 import { createHash } from 'node:crypto';
 
@@ -35,11 +35,16 @@ function both(text: string) {
 }
 function assertSameRecord(text: string): void {
   const { whole, read } = both(text);
-  assert.equal(read.digest, whole.digest);
-  assert.deepEqual(read.refs, whole.refs);
-  assert.deepEqual(read.recorded, whole.recorded);
-  assert.deepEqual(read.copy, whole.copy);
-  assert.deepEqual(read.blobs.map((b) => [b.key, Buffer.from(b.value).toString('utf8')]), whole.blobs.map((b) => [b.key, Buffer.from(b.value).toString('utf8')]));
+  // The same text read as its UTF-8 bytes (a JSONL file read as bytes), and as text with those bytes (a request body).
+  const fromBytes = splitEvent(parseEventBytes(Buffer.from(text, 'utf8')) as never);
+  const withBytes = splitEvent(parseEventText(text, JSON.parse, Buffer.from(text, 'utf8')) as never);
+  for (const r of [read, fromBytes, withBytes]) {
+    assert.equal(r.digest, whole.digest);
+    assert.deepEqual(r.refs, whole.refs);
+    assert.deepEqual(r.recorded, whole.recorded);
+    assert.deepEqual(r.copy, whole.copy);
+    assert.deepEqual(r.blobs.map((b) => [b.key, Buffer.from(b.value).toString('utf8')]), whole.blobs.map((b) => [b.key, Buffer.from(b.value).toString('utf8')]));
+  }
 }
 
 test('a large facet written as JSON.stringify writes it is not parsed: the event holds a stub, and its bytes are the blob', () => {
@@ -82,6 +87,36 @@ test('text JSON.stringify would write otherwise is parsed as usual, and recorded
   }
 });
 
+test('objects with many keys, deep nesting and long key lists are checked key by key: a key repeated past the sixteenth is found', () => {
+  const wide = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`k${i}`, { [`n${i}`]: i, inner: { a: 1, b: [1, 2] } }]));
+  let deep: unknown = 'bottom';
+  for (let d = 0; d < 200; d++) deep = d % 2 ? [deep] : { d: deep };
+  const plan = JSON.stringify(large({ wide, deep }));
+  assertSameRecord(`{"eventTime":"2024-01-01T00:00:00Z","eventType":"START","producer":"${P}","schemaURL":"${RUN_EVENT}","run":{"runId":"${U(8)}","facets":{"plan":${plan}}},"job":{"namespace":"ns","name":"j"}}`);
+  const value = parseEventText(JSON.stringify(event(8, { run: { plan: large({ wide, deep }) } }))) as { run: { facets: { plan: unknown } } };
+  assert.ok(rawFacetBytes(value.run.facets.plan), 'a facet with 300 distinct keys is taken from its bytes');
+  for (const repeated of [plan.replace('"k299":', '"k17":'), plan.replace('"k299":', '"k0":'), plan.replace('"b":[1,2]}', '"b":[1,2],"a":3}'), plan.replace('"k5":', '"__proto__":'), plan.replace('"k6":', '"7":')]) {
+    const text = `{"eventTime":"2024-01-01T00:00:00Z","eventType":"START","producer":"${P}","schemaURL":"${RUN_EVENT}","run":{"runId":"${U(8)}","facets":{"plan":${repeated}}},"job":{"namespace":"ns","name":"j"}}`;
+    const parsed = parseEventText(text) as { run: { facets: { plan: unknown } } };
+    assert.equal(rawFacetBytes(parsed.run.facets.plan), undefined, repeated.slice(0, 60));
+    assertSameRecord(text);
+  }
+});
+
+test('bytes that are not UTF-8 are decoded and parsed whole; a large facet read from bytes is a copy, not a view of them', () => {
+  const text = JSON.stringify(event(9, { run: { plan: large({ x: 'abc' }) } }));
+  const bytes = Buffer.from(text, 'utf8');
+  const bad = Buffer.concat([bytes.subarray(0, bytes.indexOf('abc')), Buffer.from([0xff]), bytes.subarray(bytes.indexOf('abc') + 1)]);
+  const parsed = parseEventBytes(bad) as { run: { facets: { plan: { x: string } } } };
+  assert.equal(rawFacetBytes(parsed.run.facets.plan), undefined);
+  assert.equal(parsed.run.facets.plan.x, '\ufffdbc');
+  const value = parseEventBytes(bytes) as { run: { facets: { plan: unknown } } };
+  const before = splitEvent(value as never);
+  bytes.fill(0x20);
+  assert.equal(rawFacetBytes(value.run.facets.plan)!.toString('utf8'), JSON.stringify(large({ x: 'abc' })));
+  assert.equal(splitEvent(value as never).digest, before.digest);
+});
+
 test('facets the import reads fields of, small facets and whole events that repeat a key on the way to a facet are parsed', () => {
   const parent = large({ run: { runId: U(9) }, job: { namespace: 'ns', name: 'up' } });
   const value = parseEventText(JSON.stringify(event(4, { run: { parent, small: { _producer: P, _schemaURL: P } } }))) as ReturnType<typeof event>;
@@ -103,6 +138,7 @@ test('invalid JSON is refused exactly as JSON.parse refuses it', () => {
     }
     assert.ok(expected instanceof SyntaxError);
     assert.throws(() => parseEventText(bad), (err: unknown) => err instanceof SyntaxError && err.message === (expected as Error).message);
+    assert.throws(() => parseEventBytes(Buffer.from(bad)), (err: unknown) => err instanceof SyntaxError && err.message === (expected as Error).message);
   }
 });
 
@@ -134,6 +170,32 @@ test('JSONL with large facets imports to the same ledger as the parsed events: t
   } finally {
     await fromText.close();
     await fromValues.close();
+  }
+});
+
+test('JSONL read as bytes imports as the same text does: the same lines skipped, the same digest, every facet back', async () => {
+  const events = Array.from({ length: 4 }, (_, n) => event(20 + n, { run: { 'spark.logicalPlan': large({ plan: Array.from({ length: 40 }, (_, i) => ({ id: i, name: `c${i}é\u{1F600}` })) }) } }));
+  // CRLF endings, blank lines, a long line of spaces, an invalid line, a long invalid line and no final newline.
+  const lines = [JSON.stringify(events[0]), '', JSON.stringify(events[1]) + '\r', ' '.repeat(LARGE_FACET_BYTES + 5), '{"not": "an event"}', JSON.stringify(events[2]).slice(0, -1), '  \t', JSON.stringify(events[3])];
+  const text = lines.join('\n');
+  const fromText = await open({ memory: true });
+  const fromBytes = await open({ memory: true });
+  try {
+    const a = await importOpenLineage(fromText, text);
+    const b = await importOpenLineage(fromBytes, Buffer.from(text, 'utf8'));
+    assert.deepEqual({ ...b, importId: '' }, { ...a, importId: '' });
+    assert.deepEqual(b.skipped.map((s) => s.line), [5, 6]);
+    assert.equal(b.events, 3);
+    const digest = async (ln: typeof fromText) => {
+      for await (const e of ln.events({ types: ['openlineage.imported'] })) return (e.data as { digest: string }).digest;
+      return undefined;
+    };
+    assert.equal(await digest(fromBytes), await digest(fromText));
+    assert.equal(await digest(fromBytes), createHash('sha256').update(text).digest('hex'));
+    assert.deepEqual(await toOpenLineage(fromBytes), [events[0], events[1], events[3]]);
+  } finally {
+    await fromText.close();
+    await fromBytes.close();
   }
 });
 

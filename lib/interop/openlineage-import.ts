@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { LineageError } from '../errors.js';
 import { validateInput } from '../events/catalog.js';
@@ -10,12 +11,13 @@ import { suffixOf } from '../model/records.js';
 import { cleanName, cleanParams } from '../model/sanitize.js';
 import { View } from '../state/view.js';
 import { LEDGER_FACET, type OpenLineageEventType } from './openlineage-model.js';
-import { readRecords, recordOf, type SplitEvent, splitEvent } from './openlineage-records.js';
+import { LARGE_FACET_BYTES, readRecords, recordOf, type SplitEvent, splitEvent } from './openlineage-records.js';
 import { checkOpenLineage } from './openlineage-validate.js';
 import { checkStandardFacets } from './standard-facets.js';
-import { parseEventText } from './raw-facets.js';
+import { parseEventBytes, parseEventText } from './raw-facets.js';
 import { derivedId, importedRunId } from './uuid.js';
 import { sha256OfText } from '../util/sha256-text.js';
+import { sha256Hex } from '../log/envelope.js';
 import { strip } from '../util/strip.js';
 
 /** Options of `importOpenLineage()`. */
@@ -207,16 +209,28 @@ export async function importOpenLineage(ledger: Ledger, input: string | Uint8Arr
 
 // ── reading ────────────────────────────────────────────────────────────────
 
-function readInput(input: string | Uint8Array | readonly unknown[]): { values: { line: number; value?: unknown; error?: string }[]; digest?: string } {
+interface Read {
+  values: { line: number; value?: unknown; error?: string }[];
+  /** SHA-256 of the input's text (its UTF-8); undefined for parsed events. */
+  digest?: string;
+}
+
+function readInput(input: string | Uint8Array | readonly unknown[]): Read {
   if (Array.isArray(input)) {
     const values = input.map((value, i) => ({ line: i + 1, value }));
     return { values };
   }
-  let text: string;
-  if (typeof input === 'string') text = input;
-  else if (input instanceof Uint8Array) text = Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString('utf8');
-  else throw new LineageError('INVALID_ARGUMENT', 'import input is JSONL text (string or bytes) or an array of events');
-  const values: { line: number; value?: unknown; error?: string }[] = [];
+  if (input instanceof Uint8Array) {
+    const bytes = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+    // Bytes that are not UTF-8 are read as their decoded text (replacement characters and all), as before.
+    return isUtf8(bytes) ? readBytes(bytes) : readText(bytes.toString('utf8'));
+  }
+  if (typeof input === 'string') return readText(input);
+  throw new LineageError('INVALID_ARGUMENT', 'import input is JSONL text (string or bytes) or an array of events');
+}
+
+function readText(text: string): Read {
+  const values: Read['values'] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i]!.replace(/\r$/, '');
@@ -229,6 +243,32 @@ function readInput(input: string | Uint8Array | readonly unknown[]): { values: {
     }
   }
   return { values, digest: sha256OfText(text) };
+}
+
+// A line that is only white space, as String#trim sees it: skipped.
+const BLANK = Symbol('blank');
+const parseLine = (text: string): unknown => (text.trim() === '' ? BLANK : JSON.parse(text));
+
+/**
+ * readText of the text whose UTF-8 is `bytes` (valid), line for line the same, without decoding the
+ * whole: a long line is scanned as bytes and only what is left of it once its large facets are set
+ * aside is decoded (parseEventBytes). Its digest is of the bytes themselves, as readText's of their text.
+ */
+function readBytes(bytes: Buffer): Read {
+  const values: Read['values'] = [];
+  for (let start = 0, line = 1; start <= bytes.length; line++) {
+    const nl = bytes.indexOf(0x0a, start);
+    const next = nl < 0 ? bytes.length : nl;
+    const end = next > start && bytes[next - 1] === 0x0d ? next - 1 : next;
+    try {
+      const value = end - start <= LARGE_FACET_BYTES ? parseLine(bytes.toString('utf8', start, end)) : parseEventBytes(bytes.subarray(start, end), parseLine);
+      if (value !== BLANK) values.push({ line, value });
+    } catch (err) {
+      values.push({ line, error: `not JSON: ${(err as Error).message}` });
+    }
+    start = next + 1;
+  }
+  return { values, digest: sha256Hex(bytes) };
 }
 
 type Facets = Record<string, Record<string, unknown> | undefined>;

@@ -7,7 +7,7 @@ import { newId } from '../ids.js';
 import { LIMITS } from '../limits.js';
 import type { EventInput, LedgerEvent } from '../events/types.js';
 import { GENESIS_HASH, seal, sha256Hex, unseal } from './envelope.js';
-import { Journal, journalFiles, readJournal, removeJournal } from './journal.js';
+import { Journal, journalFiles, readJournal, removeJournal, type JournalGroup } from './journal.js';
 import { keySeq, seqKey } from './keys.js';
 import { checkContinues } from './raw-append.js';
 import { isExactText, StoredText } from './stored-text.js';
@@ -163,7 +163,12 @@ export class EventLog implements LedgerLog {
   // 'batched' on disk: the sealed group (and its blobs) that waits for LevelDB before it is
   // acknowledged; the jobs queued behind it are sealed once it is settled, so that none is ever
   // sealed on top of an event that may yet be refused.
-  #level: { group: Group; blobs: InlineBlob[] } | undefined;
+  #level: { group: Group; blobs: InlineBlob[]; journaled: boolean } | undefined;
+  // 'batched' on disk: groups that waited for LevelDB with no early group behind it, so the journal
+  // skipped them (LevelDB's write was their durability), until LevelDB fsyncs them. The next frame
+  // carries them first: a machine crash that costs LevelDB its unsynced tail never leaves the journal
+  // continuing past a hole (its frames skip only events LevelDB has fsynced).
+  #unjournaled: JournalGroup[] = [];
   readonly location: string;
   /** The ledger folder (or `:memory:`), as error messages name it. */
   readonly ledger: string;
@@ -524,9 +529,10 @@ export class EventLog implements LedgerLog {
   /**
    * 'journal' mode, and 'batched' on disk: seals the queued jobs, writes each group to the journal
    * synchronously, and acknowledges the early ones there; LevelDB gets them behind. A group of jobs
-   * that wait for LevelDB ('batched': a run's finish, an append outside a run) is journaled too,
-   * then written to LevelDB with every group before it and acknowledged once that write is done;
-   * nothing is sealed on top of it meanwhile. A failed journal write records nothing of its group.
+   * that wait for LevelDB ('batched': a run's finish, an append outside a run) is journaled only when
+   * early groups are behind LevelDB (else its LevelDB write alone is its durability), then written to
+   * LevelDB with every group before it and acknowledged once that write is done; nothing is sealed on
+   * top of it meanwhile. A failed journal write records nothing of its group.
    */
   #journalCommit(): void {
     this.#journalScheduled = false;
@@ -543,8 +549,11 @@ export class EventLog implements LedgerLog {
       if (!group || group.jobs.length === 0) continue;
       const blobs: InlineBlob[] = [];
       for (const job of group.jobs) for (const blob of job.blobs) blobs.push(blob);
+      // One that waits for LevelDB with nothing acknowledged early behind it: LevelDB's write alone
+      // makes it durable, as without a journal (no frame: one write() fewer per append outside a run).
+      const journaled = early || this.#behind.length > 0;
       try {
-        journal.append(group.bytes, blobs, group.seq);
+        if (journaled) this.#journalAppend(journal, group.bytes, blobs, group.seq);
       } catch (err) {
         this.#tip = { ...this.#head, at: this.#lastAt };
         const e = new LineageError('WRITE_FAILED', `ledger ${this.ledger}: the write to its journal failed and nothing was recorded (${(err as Error)?.message ?? err}); check disk space and permissions`, { cause: err });
@@ -553,7 +562,7 @@ export class EventLog implements LedgerLog {
       }
       if (!early) {
         // Acknowledged by the LevelDB write that takes it (#writeBehind), with everything before it.
-        this.#level = { group, blobs };
+        this.#level = { group, blobs, journaled };
         this.#kickBehind(true);
         return;
       }
@@ -566,6 +575,12 @@ export class EventLog implements LedgerLog {
       this.#kickBehind(false);
       this.#acknowledge(group);
     }
+  }
+
+  /** Writes a frame to the journal, after the frames of the groups it skipped that LevelDB has not fsynced. */
+  #journalAppend(journal: Journal, bytes: readonly Uint8Array[], blobs: readonly InlineBlob[], seq: number): void {
+    journal.append(bytes, blobs, seq, this.#unjournaled);
+    if (this.#unjournaled.length > 0) this.#unjournaled = [];
   }
 
   /** Records a written group as the head, hands its events to the projection, and resolves its appends. */
@@ -638,6 +653,7 @@ export class EventLog implements LedgerLog {
         for (const group of groups) for (const blob of group.blobs) this.#behindBlobs.delete(blob.key);
         if (level) {
           this.#level = undefined;
+          if (!level.journaled) this.#unjournaled.push({ events: level.group.bytes, blobs: level.blobs, seq: last.seq });
           this.#head = { seq: last.seq, hash: last.hash };
           this.#lastAt = level.group.at;
           this.#acknowledge(level.group);
@@ -663,7 +679,7 @@ export class EventLog implements LedgerLog {
   }
 
   /** A write behind that LevelDB refused: see #writeBehind. */
-  #refused(err: unknown, level: { group: Group } | undefined): void {
+  #refused(err: unknown, level: { group: Group; journaled: boolean } | undefined): void {
     const detail = (err as Error)?.message ?? err;
     if (this.#durability === 'journal') {
       this.#behindError = new LineageError('WRITE_FAILED', `ledger ${this.ledger}: LevelDB could not take events its journal holds (${detail}); they are safe in the journal and the next open writes them; close and reopen the ledger`, { cause: err });
@@ -674,8 +690,8 @@ export class EventLog implements LedgerLog {
     if (!this.#closed) this.#damaged = true;
     const closed = this.#closed && !this.#db.status.startsWith('open');
     if (level) {
-      // Sealed last, journaled last: its frame is the journal's last, and nothing was sealed on top of it.
-      this.#journal!.undoLast();
+      // Sealed last, journaled last (if at all): its frame is the journal's last, and nothing was sealed on top of it.
+      if (level.journaled) this.#journal!.undoLast();
       this.#level = undefined;
       this.#tip = { ...this.#head, at: this.#lastAt };
       const e = closed
@@ -714,7 +730,12 @@ export class EventLog implements LedgerLog {
     try {
       if (this.#journal) await this.#journal.sync();
       // 'batched': what LevelDB holds is fsynced too (the journal's files go only once LevelDB has fsynced their events).
-      if (this.#durability !== 'journal') await this.#meta.put('synced', this.#levelSeq, { sync: true });
+      if (this.#durability !== 'journal') {
+        const upTo = this.#levelSeq;
+        await this.#meta.put('synced', upTo, { sync: true });
+        // The groups the journal skipped are safe in LevelDB against a machine crash now: no frame needs to carry them.
+        if (this.#unjournaled.length > 0) this.#unjournaled = this.#unjournaled.filter((g) => g.seq > upTo);
+      }
     } catch {
       // A failed background fsync loses nothing a process crash would; the next commit schedules another.
     } finally {
@@ -769,7 +790,7 @@ export class EventLog implements LedgerLog {
     }
     try {
       // 'batched' on disk: the journal stays contiguous (a machine crash may cost LevelDB its unsynced tail; the journal's replay restores it).
-      this.#journal?.append(bytes, blobs, last.seq);
+      if (this.#journal) this.#journalAppend(this.#journal, bytes, blobs, last.seq);
     } catch (err) {
       await batch.close();
       throw new LineageError('WRITE_FAILED', `ledger ${this.ledger}: the write to its journal failed and nothing was recorded (${(err as Error)?.message ?? err}); check disk space and permissions`, { cause: err });

@@ -34,6 +34,13 @@ export interface JournalFrame {
   blobs: { key: string; value: Uint8Array }[];
 }
 
+/** A group commit to journal: one frame, ending at `seq`. */
+export interface JournalGroup {
+  events: readonly Uint8Array[];
+  blobs: readonly { key: string; value: Uint8Array }[];
+  seq: number;
+}
+
 /** What reading a journal found: its intact frames in order, and how it ends. */
 export interface JournalRead {
   frames: JournalFrame[];
@@ -140,15 +147,30 @@ function parsePayload(p: Buffer, file: string, offset: number): JournalFrame | u
   }
 }
 
-/** Encodes one frame, into `scratch` when it is large enough (the frame is written at once and never kept). */
-function frameOf(events: readonly Uint8Array[], blobs: readonly { key: string; value: Uint8Array }[], scratch?: Buffer): Buffer {
+/** The payload length of a frame of these events and blobs. */
+function payloadLength(events: readonly Uint8Array[], blobs: readonly { key: string; value: Uint8Array }[]): number {
   let length = 8;
   for (const e of events) length += 4 + e.length;
   for (const b of blobs) length += 2 + Buffer.byteLength(b.key) + 4 + b.value.length;
-  const buf = scratch && scratch.length >= HEADER + length ? scratch.subarray(0, HEADER + length) : Buffer.allocUnsafe(HEADER + length);
-  buf.writeUInt32LE(MAGIC, 0);
-  buf.writeUInt32LE(length, 4);
-  let at = HEADER;
+  return length;
+}
+
+/** Encodes frames one after another, into `scratch` when it is large enough (they are written at once and never kept). */
+function framesOf(frames: readonly JournalGroup[], scratch: Buffer): Buffer {
+  const lengths = frames.map((f) => payloadLength(f.events, f.blobs));
+  let total = 0;
+  for (const length of lengths) total += HEADER + length;
+  const buf = scratch.length >= total ? scratch.subarray(0, total) : Buffer.allocUnsafe(total);
+  let at = 0;
+  for (let i = 0; i < frames.length; i++) at = encodeFrame(buf, at, frames[i]!, lengths[i]!);
+  return buf;
+}
+
+/** Encodes one frame (its payload `length` bytes) into `buf` at `start`; returns where it ends. */
+function encodeFrame(buf: Buffer, start: number, { events, blobs }: JournalGroup, length: number): number {
+  buf.writeUInt32LE(MAGIC, start);
+  buf.writeUInt32LE(length, start + 4);
+  let at = start + HEADER;
   at = buf.writeUInt32LE(events.length, at);
   for (const e of events) {
     at = buf.writeUInt32LE(e.length, at);
@@ -164,8 +186,8 @@ function frameOf(events: readonly Uint8Array[], blobs: readonly { key: string; v
     buf.set(b.value, at);
     at += b.value.length;
   }
-  buf.writeUInt32LE(checksum(buf.subarray(HEADER)), 8);
-  return buf;
+  buf.writeUInt32LE(checksum(buf.subarray(start + HEADER, at)), start + 8);
+  return at;
 }
 
 // zlib.crc32 (Node ≥ 20.15) is native and several times cheaper than a SHA-256 of the frame; the
@@ -206,10 +228,11 @@ export class Journal {
   }
 
   /**
-   * Writes one frame (a group commit ending at `lastSeq`) before returning; on failure the file is cut
-   * back to where it was, so that no torn frame is followed by a later one.
+   * Writes one frame (a group commit ending at `lastSeq`) before returning, after the frames of
+   * `before` (groups LevelDB holds but has not fsynced, which the journal skipped) in the same write();
+   * on failure the file is cut back to where it was, so that no torn frame is followed by a later one.
    */
-  append(events: readonly Uint8Array[], blobs: readonly { key: string; value: Uint8Array }[], lastSeq: number): void {
+  append(events: readonly Uint8Array[], blobs: readonly { key: string; value: Uint8Array }[], lastSeq: number, before: readonly JournalGroup[] = []): void {
     if (this.#broken) throw this.#broken;
     if (this.#fd < 0) {
       mkdirSync(this.#dir, { recursive: true });
@@ -217,7 +240,8 @@ export class Journal {
     }
     // A full file is closed before the next frame, not after one: the last frame written stays in the current file (undoLast).
     if (this.#size >= JOURNAL_FILE_BYTES) this.#rotate();
-    const frame = frameOf(events, blobs, this.#scratch);
+    const last: JournalGroup = { events, blobs, seq: lastSeq };
+    const frame = framesOf(before.length === 0 ? [last] : [...before, last], this.#scratch);
     let done = 0;
     try {
       while (done < frame.length) done += writeSync(this.#fd, frame, done, frame.length - done, this.#size + done);
@@ -229,7 +253,9 @@ export class Journal {
       }
       throw err;
     }
-    this.#undo = { size: this.#size, lastSeq: this.#lastSeq };
+    // undoLast() cuts the last frame only: the ones before it hold events LevelDB has acknowledged.
+    const lastFrame = before.length === 0 ? frame.length : HEADER + payloadLength(events, blobs);
+    this.#undo = { size: this.#size + frame.length - lastFrame, lastSeq: before.length === 0 ? this.#lastSeq : before[before.length - 1]!.seq };
     this.#size += frame.length;
     this.#lastSeq = lastSeq;
   }

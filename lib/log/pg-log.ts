@@ -7,11 +7,12 @@ import { LIMITS } from '../limits.js';
 import { GENESIS_HASH, sealedSize, sha256Hex, unseal } from './envelope.js';
 import type { Head, InlineBlob, LedgerMeta, StoredEvent } from './event-log.js';
 import { backoff, isLoginRefused, isTransient, sleep, unavailable } from './pg-errors.js';
+import { copyRows } from './pg-copy.js';
 import { migrate } from './pg-schema.js';
 import { checkContinues } from './raw-append.js';
 import { canonicalJson } from './canonical.js';
 import { SequencerSeat } from './pg-lead.js';
-import { blobRows, checkBatchIds, CommitUnknown, announcedBatches, announcedHead, lookUpBatches, type Pass, type PgJob, sequencePass, submitPending } from './pg-sequencer.js';
+import { blobRows, checkBatchIds, CommitUnknown, announcedBatches, announcedHead, lookUpBatches, type Pass, type PassRead, type PgJob, sequencePass, submitPending } from './pg-sequencer.js';
 import type { PgTarget } from './pg-url.js';
 import type { LedgerLog } from './store.js';
 
@@ -72,6 +73,8 @@ export class PgLog implements LedgerLog {
   #seat: SequencerSeat | undefined;
   // A writer notified a pending batch (or the seat was just taken): a pass is due.
   #pendingSignal = false;
+  // What the last pass read as it committed, for the pass right after it (cleared when the seat goes idle or a pass fails).
+  #ahead: PassRead | undefined;
   #triedLead = 0;
   // When this process last sequenced anything (it gives an idle seat up).
   #ledAt = 0;
@@ -189,7 +192,7 @@ export class PgLog implements LedgerLog {
         for (const w of this.#idle.splice(0)) w();
       };
       this.#queue.push({
-        batch: id, events, versions, data, blobs,
+        batch: id, events, versions, data, blobs, fresh: batch === undefined,
         resolve: (e) => done || (settle(), resolve(e)),
         reject: (e) => done || (settle(), reject(e)),
       });
@@ -210,7 +213,10 @@ export class PgLog implements LedgerLog {
     for (;;) {
       if (this.#seat?.held) {
         // Once closing, other processes' batches are left to the next holder: close() must not wait on them.
-        if (this.#queue.length === 0 && (!this.#pendingSignal || this.#closed)) break;
+        if (this.#queue.length === 0 && (!this.#pendingSignal || this.#closed)) {
+          this.#ahead = undefined;
+          break;
+        }
         this.#pendingSignal = false;
         await this.#sequence(this.#takeGroup());
       } else {
@@ -260,10 +266,14 @@ export class PgLog implements LedgerLog {
   /** One sequencing pass with these jobs of this process (see sequencePass). */
   async #sequence(jobs: Job[]): Promise<void> {
     const seat = this.#seat!;
+    const ahead = this.#ahead;
+    this.#ahead = undefined;
     let pass: Pass;
     try {
-      pass = await sequencePass(seat.client, this.#target.ledger, jobs);
+      pass = await sequencePass(seat.client, this.#target.ledger, jobs, ahead);
     } catch (err) {
+      // Sent once: whatever became of them, a retry looks their ids up.
+      for (const j of jobs) j.fresh = false;
       const cause = err instanceof CommitUnknown ? err.cause : err;
       if (err instanceof CommitUnknown) for (const j of jobs) j.unknown = true;
       if (err instanceof LineageError) {
@@ -289,8 +299,10 @@ export class PgLog implements LedgerLog {
       this.#queue.unshift(...jobs);
       return;
     }
+    for (const j of jobs) j.fresh = false;
     if (pass.announced.length > 0) this.#ledAt = Date.now();
-    if (pass.full) this.#pendingSignal = true;
+    this.#ahead = pass.next;
+    if (pass.full || (pass.next?.pending.length ?? 0) > 0) this.#pendingSignal = true;
     const deferred = jobs.filter((_, i) => pass.own[i] === undefined);
     if (deferred.length > 0) this.#queue.unshift(...deferred);
     this.#announce(pass.announced);
@@ -318,6 +330,7 @@ export class PgLog implements LedgerLog {
 
   /** Commits jobs to lineage_pending, retrying while the database is unreachable; they then wait for their seqs. */
   async #submit(jobs: Job[]): Promise<void> {
+    for (const j of jobs) j.fresh = false;
     const started = Date.now();
     let reached = jobs.some((j) => j.unknown);
     for (let attempt = 0; ; attempt++) {
@@ -777,15 +790,35 @@ export class PgLog implements LedgerLog {
 
   async *checkpointPieces(seq: number, count = Number.MAX_SAFE_INTEGER): AsyncGenerator<Uint8Array> {
     this.#assertOpen();
-    // A few pieces at a time: each is up to a few MB.
-    for (let at = 0; at < count; ) {
-      const { rows } = await this.#retrying('could not read the checkpoint', () => this.#pool.query<{ piece: number; bytes: Buffer }>('SELECT piece, bytes FROM lineage_checkpoint_pieces WHERE ledger = $1 AND seq = $2 AND piece >= $3 AND piece < $4 ORDER BY piece LIMIT 8', [this.#target.ledger, seq, at, Math.min(count, Number.MAX_SAFE_INTEGER)]));
-      if (rows.length === 0) return;
-      for (const r of rows) {
-        if (r.piece !== at) return;
-        at++;
-        yield r.bytes;
+    // One COPY in binary for all the pieces: raw bytes, where a query would send them as hex text (twice
+    // the size, decoded to a string, then parsed). A broken connection resumes after the last piece taken.
+    const l = this.#target.ledger;
+    let at = 0;
+    let since = Date.now();
+    for (let attempt = 0; at < count; attempt++) {
+      const start = at;
+      const client = await this.#retrying('could not read the checkpoint', () => this.#pool.connect());
+      let broken: unknown;
+      try {
+        const select = `SELECT piece, bytes FROM lineage_checkpoint_pieces WHERE ledger = ${client.escapeLiteral(l)} AND seq = ${Math.trunc(seq)} AND piece >= ${at} AND piece < ${Math.min(count, 2 ** 31 - 1)} ORDER BY piece`;
+        for await (const rows of copyRows(client, select)) {
+          for (const [piece, bytes] of rows) {
+            if (piece?.readInt32BE(0) !== at || !bytes) return;
+            at++;
+            yield bytes;
+          }
+        }
+        return;
+      } catch (err) {
+        broken = err;
+        if (!isTransient(err)) throw err;
+      } finally {
+        client.release(broken !== undefined);
       }
+      // Asked again from the piece it stopped at, with the same patience as any read: retry_ms without progress.
+      if (at > start) [since, attempt] = [Date.now(), 0];
+      else if (this.#closed || Date.now() - since >= this.#target.retryMs) throw unavailable(this.#target.display, `could not read the checkpoint: the database is unreachable (retried for ${this.#target.retryMs} ms)`, broken);
+      await sleep(backoff(attempt));
     }
   }
 

@@ -15,6 +15,23 @@ export interface PgJob {
   /** canonicalJson of each event's data, made by the writer before the sequencing step. */
   data: string[];
   blobs: InlineBlob[];
+  /** Its id was made by this process and it was never sent: no pass can have recorded it. */
+  fresh?: boolean;
+}
+
+/** The ledger's head and its pending batches, as one pass reads them before sealing (or the pass before read them as it committed). */
+export interface PassRead {
+  /** The head: seq, hash and time of its event (times never go backwards). */
+  tip: Head & { at: string };
+  pending: PendingRow[];
+}
+
+interface PendingRow {
+  id: string;
+  batch: string;
+  events: string;
+  first_seq: string | null;
+  last_seq: string | null;
 }
 
 /** What became of a job in a sequencing pass. */
@@ -36,6 +53,8 @@ export interface Pass {
   tip: Head;
   /** True when it took as many pending batches as it could: another pass should follow at once. */
   full: boolean;
+  /** The head after the pass and the batches pending as it committed, read in the same statement: the next pass may start from them. */
+  next?: PassRead;
 }
 
 /** A connection error at COMMIT: the transaction may or may not have committed. */
@@ -109,41 +128,33 @@ function parsePending(text: string): { type: EventType; v: number; dataJson: str
 }
 
 /**
- * One sequencing pass, run only by the process holding the ledger's sequencer lock (pg-lead.ts), in
- * two round trips: read the head and the pending batches (in order of arrival); seal them and this
- * process's own jobs onto the head (the bytes and chain of the folder store); then one statement,
- * atomic on its own, deletes those pending rows, inserts the events, batch ids and contents, and
- * notifies every process of the seqs each batch got. Writers commit their pending batches in
+ * One sequencing pass, run only by the process holding the ledger's sequencer lock (pg-lead.ts): read
+ * the head and the pending batches (in order of arrival); seal them and this process's own jobs onto
+ * the head (the bytes and chain of the folder store); then one statement, atomic on its own, deletes
+ * those pending rows, inserts the events, batch ids and contents, notifies every process of the seqs
+ * each batch got, and reads the batches pending by then. Passes that follow one another pass that
+ * read on (`ahead`), so each takes one round trip: under load, each round trip waits for both
+ * processes to be scheduled. Writers commit their pending batches in
  * parallel (PostgreSQL shares their WAL flushes), so the one serial step is this pass, which holds
  * many batches and flushes once. A batch id already recorded (a retry) is answered with its original
  * seqs. Only the seat's holder deletes pending rows, so what it read is still there when it writes;
  * and the primary key (ledger, seq) refuses any other writer's overlap (a copy), so the chain never
  * forks even if two passes ever raced.
  */
-export async function sequencePass(client: ClientBase, ledger: string, own: readonly PgJob[]): Promise<Pass> {
+export async function sequencePass(client: ClientBase, ledger: string, own: readonly PgJob[], ahead?: PassRead): Promise<Pass> {
   checkBatchIds(own);
-  let text = `SELECT seq, bytes FROM lineage_events WHERE ledger = '${ledger}' ORDER BY seq DESC LIMIT 1;
-    SELECT p.id, p.batch, p.events, b.first_seq, b.last_seq FROM (SELECT id, batch, events FROM lineage_pending WHERE ledger = '${ledger}' ORDER BY id LIMIT ${PASS_BATCHES}) AS p
-      LEFT JOIN lineage_batches b ON b.ledger = '${ledger}' AND b.batch = p.batch ORDER BY p.id;`;
-  if (own.length > 0) text += ` SELECT batch, first_seq, last_seq FROM lineage_batches WHERE ledger = '${ledger}' AND batch IN (${own.map((j) => `'${j.batch}'`).join(', ')});`;
+  // What the pass before read as it committed saves a round trip, when it holds work and no own job
+  // may be recorded already (a caller's id, or one sent before): those are looked up.
+  const read = ahead && (ahead.pending.length > 0 || own.length > 0) && own.every((j) => j.fresh) ? ahead : undefined;
   let committing = false;
   try {
-    const results = (await client.query(text)) as unknown as { rows: Record<string, unknown>[] }[];
-    const tipRow = results[0]!.rows[0] as { seq: string; bytes: Buffer } | undefined;
-    const pending = results[1]!.rows as { id: string; batch: string; events: string; first_seq: string | null; last_seq: string | null }[];
     const recorded = new Map<string, [number, number]>();
-    if (own.length > 0) for (const r of results[2]!.rows as { batch: string; first_seq: string; last_seq: string }[]) recorded.set(r.batch, [Number(r.first_seq), Number(r.last_seq)]);
+    const { tip: start, pending } = read ?? (await readPass(client, ledger, own, recorded));
     for (const r of pending) if (r.first_seq !== null) recorded.set(r.batch, [Number(r.first_seq), Number(r.last_seq)]);
 
-    let seq = 0;
-    let hash = GENESIS_HASH;
-    let lastAt = '';
-    if (tipRow) {
-      const tip = unseal(tipRow.bytes);
-      seq = Number(tipRow.seq);
-      hash = tip.hash;
-      lastAt = tip.at;
-    }
+    let seq = start.seq;
+    let hash = start.hash;
+    const lastAt = start.at;
     const tip: Head = { seq, hash };
     let at = new Date().toISOString();
     // Times never go backwards in the log, whichever host's clock wrote the event before.
@@ -215,24 +226,45 @@ export async function sequencePass(client: ClientBase, ledger: string, own: read
       return { kind: 'written', events: r };
     });
     const blobs = blobRows(own.flatMap((j, i) => (outcomes[i]?.kind === 'written' ? j.blobs : [])));
+    let next: PassRead | undefined;
     if (pending.length > 0 || fresh.length > 0 || blobs.hashes.length > 0 || announced.length > 0) {
       committing = true;
-      await client.query(
+      // One statement, atomic on its own; it also reads the batches pending now, for the next pass.
+      // Its snapshot does not show its own changes: the rows it deletes are left out by id.
+      const { rows } = await client.query<{ id: string | null; batch: string; events: string; first_seq: string | null; last_seq: string | null }>(
         `WITH d AS (DELETE FROM lineage_pending WHERE ledger = $1 AND id = ANY($11::bigint[])),
               e AS (INSERT INTO lineage_events (ledger, seq, bytes) SELECT $1, s, b FROM unnest($2::bigint[], $3::bytea[]) AS t(s, b)),
               j AS (INSERT INTO lineage_batches (ledger, batch, first_seq, last_seq) SELECT $1, b, f, l FROM unnest($4::text[], $5::bigint[], $6::bigint[]) AS t(b, f, l)),
-              c AS (INSERT INTO lineage_blobs (hash, chunk, bytes) SELECT h, c, b FROM unnest($7::text[], $8::integer[], $9::bytea[]) AS t(h, c, b) ON CONFLICT DO NOTHING)
-         SELECT pg_notify('lineage_ledger', p) FROM unnest($10::text[]) AS n(p)`,
+              c AS (INSERT INTO lineage_blobs (hash, chunk, bytes) SELECT h, c, b FROM unnest($7::text[], $8::integer[], $9::bytea[]) AS t(h, c, b) ON CONFLICT DO NOTHING),
+              n AS (SELECT count(pg_notify('lineage_ledger', p)) AS k FROM unnest($10::text[]) AS n(p))
+         SELECT p.id, p.batch, p.events, b.first_seq, b.last_seq FROM n
+           LEFT JOIN LATERAL (SELECT id, batch, events FROM lineage_pending WHERE ledger = $1 AND id <> ALL($11::bigint[]) ORDER BY id LIMIT ${PASS_BATCHES}) AS p ON n.k >= 0
+           LEFT JOIN lineage_batches b ON b.ledger = $1 AND b.batch = p.batch ORDER BY p.id`,
         [ledger, seqs, bytes, fresh.map((f) => f[0]), fresh.map((f) => f[1]), fresh.map((f) => f[2]), blobs.hashes, blobs.chunks, blobs.bytes, announcements(ledger, seq, announced, bytes), pending.map((r) => r.id)],
       );
+      const last = sealed[sealed.length - 1];
+      next = { tip: { seq, hash, at: last ? last.at : lastAt }, pending: rows.filter((r): r is PendingRow => r.id !== null) };
     }
-    return { own: outcomes, announced, sealed, tip, full };
+    return { own: outcomes, announced, sealed, tip, full, next };
   } catch (err) {
     // An error the server reported means the statement, and so its implicit transaction, did not
     // commit; a connection lost without an answer leaves it unknown.
     if (committing && (err as { severity?: string })?.severity === undefined) throw new CommitUnknown(err);
     throw err;
   }
+}
+
+/** A pass's first round trip: the head, the pending batches in order of arrival, and which of `own`'s ids are recorded already (into `recorded`). */
+async function readPass(client: ClientBase, ledger: string, own: readonly PgJob[], recorded: Map<string, [number, number]>): Promise<PassRead> {
+  let text = `SELECT seq, bytes FROM lineage_events WHERE ledger = '${ledger}' ORDER BY seq DESC LIMIT 1;
+    SELECT p.id, p.batch, p.events, b.first_seq, b.last_seq FROM (SELECT id, batch, events FROM lineage_pending WHERE ledger = '${ledger}' ORDER BY id LIMIT ${PASS_BATCHES}) AS p
+      LEFT JOIN lineage_batches b ON b.ledger = '${ledger}' AND b.batch = p.batch ORDER BY p.id;`;
+  if (own.length > 0) text += ` SELECT batch, first_seq, last_seq FROM lineage_batches WHERE ledger = '${ledger}' AND batch IN (${own.map((j) => `'${j.batch}'`).join(', ')});`;
+  const results = (await client.query(text)) as unknown as { rows: Record<string, unknown>[] }[];
+  const tipRow = results[0]!.rows[0] as { seq: string; bytes: Buffer } | undefined;
+  if (own.length > 0) for (const r of results[2]!.rows as { batch: string; first_seq: string; last_seq: string }[]) recorded.set(r.batch, [Number(r.first_seq), Number(r.last_seq)]);
+  const event = tipRow ? unseal(tipRow.bytes) : undefined;
+  return { tip: event ? { seq: Number(tipRow!.seq), hash: event.hash, at: event.at } : { seq: 0, hash: GENESIS_HASH, at: '' }, pending: results[1]!.rows as unknown as PendingRow[] };
 }
 
 /**

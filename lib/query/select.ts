@@ -49,7 +49,10 @@ export function recordOf(binding: Binding, kind: Kind, id: string, index = -1, r
   return Transform.of(new Saved(binding, kind, id, index, row as TransformRow | undefined));
 }
 
-const NONE: readonly never[] = Object.freeze([]);
+const NO_PREDICATES: readonly never[] = Object.freeze([]);
+/** What a fast path answers when nothing matches, and when the general evaluation must answer. */
+const NONE = -1;
+const SLOW = -2;
 
 /** Which records a query sees as to the trash: not trashed (default), all, or only trashed ones. */
 export type TrashMode = 'hide' | 'with' | 'only';
@@ -71,7 +74,7 @@ export class Query<R extends LineageRecord> {
   readonly #trash: TrashMode;
 
   /** @internal */
-  constructor(binding: Binding, kind: Kind, where: Where | undefined, last?: Step, predicates: readonly ((r: R) => boolean)[] = NONE, order?: Order, limit?: number, offset = 0, trash: TrashMode = 'hide') {
+  constructor(binding: Binding, kind: Kind, where: Where | undefined, last?: Step, predicates: readonly ((r: R) => boolean)[] = NO_PREDICATES, order?: Order, limit?: number, offset = 0, trash: TrashMode = 'hide') {
     this.#binding = binding;
     this.#kind = kind;
     this.#where = where;
@@ -179,6 +182,8 @@ export class Query<R extends LineageRecord> {
   /** The first matching record, or undefined. */
   first(): R | undefined {
     if (!this.#plain()) return this.#collect(this.#offset, 1)[0];
+    const x = this.#producerOfNamed();
+    if (x !== SLOW) return x >= 0 && this.#offset === 0 && this.#limit !== 0 ? this.#recordAt(x, undefined) : undefined;
     // No filter or order on records: the record at the offset is the only one made, and no list.
     const s = Scratch.take();
     try {
@@ -196,6 +201,12 @@ export class Query<R extends LineageRecord> {
       const found = this.#collect(this.#offset, Math.min(2, this.#limit ?? 2));
       if (found.length !== 1) throw this.#notOne(found.length);
       return found[0]!;
+    }
+    const x = this.#producerOfNamed();
+    if (x !== SLOW) {
+      const found = Math.max(0, Math.min((x >= 0 ? 1 : 0) - this.#offset, this.#limit ?? 2, 2));
+      if (found !== 1) throw this.#notOne(found);
+      return this.#recordAt(x, undefined);
     }
     const s = Scratch.take();
     try {
@@ -231,9 +242,44 @@ export class Query<R extends LineageRecord> {
 
   /** A record of hit `j`, with what is known of it. */
   #record(hits: Hits, j: number): R {
-    const i = hits.idx[j]!;
+    return this.#recordAt(hits.idx[j]!, hits.row(j));
+  }
+
+  /** A record of entity `i` of the selected model, with its row when read. */
+  #recordAt(i: number, row: Row | undefined): R {
     const kind = this.#kind;
-    return recordOf(this.#binding, kind, tableOf(this.#binding.view.projection, kind).idOf(i), i, hits.row(j)) as R;
+    return recordOf(this.#binding, kind, tableOf(this.#binding.view.projection, kind).idOf(i), i, row) as R;
+  }
+
+  /**
+   * The one hit of the shapes a pipeline asks most, `select(Run).join(File, { name })` and
+   * `select(Transform).join(Run).join(File, { name })`, read straight off the name index and the
+   * file's producer list: the entity's integer, NONE when nothing matches, or SLOW when the query
+   * has another shape or the answer may hold more than one (a name held by several files, a file
+   * re-created by other runs), for the general evaluation. Callers check `#plain()` first.
+   */
+  #producerOfNamed(): number {
+    const step = this.#last;
+    if (step === undefined || step.kind !== 'file' || step.via !== 'outputs' || this.#where !== undefined || this.#trash !== 'hide') return SLOW;
+    const where = step.where;
+    const name = where?.name;
+    if (typeof name !== 'string' || !onlyKey(where!, 'name')) return SLOW;
+    const prev = step.prev;
+    const kind = this.#kind;
+    // The run → transform hop reads the run's transform whichever relation its step names.
+    if (prev === undefined ? kind !== 'run' : kind !== 'transform' || prev.kind !== 'run' || prev.where !== undefined || prev.prev !== undefined) return SLOW;
+    const view = this.#binding.view;
+    const p = view.projection;
+    const w = view.watermark;
+    const f = view.fileIndexNamed(name);
+    if (f < 0) return f === NONE ? NONE : SLOW;
+    const r = producerOf(p, f, w);
+    if (r < 0) return r;
+    const x = kind === 'run' ? r : transformOf(p, w, r);
+    if (x < 0) return NONE;
+    const trash = p.lifecycle.trash;
+    if (!trash.empty && trash.state(kind, tableOf(p, kind).idOf(x), w) !== undefined) return NONE;
+    return x;
   }
 
   #collect(offset: number, limit: number | undefined): R[] {
@@ -624,6 +670,17 @@ function neighbours(p: Projection, w: number, from: Kind, x: number, to: Kind, v
   } else if (from === 'transform' && to === 'file') {
     for (const r of p.runsOfTransform(x, w, [])) out.addTargets(runFiles, r, w);
   } else throw new LineageError('QUERY_INVALID', `no relation from ${from} to ${to}`);
+}
+
+/** The run that produced file `f` (seen at `w`) as of `w`: NONE, or SLOW when other runs re-created it. */
+function producerOf(p: Projection, f: number, w: number): number {
+  const producers = p.fileProducers;
+  // No file re-created anywhere: each file's producers are its run column, stamped with its creation.
+  if (producers.size === p.files.produced) return p.files.runOf(f);
+  const e = producers.first(f);
+  if (e === 0 || producers.stamp(e) > w) return NONE;
+  const next = producers.after(e);
+  return next !== 0 && producers.stamp(next) <= w ? SLOW : producers.target(e);
 }
 
 /** The integer of run `r`'s transform, or -1 when the run does not exist at `w`. */

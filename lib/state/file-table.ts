@@ -56,6 +56,8 @@ export class FileTable extends ColumnTable<FileRow> {
    */
   #memo: FileRow | undefined;
   #memoOf = -1;
+  /** How many files have a producing run in their run column. */
+  #produced = 0;
   /** Suffixes are few: each is held once, not once per file. */
   readonly #suffixes = new Map<string, string>();
 
@@ -92,6 +94,8 @@ export class FileTable extends ColumnTable<FileRow> {
     this.#suffix[i] = this.#intern(suffix);
     this.#size[i] = size;
     this.#hash[i] = hash;
+    if (again && this.#run[i]! >= 0) this.#produced--;
+    if (run >= 0) this.#produced++;
     this.#run[i] = run;
     this.#otherKeys.delete(i);
     this.#keyKind[i] = keyKind;
@@ -127,6 +131,14 @@ export class FileTable extends ColumnTable<FileRow> {
     return this.createdSeq(i) === 0 ? undefined : this.#name[i]!;
   }
 
+  /**
+   * How many files have a producing run in their run column: when the producer relation holds as
+   * many edges, no file was re-created by another run, and each file's run column is its one producer.
+   */
+  get produced(): number {
+    return this.#produced;
+  }
+
   /** The run that created entity `i`, or -1. */
   runOf(i: number): number {
     return this.createdSeq(i) === 0 ? -1 : this.#run[i]!;
@@ -146,6 +158,17 @@ export class FileTable extends ColumnTable<FileRow> {
   /** The files named `name` that a snapshot at `watermark` sees, as integers, in creation order. */
   named(name: string, watermark: number): number[] {
     return this.#chain(this.#byName.get(name), this.#prevName, watermark);
+  }
+
+  /** The one file named `name` (in NFC, or normalized here) that a snapshot at `watermark` sees: -1 when none, -2 when several (no array made). */
+  namedOne(name: string, watermark: number): number {
+    let found = -1;
+    for (let i = this.#byName.getNfc(name); i >= 0; i = this.#prevName[i]!) {
+      if (this.#seq[i]! > watermark) continue;
+      if (found >= 0) return -2;
+      found = i;
+    }
+    return found;
   }
 
   /** The files with content hash `hash` that a snapshot at `watermark` sees, in creation order. */
@@ -225,6 +248,7 @@ export class FileTable extends ColumnTable<FileRow> {
         throw new Error(`checkpoint file ${i} is malformed`);
       }
       c.suffix[i] = t.#intern(suffix);
+      if (run >= 0) t.#produced++;
     }
     t.#seq = c.seq;
     t.#size = c.size;

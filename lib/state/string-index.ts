@@ -31,7 +31,25 @@ export class StringIndex {
 
   /** The entry of `key`, or -1. */
   get(key: string): number {
+    return this.#find(key, hash(key));
+  }
+
+  /**
+   * The entry of `key` in Unicode NFC, as `get(key.normalize('NFC'))` finds it: the hash's pass
+   * over the key tells whether any code unit may need normalizing (none below U+0300 does), so
+   * most keys are read once, not once to check and once to hash.
+   */
+  getNfc(key: string): number {
     const code = hash(key);
+    if (wide) {
+      const normal = key.normalize('NFC');
+      if (normal !== key) return this.get(normal);
+    }
+    return this.#find(key, code);
+  }
+
+  /** The entry of `key`, whose hash code is `code`, or -1. */
+  #find(key: string, code: number): number {
     const slots = this.#slots;
     const codes = this.#codes;
     const mask = this.#mask;
@@ -80,11 +98,20 @@ export class StringIndex {
   }
 }
 
+/** Set by `hash()`: true when the key may hold a code unit at or above U+0300 (the OR of its code units is). */
+let wide = false;
+
 /** FNV-1a over the UTF-16 code units, with a final avalanche so that the low bits (the bucket) mix well. */
 function hash(s: string): number {
   // Int32 throughout: an unsigned or too-large start would make `h` a heap number in the loop.
   let h = 0x811c9dc5 | 0;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  let any = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    any |= c;
+    h = Math.imul(h ^ c, 0x01000193);
+  }
+  wide = any >= 0x300;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   return h ^ (h >>> 13);

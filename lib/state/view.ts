@@ -5,6 +5,7 @@ import type { Order } from './order.js';
 import { idsOf, type EntityTable } from './table.js';
 import type { RecordKindName } from '../events/lifecycle.js';
 import { lifecycleSeqs } from './lifecycle-view.js';
+import { nfc } from '../query/nfc.js';
 import type { Erasure, TrashState } from './trash.js';
 
 /** A read view of a projection at a watermark seq; a live view follows the head. */
@@ -62,6 +63,12 @@ export class View {
     if (this.#p.aliases.length === 0) return named;
     const aliased = this.#p.filesAliased(name, this.watermark).filter((f) => !named.includes(f));
     return aliased.length === 0 ? named : [...named, ...aliased].sort((a, b) => this.#p.files.createdSeq(a) - this.#p.files.createdSeq(b));
+  }
+  /** The one file named `name` (in NFC, or normalized here) or known by it through a symlink, as an integer: -1 when none, -2 when several. */
+  fileIndexNamed(name: string): number {
+    if (this.#p.aliases.length === 0) return this.#p.files.namedOne(name, this.watermark);
+    const named = this.fileIndexesNamed(nfc(name));
+    return named.length === 1 ? named[0]! : named.length === 0 ? -1 : -2;
   }
   /** The file known by the other name (namespace, name), if any. */
   fileAliased(namespace: string, name: string): string | undefined {

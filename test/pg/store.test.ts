@@ -160,6 +160,32 @@ test('another process\'s appends reach this ledger\'s queries without a call, an
   await Promise.all([a.close(), b.close()]);
 });
 
+test('a checkpoint is read back byte for byte, its binary pieces included, also after the server ended the connections it would use', async () => {
+  const pg = await testPostgres();
+  const db = await pg.database();
+  const ledger = await withRun(pg.url('pieces', db));
+  try {
+    for (let i = 0; i < 30; i++) await ledger.add(new File(Buffer.from(`piece ${i}`), { name: `p${i}.txt` }));
+    await ledger.checkpoint();
+    const log = ledger.log as PgLog;
+    const { seq, pieces } = JSON.parse((await log.checkpointHeader())!) as { seq: number; pieces: number };
+    const stored = await pg.sql<{ bytes: Buffer }>('SELECT bytes FROM lineage_checkpoint_pieces WHERE seq = $1 ORDER BY piece', [seq], db);
+    const read = async () => {
+      const out: Buffer[] = [];
+      for await (const piece of log.checkpointPieces(seq, pieces)) out.push(Buffer.from(piece));
+      return out;
+    };
+    assert.equal(stored.length, pieces);
+    assert.ok(stored.some((r) => !r.bytes.equals(Buffer.from(r.bytes.toString('utf8')))), 'some pieces are not UTF-8 text');
+    assert.equal(await read(), stored.map((r) => r.bytes));
+    // As a restart would: every connection to this database ends; the read asks again on a new one.
+    await pg.sql('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [db]);
+    assert.equal(await read(), stored.map((r) => r.bytes));
+  } finally {
+    await ledger.close();
+  }
+});
+
 test('two processes opening a new database at once both migrate it safely; ledgers in one database are separate', async () => {
   const pg = await testPostgres();
   const db = await pg.database();

@@ -1,12 +1,16 @@
 // A child process for the crash tests: appends events from concurrent scoped runs and outside any run, forever, and
 // writes one line per acknowledged event on stdout, until the parent kills it with SIGKILL.
-//   node crash-child.js LEDGER DURABILITY TAG
+//   node crash-child.js LEDGER DURABILITY TAG [sparse]
+// sparse: one scoped run at a time, with pauses between runs, beside the adds outside any run: in
+// 'batched', LevelDB has caught up with the runs' appends between runs, so the adds outside a run
+// then skip the journal, and those LevelDB fsyncs before the next run's first frame leave gaps in it.
 import { writeSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { open, File, Transform, type Durability } from 'lineage-ledger';
 import { contentOf } from './crash-content.js';
 
-const [path, durability, tag] = process.argv.slice(2) as [string, Durability, string];
+const [path, durability, tag, shape] = process.argv.slice(2) as [string, Durability, string, string | undefined];
+const sparse = shape === 'sparse';
 // writeSync: the line is in the pipe before the next event is even attempted.
 const say = (line: string) => writeSync(1, `${line}\n`);
 
@@ -62,6 +66,8 @@ async function worker(w: number): Promise<void> {
       return r;
     }, { reference: `ref-${tag}-${w}`, referenceType: 'crash' });
     say(`ack run-finished ${run.id} ${ledger.head.seq}`);
+    // Longer than the 200 ms within which LevelDB is fsynced: the adds outside a run made before the fsync ride in no frame.
+    if (sparse) await new Promise((r) => setTimeout(r, 250 + Math.random() * 100));
   }
 }
 
@@ -74,4 +80,4 @@ async function loose(): Promise<void> {
   }
 }
 
-await Promise.all([...[0, 1, 2, 3, 4, 5].map(worker), loose()]);
+await Promise.all([...(sparse ? [0] : [0, 1, 2, 3, 4, 5]).map(worker), loose()]);

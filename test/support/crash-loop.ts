@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { open, File, Run, Transform, type Durability } from 'lineage-ledger';
 import { validateEvent } from '../../lib/events/catalog.js';
+import { readJournal } from '../../lib/log/journal.js';
 import { walkChain, walkChainAndJournal } from './chain.js';
 import { contentOf } from './crash-content.js';
 
@@ -23,6 +24,15 @@ export interface CrashFigures {
   batchedAhead: number;
   /** Finished runs and adds outside a run checked to be in LevelDB itself ('batched'). */
   levelChecked: number;
+  /** Adds outside a run ('batched') that the journal skipped, below a later frame of it: gaps its replay had to accept. */
+  journalGaps: number;
+}
+
+/** Which modes a crash loop takes turns in, and what the child does. */
+export interface CrashOptions {
+  modes?: readonly Durability[];
+  /** The child runs one scoped run at a time with pauses, beside its adds outside a run (see crash-child.ts). */
+  sparse?: boolean;
 }
 
 interface Acks {
@@ -44,8 +54,9 @@ interface Acks {
  * Kills a child that appends to one ledger `kills` times with SIGKILL at random moments; after each
  * kill, checks the stored chain and every acknowledged event, and appends again.
  */
-export async function crashLoop(dir: string, kills: number, perLedger = 10, random: () => number = Math.random, progress?: (i: number) => void): Promise<CrashFigures> {
-  const figures: CrashFigures = { kills: 0, killedBeforeOpen: 0, acknowledged: 0, events: 0, byMode: { sync: 0, batched: 0, journal: 0, none: 0 }, journalAhead: 0, batchedAhead: 0, levelChecked: 0 };
+export async function crashLoop(dir: string, kills: number, perLedger = 10, random: () => number = Math.random, progress?: (i: number) => void, options: CrashOptions = {}): Promise<CrashFigures> {
+  const figures: CrashFigures = { kills: 0, killedBeforeOpen: 0, acknowledged: 0, events: 0, byMode: { sync: 0, batched: 0, journal: 0, none: 0 }, journalAhead: 0, batchedAhead: 0, levelChecked: 0, journalGaps: 0 };
+  const modes = options.modes ?? (['sync', 'batched', 'journal'] as const);
   const tags: string[] = [];
   let path = '';
   for (let i = 0; i < kills; i++) {
@@ -55,15 +66,16 @@ export async function crashLoop(dir: string, kills: number, perLedger = 10, rand
       path = join(dir, `ledger-${i}`);
       tags.length = 0;
     }
-    const mode: Durability = (['sync', 'batched', 'journal'] as const)[i % 3]!;
+    const mode: Durability = modes[i % modes.length]!;
     const tag = `k${i}`;
     tags.push(tag);
-    const acks = await runAndKill(path, mode, tag, random);
+    const acks = await runAndKill(path, mode, tag, random, options.sparse === true);
     figures.kills++;
     figures.byMode[mode]++;
     if (acks.opened === undefined) figures.killedBeforeOpen++;
     figures.acknowledged += acks.count;
-    const { ahead, levelChecked } = await checkAfterCrash(path, acks, tags, i, mode);
+    const { ahead, levelChecked, journalGaps } = await checkAfterCrash(path, acks, tags, i, mode);
+    figures.journalGaps += journalGaps;
     if (ahead && mode === 'journal') figures.journalAhead++;
     if (ahead && mode === 'batched') figures.batchedAhead++;
     figures.levelChecked += levelChecked;
@@ -73,9 +85,9 @@ export async function crashLoop(dir: string, kills: number, perLedger = 10, rand
   return figures;
 }
 
-function runAndKill(path: string, mode: Durability, tag: string, random: () => number): Promise<Acks> {
+function runAndKill(path: string, mode: Durability, tag: string, random: () => number, sparse: boolean): Promise<Acks> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CHILD, path, mode, tag], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CHILD, path, mode, tag, ...(sparse ? ['sparse'] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     let timer: NodeJS.Timeout | undefined;
@@ -87,7 +99,8 @@ function runAndKill(path: string, mode: Durability, tag: string, random: () => n
       const first = !out.includes('\n');
       out += d;
       // 'batched' waits longer, so that kills also land after finished runs (acknowledged once LevelDB holds them).
-      if (first && out.includes('\n') && !timer) timer = setTimeout(kill, random() * (mode === 'batched' ? 400 : 150));
+      // A sparse child pauses 250–350 ms between runs: it is given time for a few.
+      if (first && out.includes('\n') && !timer) timer = setTimeout(kill, sparse ? 300 + random() * 1200 : random() * (mode === 'batched' ? 400 : 150));
     });
     child.stderr.on('data', (d) => (err += d));
     child.on('error', reject);
@@ -140,7 +153,7 @@ async function lastHead(path: string): Promise<number> {
  * Checks the ledger after kill `i`: whether LevelDB was behind an acknowledged event (only the journal
  * held it), and how many acknowledgements were checked to be in LevelDB itself.
  */
-async function checkAfterCrash(path: string, acks: Acks, tags: string[], i: number, mode: Durability): Promise<{ ahead: boolean; levelChecked: number }> {
+async function checkAfterCrash(path: string, acks: Acks, tags: string[], i: number, mode: Durability): Promise<{ ahead: boolean; levelChecked: number; journalGaps: number }> {
   // The stored bytes first, through a raw handle, before the library touches them: LevelDB's chain,
   // continued by the journal's (a kill in 'journal' or 'batched' mode can leave LevelDB behind what was acknowledged).
   const chain = await walkChainAndJournal(path);
@@ -150,6 +163,7 @@ async function checkAfterCrash(path: string, acks: Acks, tags: string[], i: numb
   if (mode === 'sync') assert.ok(!ahead, `after kill ${i} (${mode}): acknowledged seq ${acks.maxSeq} but LevelDB's log ends at ${level.head.seq}`);
   assert.equal(chain.broken, undefined, `after kill ${i}: the chain breaks at ${chain.broken?.key}: ${chain.broken?.reason}`);
   let levelChecked = 0;
+  let journalGaps = 0;
   if (mode === 'batched') {
     // A finished run's events, and an add outside a run, are acknowledged only once LevelDB holds them
     // and everything before them: LevelDB's own chain reaches the run's finish, the file's creation.
@@ -164,10 +178,15 @@ async function checkAfterCrash(path: string, acks: Acks, tags: string[], i: numb
       assert.ok(seq !== undefined && seq <= level.head.seq, `after kill ${i} (batched): run ${id} finished at seq ${seq}, but LevelDB's log ends at ${level.head.seq}`);
       levelChecked++;
     }
+    // The journal skips an add outside a run when LevelDB holds every event before it: a gap in its frames, below LevelDB's head.
+    const journaled = new Set<number>();
+    for (const frame of readJournal(path).frames) for (const bytes of frame.events) journaled.add((JSON.parse(Buffer.from(bytes).toString('utf8')) as { seq: number }).seq);
+    const lastJournaled = Math.max(0, ...journaled);
     for (const id of acks.loose) {
       const seq = createdAt.get(id);
       assert.ok(seq !== undefined && seq <= level.head.seq, `after kill ${i} (batched): file ${id}, added outside a run, is at seq ${seq}, but LevelDB's log ends at ${level.head.seq}`);
       levelChecked++;
+      if (!journaled.has(seq) && seq < lastJournaled) journalGaps++;
     }
   }
   assert.ok(chain.head.seq >= acks.maxSeq, `after kill ${i}: acknowledged seq ${acks.maxSeq} but the log ends at ${chain.head.seq}`);
@@ -206,7 +225,7 @@ async function checkAfterCrash(path: string, acks: Acks, tags: string[], i: numb
   } finally {
     await ledger.close();
   }
-  return { ahead, levelChecked };
+  return { ahead, levelChecked, journalGaps };
 }
 
 /** Every stored event passes its schema, and refers only to what came before it (no partial or invented event). */

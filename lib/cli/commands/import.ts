@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { text } from 'node:stream/consumers';
+import { buffer } from 'node:stream/consumers';
 import type { Command } from 'commander';
 import { LineageError } from '../../errors.js';
 import { importOpenLineage } from '../../interop/openlineage-import.js';
@@ -16,9 +16,10 @@ export function registerImport(program: Command): void {
     .option('--json', 'print the import report as JSON')
     .addHelpText('after', '\nExamples:\n  lineage import events.jsonl\n  lineage import --strict marquez-export.jsonl\n  cat events.jsonl | lineage import -\n')
     .action(async (file: string, opts: { strict?: boolean; json?: boolean }) => {
-      let input: string;
+      // Bytes, not text: long lines are scanned as bytes and only the rest of each event is decoded.
+      let input: Buffer;
       try {
-        input = file === '-' ? await text(process.stdin) : await readFile(file, 'utf8');
+        input = file === '-' ? await buffer(process.stdin) : await readFile(file);
       } catch (err) {
         throw new LineageError('FILE_NOT_FOUND', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`, { cause: err });
       }
