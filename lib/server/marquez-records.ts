@@ -32,7 +32,12 @@ export async function recordedRuns(log: EventSource, view: View, runIds: readonl
   const runsOf = new Map<number, string[]>();
   for (const runId of runIds) {
     const i = p.runs.indexOf(runId);
-    if (i >= 0) for (const seq of p.runFacets.seqs(i, view.watermark, [])) runsOf.set(seq, [...(runsOf.get(seq) ?? []), runId]);
+    if (i < 0) continue;
+    for (const seq of p.runFacets.seqs(i, view.watermark, [])) {
+      const list = runsOf.get(seq);
+      if (list) list.push(runId);
+      else runsOf.set(seq, [runId]);
+    }
   }
   const runs = new Map<string, RecordedRun>();
   // Log order, so that later facets of a name win within each run.
